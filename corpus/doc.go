@@ -1,0 +1,41 @@
+// Package corpus is the domain model of Alongside and the readers that
+// build it from transcript files.
+//
+// # The model
+//
+// A Transcript is one interview or focus-group session. It has a stable ID
+// (the path relative to the transcript folder without its extension, or
+// "<table path>/<group key>" for a transcript read from an utterance
+// table), a title, the source path, the SHA-256 of the source bytes,
+// metadata, and a canonical text:
+//
+//   - UTF-8, byte-order mark removed, CRLF and CR turned into LF, Unicode NFC.
+//   - For text formats (.txt, .md) and DOCX, the canonical text is the
+//     document's own text after that normalisation (for DOCX, one line per
+//     paragraph), so offsets point into what the analyst typed.
+//   - For structured formats (WebVTT, SRT, CSV/TSV tables) there is no
+//     running text to keep, so the reader renders one: a paragraph
+//     "Speaker: text" per turn, paragraphs separated by a blank line.
+//
+// A transcript's Turns are uninterrupted stretches of speech by one speaker,
+// in order. A Turn carries the speaker as written, a normalised speaker key
+// (lower case, runs of other characters turned into "-": "Dr. Patel" is
+// "dr-patel"), optional start and end times, and its Span. Speaker labels,
+// time stamps and markers such as f4's "#00:01:38-1#" are never inside a
+// turn's span. Each turn's Sentences carry their spans too, and always lie
+// inside the turn.
+//
+// A Span is a pair of 0-based, end-exclusive Unicode code point offsets
+// into the canonical text, the unit REFI-QDA exports use. Cut(text, span)
+// returns the spanned text.
+//
+// # Reading
+//
+// ReadFile checks a file (size limit, empty, binary, invalid UTF-8 with the
+// byte offset), normalises it and hands it to the reader for its extension:
+// ParseText for .txt and .md, ParseCaptions for .vtt and .srt, ParseDOCX for
+// .docx, ParseTable for .csv and .tsv. Every error names the file and, where
+// it applies, the line; no reader panics on any input.
+//
+// Sentences come from prose (github.com/jdkato/prose/v2); see Segmenter.
+package corpus

@@ -1,0 +1,124 @@
+package corpus
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Span is a pair of 0-based, end-exclusive Unicode code point offsets into
+// a transcript's canonical text.
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Len is the number of code points in the span.
+func (s Span) Len() int { return s.End - s.Start }
+
+// NoTime marks a turn time that the source does not give.
+const NoTime time.Duration = -1
+
+// Sentence is one sentence of a turn.
+type Sentence struct {
+	Span Span `json:"span"`
+}
+
+// Turn is one uninterrupted stretch of speech by one speaker.
+type Turn struct {
+	Speaker    string        `json:"speaker"`     // as written in the source; "" when unknown
+	SpeakerKey string        `json:"speaker_key"` // SpeakerKey(Speaker)
+	Start      time.Duration `json:"start"`       // NoTime when unknown
+	End        time.Duration `json:"end"`         // NoTime when unknown
+	Span       Span          `json:"span"`
+	Sentences  []Sentence    `json:"sentences,omitempty"`
+}
+
+// Transcript is one interview or focus-group session as text, with speakers.
+type Transcript struct {
+	ID       string            `json:"id"`
+	Title    string            `json:"title"`
+	Source   string            `json:"source"` // path of the file it was read from
+	Hash     string            `json:"hash"`   // hex SHA-256 of the source bytes
+	Format   string            `json:"format"` // txt, md, vtt, srt, docx, csv, tsv
+	Metadata map[string]string `json:"metadata,omitempty"`
+	Text     string            `json:"text"` // the canonical text
+	Turns    []Turn            `json:"turns"`
+}
+
+// TurnText returns the text of turn i.
+func (t *Transcript) TurnText(i int) string { return Cut(t.Text, t.Turns[i].Span) }
+
+// Cut returns the part of text inside span (code point offsets). It does
+// not check the span: callers cut spans the readers made.
+func Cut(text string, s Span) string {
+	b0, b1 := byteOffset(text, s.Start), 0
+	b1 = b0 + byteOffset(text[b0:], s.End-s.Start)
+	return text[b0:b1]
+}
+
+// byteOffset returns the byte offset of code point n in text (len(text) when
+// n is past the end).
+func byteOffset(text string, n int) int {
+	i := 0
+	for b := range text {
+		if i == n {
+			return b
+		}
+		i++
+	}
+	return len(text)
+}
+
+// Words counts the words of text: runs of letters or digits.
+func Words(text string) int {
+	n, in := 0, false
+	for _, r := range text {
+		w := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
+}
+
+// SpeakerKey normalises a speaker label for filters and codebook rules:
+// lower case, every run of characters other than letters and digits turned
+// into one "-", none at either end ("Dr. Patel" is "dr-patel", "SPEAKER_01"
+// is "speaker-01").
+func SpeakerKey(speaker string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(speaker) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+// offsets converts byte offsets into code point offsets for one text. It
+// walks the text once; offsets must be asked for in increasing order for it
+// to stay linear, but any order is answered correctly.
+type offsets struct {
+	text   string
+	byteAt int
+	runeAt int
+}
+
+func (o *offsets) runeOffset(b int) int {
+	if b < o.byteAt {
+		o.byteAt, o.runeAt = 0, 0
+	}
+	o.runeAt += utf8.RuneCountInString(o.text[o.byteAt:b])
+	o.byteAt = b
+	return o.runeAt
+}

@@ -1,0 +1,270 @@
+package corpus
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// DefaultMaxSize is the default limit on the size of one transcript file.
+const DefaultMaxSize = 50 << 20
+
+// Options control reading.
+type Options struct {
+	// MaxSize is the largest file read, in bytes; 0 means DefaultMaxSize.
+	MaxSize int64
+	// Table configures CSV and TSV utterance tables; the zero value guesses
+	// the columns from the header.
+	Table TableOptions
+}
+
+// FileError is a problem with one transcript file: the batch records it
+// against the file and goes on.
+type FileError struct {
+	File string // path as given to the reader
+	Line int    // 1-based line, or 0 when no line applies
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("reading transcript %q: line %d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("reading transcript %q: %v", e.File, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Errors a reader reports about a whole file.
+var (
+	ErrEmpty   = errors.New("empty file")
+	ErrBinary  = errors.New("binary file, not a transcript")
+	ErrTooBig  = errors.New("file too large")
+	ErrNoTurns = errors.New("no speech found")
+)
+
+// Extensions lists the file extensions the readers accept, with the dot.
+var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".docx", ".csv", ".tsv"}
+
+// Supported reports whether a file name has an extension a reader accepts.
+func Supported(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, e := range Extensions {
+		if ext == e {
+			return true
+		}
+	}
+	return false
+}
+
+// IDFromPath derives a transcript ID from a path relative to the transcript
+// folder: slash-separated, without the extension ("site-a/fg-03.docx" is
+// "site-a/fg-03").
+func IDFromPath(rel string) string {
+	rel = filepath.ToSlash(rel)
+	return strings.TrimSuffix(rel, path.Ext(rel))
+}
+
+// ReadFile reads one transcript file. rel is its path relative to the
+// transcript folder, from which the ID comes. A CSV or TSV table gives one
+// transcript per group; every other format gives one. Problems with the
+// file come back as a *FileError.
+func ReadFile(file, rel string, opts Options) ([]*Transcript, error) {
+	max := opts.MaxSize
+	if max <= 0 {
+		max = DefaultMaxSize
+	}
+	info, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > max {
+		return nil, &FileError{File: file, Err: fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooBig, info.Size(), max)}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(file, IDFromPath(rel), data, opts)
+}
+
+// Parse reads transcripts from the bytes of a file named name (whose
+// extension picks the reader); id is the transcript ID, or the prefix of the
+// IDs for a table.
+func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
+	ext := strings.ToLower(filepath.Ext(name))
+	fail := func(err error) ([]*Transcript, error) {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			fe.File = name
+			return nil, fe
+		}
+		return nil, &FileError{File: name, Err: err}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fail(ErrEmpty)
+	}
+	sum := sha256.Sum256(data)
+	src := source{name: name, id: id, ext: strings.TrimPrefix(ext, "."), raw: data, hash: hex.EncodeToString(sum[:])}
+	var (
+		ts  []*Transcript
+		err error
+	)
+	switch ext {
+	case ".docx":
+		ts, err = parseDOCX(src)
+	case ".txt", ".md", ".vtt", ".srt", ".csv", ".tsv":
+		if src.text, err = Canonical(data); err != nil {
+			return fail(err)
+		}
+		switch ext {
+		case ".txt", ".md":
+			ts, err = parseText(src)
+		case ".vtt", ".srt":
+			ts, err = parseCaptions(src)
+		default:
+			ts, err = parseTable(src, opts.Table)
+		}
+	default:
+		return fail(fmt.Errorf("unsupported file type %q (supported: %s)", ext, strings.Join(Extensions, ", ")))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return ts, nil
+}
+
+// Canonical checks that data is text and returns its canonical form: UTF-8
+// without a byte-order mark, LF line ends, Unicode NFC.
+func Canonical(data []byte) (string, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if bytes.IndexByte(data, 0) >= 0 {
+		return "", ErrBinary
+	}
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			r, n := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		line := bytes.Count(data[:off], []byte("\n")) + 1
+		return "", &FileError{Line: line, Err: fmt.Errorf("invalid UTF-8 at byte offset %d", off)}
+	}
+	if controls(data) {
+		return "", ErrBinary
+	}
+	s := string(data)
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	return norm.NFC.String(s), nil
+}
+
+// controls reports whether data has more control characters (other than
+// tab, LF, CR and form feed) than a text file would: more than 1 in 100.
+func controls(data []byte) bool {
+	n := 0
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+			n++
+		}
+	}
+	return n > 0 && n*100 > len(data)
+}
+
+// source is one file handed to a reader.
+type source struct {
+	name string // path, for messages
+	id   string // transcript ID, or ID prefix for tables
+	ext  string // lower-case extension without the dot
+	raw  []byte // the file's bytes
+	hash string // hex SHA-256 of raw
+	text string // canonical text (not set for DOCX)
+}
+
+// rawTurn is a turn as a reader finds it: spans in bytes of the canonical
+// text, converted to code points by build.
+type rawTurn struct {
+	speaker    string
+	start, end time.Duration
+	b0, b1     int
+	line       int // line where the turn starts, for messages
+}
+
+// build makes a transcript from a reader's raw turns: it trims each turn's
+// span to its text, drops empty turns, checks that spans are in order and
+// in range, and converts byte offsets into code points.
+func build(src source, id, title, text string, raw []rawTurn, meta map[string]string) (*Transcript, error) {
+	t := &Transcript{ID: id, Title: title, Source: src.name, Hash: src.hash, Format: src.ext, Metadata: meta, Text: text}
+	conv := offsets{text: text}
+	prev := 0
+	for _, r := range raw {
+		if r.b0 < prev || r.b1 < r.b0 || r.b1 > len(text) {
+			return nil, &FileError{Line: r.line, Err: fmt.Errorf("internal: turn span %d-%d out of order", r.b0, r.b1)}
+		}
+		seg := text[r.b0:r.b1]
+		lead := len(seg) - len(strings.TrimLeft(seg, " \t\n\f"))
+		trail := len(seg) - len(strings.TrimRight(seg, " \t\n\f"))
+		b0, b1 := r.b0+lead, r.b1-trail
+		if b0 >= b1 {
+			continue
+		}
+		prev = b1
+		speaker := strings.TrimSpace(r.speaker)
+		t.Turns = append(t.Turns, Turn{
+			Speaker: speaker, SpeakerKey: SpeakerKey(speaker),
+			Start: r.start, End: r.end,
+			Span: Span{Start: conv.runeOffset(b0), End: conv.runeOffset(b1)},
+		})
+	}
+	if len(t.Turns) == 0 {
+		return nil, ErrNoTurns
+	}
+	return t, nil
+}
+
+// renderer writes the canonical text of a structured transcript (captions,
+// tables): one "Speaker: text" paragraph per turn, a blank line between.
+type renderer struct {
+	b     strings.Builder
+	turns []rawTurn
+}
+
+func (r *renderer) add(speaker, text string, start, end time.Duration, line int) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	if r.b.Len() > 0 {
+		r.b.WriteString("\n\n")
+	}
+	if speaker != "" {
+		r.b.WriteString(speaker)
+		r.b.WriteString(": ")
+	}
+	b0 := r.b.Len()
+	r.b.WriteString(text)
+	r.turns = append(r.turns, rawTurn{speaker: speaker, start: start, end: end, b0: b0, b1: r.b.Len(), line: line})
+}
+
+// text returns the rendered canonical text, ending in a newline.
+func (r *renderer) text() string {
+	if r.b.Len() == 0 {
+		return ""
+	}
+	return r.b.String() + "\n"
+}
