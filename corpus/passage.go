@@ -1,0 +1,70 @@
+package corpus
+
+import (
+	"fmt"
+	"time"
+)
+
+// Passage limits: a passage is a run of whole sentences of one turn, at most
+// PassageSentences sentences and, past its first sentence, at most
+// PassageWords words.
+const (
+	PassageSentences = 5
+	PassageWords     = 120
+)
+
+// Passage is the unit the index stores: up to PassageSentences consecutive
+// sentences of one turn, with exact offsets. Words that must occur together
+// (AND, phrases, ~N) must occur in one passage; a phrase never crosses a
+// sentence.
+type Passage struct {
+	ID           string        // "<transcript ID>#<hash prefix>#<seq>": stable for the same text
+	TranscriptID string        //
+	Hash         string        // the transcript version (Transcript.Hash)
+	Seq          int           // 0-based position in the transcript
+	Turn         int           // index of the turn
+	Sentence     int           // index of its first sentence in the turn
+	Speaker      string        // as written
+	SpeakerKey   string        //
+	Time         time.Duration // the turn's start time, or NoTime
+	Span         Span          // from the first sentence's start to the last one's end
+	Sentences    []string      // the sentences' texts
+	Spans        []Span        // the sentences' spans
+}
+
+// PassageID is the stable ID of passage seq of a transcript version.
+func PassageID(transcriptID, hash string, seq int) string {
+	if len(hash) > 12 {
+		hash = hash[:12]
+	}
+	return fmt.Sprintf("%s#%s#%d", transcriptID, hash, seq)
+}
+
+// Passages cuts a segmented transcript into passages.
+func Passages(t *Transcript) []Passage {
+	var out []Passage
+	for ti, turn := range t.Turns {
+		for si := 0; si < len(turn.Sentences); {
+			p := Passage{
+				ID: PassageID(t.ID, t.Hash, len(out)), TranscriptID: t.ID, Hash: t.Hash,
+				Seq: len(out), Turn: ti, Sentence: si,
+				Speaker: turn.Speaker, SpeakerKey: turn.SpeakerKey, Time: turn.Start,
+			}
+			words := 0
+			for si < len(turn.Sentences) && len(p.Sentences) < PassageSentences {
+				s := Cut(t.Text, turn.Sentences[si].Span)
+				w := Words(s)
+				if len(p.Sentences) > 0 && words+w > PassageWords {
+					break
+				}
+				words += w
+				p.Sentences = append(p.Sentences, s)
+				p.Spans = append(p.Spans, turn.Sentences[si].Span)
+				si++
+			}
+			p.Span = Span{Start: p.Spans[0].Start, End: p.Spans[len(p.Spans)-1].End}
+			out = append(out, p)
+		}
+	}
+	return out
+}
