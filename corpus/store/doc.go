@@ -1,0 +1,15 @@
+// Package store keeps a project's state in one SQLite database
+// (modernc.org/sqlite, pure Go) under DIR/.alongside/: the transcripts and
+// their versions, the passages and which index shard holds them, the files
+// seen and why any were skipped, and the batches.
+//
+// The database runs in WAL mode with a busy timeout, so readers in other
+// processes (search, status, the review page) keep working while a batch
+// writes; a batch keeps its write transactions short.
+//
+// A batch is atomic through one rule: nothing it wrote is visible until its
+// final transaction (Store.Commit) points the transcripts at their new
+// versions and registers the batch's index shard. Rows it wrote before that
+// carry the shard's name; Store.Sweep deletes the rows of any shard that was
+// never registered, which is what a batch killed half-way leaves behind.
+package store

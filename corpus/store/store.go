@@ -1,0 +1,450 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/alongside-qda/alongside/corpus"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+)
+
+// Store is a project's database.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS batches (
+	id       INTEGER PRIMARY KEY,
+	started  TEXT NOT NULL,
+	finished TEXT,
+	status   TEXT NOT NULL DEFAULT 'running', -- running | done | failed
+	summary  TEXT                             -- JSON
+);
+CREATE TABLE IF NOT EXISTS shards (
+	name     TEXT PRIMARY KEY,
+	batch_id INTEGER NOT NULL,
+	docs     INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+	path     TEXT PRIMARY KEY, -- relative to its transcript root, slash-separated
+	root     TEXT NOT NULL,
+	size     INTEGER NOT NULL,
+	mtime    INTEGER NOT NULL, -- unix nanoseconds
+	hash     TEXT NOT NULL,
+	status   TEXT NOT NULL,    -- ok | skipped
+	error    TEXT NOT NULL DEFAULT '',
+	batch_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transcripts (
+	id        TEXT PRIMARY KEY,
+	file      TEXT NOT NULL,   -- files.path
+	hash      TEXT NOT NULL,   -- the current version
+	title     TEXT NOT NULL,
+	format    TEXT NOT NULL,
+	words     INTEGER NOT NULL,
+	turns     INTEGER NOT NULL,
+	passages  INTEGER NOT NULL,
+	batch_id  INTEGER NOT NULL,
+	removed   INTEGER NOT NULL DEFAULT 0 -- the file is gone (kept until --prune)
+);
+CREATE TABLE IF NOT EXISTS versions (
+	transcript_id TEXT NOT NULL,
+	hash          TEXT NOT NULL,
+	shard         TEXT NOT NULL,
+	source        TEXT NOT NULL,
+	metadata      TEXT NOT NULL, -- JSON
+	text          TEXT NOT NULL,
+	turns         TEXT NOT NULL, -- JSON: []corpus.Turn with sentences
+	PRIMARY KEY (transcript_id, hash)
+);
+CREATE TABLE IF NOT EXISTS passages (
+	id            TEXT PRIMARY KEY,
+	transcript_id TEXT NOT NULL,
+	hash          TEXT NOT NULL,
+	seq           INTEGER NOT NULL,
+	shard         TEXT NOT NULL,
+	turn          INTEGER NOT NULL,
+	sentence      INTEGER NOT NULL,
+	sentences     INTEGER NOT NULL,
+	speaker       TEXT NOT NULL,
+	speaker_key   TEXT NOT NULL,
+	time_ms       INTEGER,      -- NULL when unknown
+	start         INTEGER NOT NULL,
+	end           INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_version ON passages (transcript_id, hash, seq);
+CREATE INDEX IF NOT EXISTS passages_shard ON passages (shard);
+`
+
+// Open opens (creating if need be) the database at path, with mode 0600.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
+	}
+	f.Close()
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB gives packages that keep their own tables in the project's database
+// (candidates, decisions) the connection.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// File is what the store remembers of one transcript file.
+type File struct {
+	Path   string `json:"path"`
+	Root   string `json:"root"`
+	Size   int64  `json:"size"`
+	MTime  int64  `json:"mtime"`
+	Hash   string `json:"hash"`
+	Status string `json:"status"` // ok | skipped
+	Error  string `json:"error,omitempty"`
+}
+
+// Files returns every file the store knows, by path.
+func (s *Store) Files(ctx context.Context) (map[string]File, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path, root, size, mtime, hash, status, error FROM files`)
+	if err != nil {
+		return nil, fmt.Errorf("reading files: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]File{}
+	for rows.Next() {
+		var f File
+		if err := rows.Scan(&f.Path, &f.Root, &f.Size, &f.MTime, &f.Hash, &f.Status, &f.Error); err != nil {
+			return nil, fmt.Errorf("reading files: %w", err)
+		}
+		out[f.Path] = f
+	}
+	return out, rows.Err()
+}
+
+// TranscriptInfo is the current version of a transcript, without its text.
+type TranscriptInfo struct {
+	ID       string `json:"id"`
+	File     string `json:"file"`
+	Hash     string `json:"hash"`
+	Title    string `json:"title"`
+	Format   string `json:"format"`
+	Words    int    `json:"words"`
+	Turns    int    `json:"turns"`
+	Passages int    `json:"passages"`
+	Batch    int64  `json:"batch"`
+	Removed  bool   `json:"removed,omitempty"`
+}
+
+// Transcripts lists the current transcripts by ID.
+func (s *Store) Transcripts(ctx context.Context) ([]TranscriptInfo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, file, hash, title, format, words, turns, passages, batch_id, removed FROM transcripts ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcripts: %w", err)
+	}
+	defer rows.Close()
+	var out []TranscriptInfo
+	for rows.Next() {
+		var t TranscriptInfo
+		if err := rows.Scan(&t.ID, &t.File, &t.Hash, &t.Title, &t.Format, &t.Words, &t.Turns, &t.Passages, &t.Batch, &t.Removed); err != nil {
+			return nil, fmt.Errorf("reading transcripts: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Transcript loads the current version of a transcript, with its text,
+// turns and sentences.
+func (s *Store) Transcript(ctx context.Context, id string) (*corpus.Transcript, error) {
+	var t corpus.Transcript
+	var meta, turns string
+	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.title, t.format, v.hash, v.source, v.metadata, v.text, v.turns
+		FROM transcripts t JOIN versions v ON v.transcript_id = t.id AND v.hash = t.hash WHERE t.id = ?`, id).
+		Scan(&t.ID, &t.Title, &t.Format, &t.Hash, &t.Source, &meta, &t.Text, &turns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("transcript %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading transcript %q: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
+		return nil, fmt.Errorf("reading transcript %q: metadata: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(turns), &t.Turns); err != nil {
+		return nil, fmt.Errorf("reading transcript %q: turns: %w", id, err)
+	}
+	return &t, nil
+}
+
+// ErrNotFound is returned for an ID the store does not hold.
+var ErrNotFound = errors.New("not found")
+
+// Shards lists the registered index shards, oldest first.
+func (s *Store) Shards(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM shards ORDER BY batch_id, name`)
+	if err != nil {
+		return nil, fmt.Errorf("reading shards: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Masked returns the IDs of passages that registered shards still hold but
+// that no current transcript version owns: the old versions of changed
+// transcripts, and pruned ones. Searches exclude them until a compaction
+// rewrites the shards.
+func (s *Store) Masked(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM passages p
+		LEFT JOIN transcripts t ON t.id = p.transcript_id AND t.hash = p.hash
+		WHERE t.id IS NULL AND p.shard IN (SELECT name FROM shards) ORDER BY p.id`)
+	if err != nil {
+		return nil, fmt.Errorf("reading masked passages: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// HasVersion reports whether a version of a transcript is already indexed
+// in a registered shard (a file changed back to earlier content).
+func (s *Store) HasVersion(ctx context.Context, id, hash string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE transcript_id = ? AND hash = ? AND shard IN (SELECT name FROM shards)`, id, hash).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("reading versions: %w", err)
+	}
+	return n > 0, nil
+}
+
+// BeginBatch starts a batch and returns its ID.
+func (s *Store) BeginBatch(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO batches (started) VALUES (?)`, now.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return 0, fmt.Errorf("starting batch: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// FailBatch marks a batch failed and deletes what it wrote.
+func (s *Store) FailBatch(ctx context.Context, id int64, shard string, now time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("ending batch %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`DELETE FROM passages WHERE shard = ?`, `DELETE FROM versions WHERE shard = ?`} {
+		if _, err := tx.ExecContext(ctx, q, shard); err != nil {
+			return fmt.Errorf("ending batch %d: %w", id, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE batches SET status = 'failed', finished = ? WHERE id = ?`, now.UTC().Format(time.RFC3339Nano), id); err != nil {
+		return fmt.Errorf("ending batch %d: %w", id, err)
+	}
+	return tx.Commit()
+}
+
+// Sweep deletes what batches that never finished left behind: rows of
+// shards that were never registered, and marks those batches failed. It
+// returns the names of the unregistered shards it found, so that their
+// folders can go too.
+func (s *Store) Sweep(ctx context.Context) ([]string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sweeping store: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT shard FROM versions WHERE shard NOT IN (SELECT name FROM shards)
+		UNION SELECT DISTINCT shard FROM passages WHERE shard NOT IN (SELECT name FROM shards)`)
+	if err != nil {
+		return nil, fmt.Errorf("sweeping store: %w", err)
+	}
+	var stale []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		stale = append(stale, n)
+	}
+	rows.Close()
+	for _, q := range []string{
+		`DELETE FROM passages WHERE shard NOT IN (SELECT name FROM shards)`,
+		`DELETE FROM versions WHERE shard NOT IN (SELECT name FROM shards)`,
+		`UPDATE batches SET status = 'failed' WHERE status = 'running'`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("sweeping store: %w", err)
+		}
+	}
+	return stale, tx.Commit()
+}
+
+// AddVersion stores a new transcript version and its passages, tagged with
+// the batch's shard. It is invisible until Commit points the transcript at
+// it; writing the same version twice replaces it.
+func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages []corpus.Passage, shard string) error {
+	meta, err := json.Marshal(t.Metadata)
+	if err != nil {
+		return err
+	}
+	turns, err := json.Marshal(t.Turns)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("recording %q: %w", t.ID, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO versions (transcript_id, hash, shard, source, metadata, text, turns) VALUES (?,?,?,?,?,?,?)`,
+		t.ID, t.Hash, shard, t.Source, string(meta), t.Text, string(turns)); err != nil {
+		return fmt.Errorf("recording %q: %w", t.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE transcript_id = ? AND hash = ?`, t.ID, t.Hash); err != nil {
+		return fmt.Errorf("recording %q: %w", t.ID, err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO passages (id, transcript_id, hash, seq, shard, turn, sentence, sentences, speaker, speaker_key, time_ms, start, end) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return fmt.Errorf("recording %q: %w", t.ID, err)
+	}
+	defer stmt.Close()
+	for _, p := range passages {
+		var ms any
+		if p.Time != corpus.NoTime {
+			ms = p.Time.Milliseconds()
+		}
+		if _, err := stmt.ExecContext(ctx, p.ID, p.TranscriptID, p.Hash, p.Seq, shard, p.Turn, p.Sentence, len(p.Sentences), p.Speaker, p.SpeakerKey, ms, p.Span.Start, p.Span.End); err != nil {
+			return fmt.Errorf("recording %q: %w", t.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Commit is the end of a batch: in one transaction it registers the
+// batch's shard (when it has one), records the files seen, points the
+// transcripts at their new versions, marks removed ones, prunes, and
+// closes the batch with its summary.
+type Commit struct {
+	Batch       int64
+	Shard       string // "" when the batch indexed nothing
+	ShardDocs   int
+	Files       []File
+	Transcripts []TranscriptInfo
+	Removed     []string // transcript IDs whose file is gone
+	Prune       bool     // delete removed transcripts instead of marking them
+	Forget      []string // file paths no longer present (deleted from files)
+	Summary     any      // stored as JSON
+	Now         time.Time
+}
+
+// Commit applies c atomically.
+func (s *Store) Commit(ctx context.Context, c Commit) error {
+	summary, err := json.Marshal(c.Summary)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("committing batch %d: %w", c.Batch, err)
+	}
+	defer tx.Rollback()
+	exec := func(q string, args ...any) {
+		if err == nil {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+	}
+	if c.Shard != "" {
+		exec(`INSERT OR REPLACE INTO shards (name, batch_id, docs) VALUES (?,?,?)`, c.Shard, c.Batch, c.ShardDocs)
+	}
+	for _, f := range c.Files {
+		exec(`INSERT OR REPLACE INTO files (path, root, size, mtime, hash, status, error, batch_id) VALUES (?,?,?,?,?,?,?,?)`,
+			f.Path, f.Root, f.Size, f.MTime, f.Hash, f.Status, f.Error, c.Batch)
+	}
+	for _, p := range c.Forget {
+		exec(`DELETE FROM files WHERE path = ?`, p)
+	}
+	for _, t := range c.Transcripts {
+		exec(`INSERT OR REPLACE INTO transcripts (id, file, hash, title, format, words, turns, passages, batch_id, removed) VALUES (?,?,?,?,?,?,?,?,?,0)`,
+			t.ID, t.File, t.Hash, t.Title, t.Format, t.Words, t.Turns, t.Passages, c.Batch)
+	}
+	for _, id := range c.Removed {
+		if c.Prune {
+			exec(`DELETE FROM transcripts WHERE id = ?`, id)
+		} else {
+			exec(`UPDATE transcripts SET removed = 1 WHERE id = ?`, id)
+		}
+	}
+	exec(`UPDATE batches SET status = 'done', finished = ?, summary = ? WHERE id = ?`, c.Now.UTC().Format(time.RFC3339Nano), string(summary), c.Batch)
+	if err != nil {
+		return fmt.Errorf("committing batch %d: %w", c.Batch, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing batch %d: %w", c.Batch, err)
+	}
+	return nil
+}
+
+// Batch is one run, as status shows it.
+type Batch struct {
+	ID       int64           `json:"id"`
+	Started  string          `json:"started"`
+	Finished string          `json:"finished,omitempty"`
+	Status   string          `json:"status"`
+	Summary  json.RawMessage `json:"summary,omitempty"`
+}
+
+// LastBatch returns the most recent batch, or nil when there is none.
+func (s *Store) LastBatch(ctx context.Context) (*Batch, error) {
+	var b Batch
+	var fin, sum sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT id, started, finished, status, summary FROM batches ORDER BY id DESC LIMIT 1`).
+		Scan(&b.ID, &b.Started, &fin, &b.Status, &sum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading batches: %w", err)
+	}
+	b.Finished = fin.String
+	if sum.Valid {
+		b.Summary = json.RawMessage(sum.String)
+	}
+	return &b, nil
+}

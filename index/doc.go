@@ -1,0 +1,42 @@
+// Package index keeps a project's passages in Bleve and answers queries in
+// Alongside's query language.
+//
+// # Layout: one shard per batch
+//
+// Bleve lets one process write an index at a time, and a read-only open
+// waits for (or blocks) a writer. Analysts search and review while the
+// nightly batch runs, in other processes, and a batch may be killed at any
+// moment. So a batch never writes an index anyone reads:
+//
+//  1. It builds a new shard under DIR/.alongside/index/.tmp-<name>, which
+//     no reader opens.
+//  2. When every passage is in, it closes the shard (Bleve's safe batches
+//     have fsynced it) and renames it to DIR/.alongside/index/<name>.
+//  3. The store's final transaction registers the shard together with the
+//     transcripts' new versions. Until then the shard does not exist for
+//     anyone; a batch killed at any step leaves either nothing registered
+//     or everything, and the next run sweeps up unregistered folders and
+//     store rows (store.Sweep).
+//
+// Readers open every registered shard read-only, with a bolt timeout, and
+// search them together through one bleve.IndexAlias. A passage ID (see
+// corpus.PassageID) holds the transcript version, so it lives in exactly
+// one shard. When a transcript changes, its old passages stay in their old
+// shard and the store lists them as masked; every query excludes them, until
+// a compaction rewrites the shards without them. Many small shards cost a
+// fan-out per search; compaction also merges them.
+//
+// # Mapping
+//
+// A passage (corpus.Passage: up to five sentences of one turn) is one
+// document. Its sentences are a []string, so phrases never cross a
+// sentence, and they are indexed twice: "text" with a stemmed analyzer and
+// "text_exact" with an exact (lower-case only) one. Neither drops stop
+// words, because Bleve's phrase queries would then treat a dropped word as
+// a wildcard ("part of the family" would match "part two big family").
+// Curly and straight apostrophes are made the same by a token filter, not a
+// char filter, which would shift offsets. Both fields keep term vectors,
+// for phrases and for the match locations that proximity and highlighting
+// use; the text itself is not stored, since the store has it. "transcript"
+// and "speaker" (the speaker key) are keyword fields for filters.
+package index

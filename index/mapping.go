@@ -1,0 +1,109 @@
+package index
+
+import (
+	"bytes"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
+)
+
+// Field and analyzer names.
+const (
+	FieldText       = "text"
+	FieldExact      = "text_exact"
+	FieldTranscript = "transcript"
+	FieldSpeaker    = "speaker"
+
+	analyzerStem  = "alongside_stem"
+	analyzerExact = "alongside_exact"
+	apostropheTF  = "alongside_apostrophe"
+)
+
+// apostropheFilter writes every apostrophe-like character in a term as a
+// straight apostrophe, so "user’s" and "user's" are the same word. It works
+// on terms, not on the text, so offsets stay exact.
+type apostropheFilter struct{}
+
+var curly = [][]byte{[]byte("’"), []byte("‘"), []byte("＇"), []byte("ʼ")}
+
+func (apostropheFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, tok := range in {
+		for _, c := range curly {
+			if bytes.Contains(tok.Term, c) {
+				tok.Term = bytes.ReplaceAll(tok.Term, c, []byte("'"))
+			}
+		}
+	}
+	return in
+}
+
+func init() {
+	registry.RegisterTokenFilter(apostropheTF, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
+		return apostropheFilter{}, nil
+	})
+}
+
+// NewMapping returns the index mapping for passages.
+func NewMapping() (mapping.IndexMapping, error) {
+	m := bleve.NewIndexMapping()
+	if err := m.AddCustomAnalyzer(analyzerStem, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{apostropheTF, lowercase.Name, en.PossessiveName, en.SnowballStemmerName},
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.AddCustomAnalyzer(analyzerExact, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{apostropheTF, lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+	text := func(analyzer string) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeTermVectors = true
+		f.IncludeInAll = false
+		return f
+	}
+	kw := bleve.NewKeywordFieldMapping()
+	kw.Analyzer = keyword.Name
+	kw.Store = false
+	kw.IncludeInAll = false
+	kw.IncludeTermVectors = false
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(FieldText, text(analyzerStem))
+	doc.AddFieldMappingsAt(FieldExact, text(analyzerExact))
+	doc.AddFieldMappingsAt(FieldTranscript, kw)
+	doc.AddFieldMappingsAt(FieldSpeaker, kw)
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = analyzerStem
+	m.DefaultField = FieldText
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	return m, nil
+}
+
+// Analyze returns the terms the named field's analyzer makes of text.
+func analyze(m mapping.IndexMapping, field, text string) []string {
+	name := analyzerStem
+	if field == FieldExact {
+		name = analyzerExact
+	}
+	a := m.AnalyzerNamed(name)
+	var out []string
+	for _, tok := range a.Analyze([]byte(text)) {
+		out = append(out, string(tok.Term))
+	}
+	return out
+}

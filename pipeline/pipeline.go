@@ -1,0 +1,169 @@
+package pipeline
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Group runs the stages of one batch.
+type Group struct {
+	ctx context.Context
+	eg  *errgroup.Group
+
+	mu    sync.Mutex
+	stats map[string]*StageStats
+	order []string
+}
+
+// StageStats is what one stage did.
+type StageStats struct {
+	Name  string        `json:"name"`
+	Items int           `json:"items"`
+	Busy  time.Duration `json:"busy_ns"` // summed over workers
+}
+
+// New returns a group whose context is cancelled when any stage fails or
+// ctx ends.
+func New(ctx context.Context) *Group {
+	eg, ctx := errgroup.WithContext(ctx)
+	return &Group{ctx: ctx, eg: eg, stats: map[string]*StageStats{}}
+}
+
+// Context is the group's context.
+func (g *Group) Context() context.Context { return g.ctx }
+
+// Wait waits for every stage and returns the first error.
+func (g *Group) Wait() error { return g.eg.Wait() }
+
+// Stats returns the stages' statistics in the order they were added.
+func (g *Group) Stats() []StageStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]StageStats, 0, len(g.order))
+	for _, n := range g.order {
+		out = append(out, *g.stats[n])
+	}
+	return out
+}
+
+func (g *Group) record(name string, items int, busy time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s, ok := g.stats[name]
+	if !ok {
+		s = &StageStats{Name: name}
+		g.stats[name] = s
+		g.order = append(g.order, name)
+	}
+	s.Items += items
+	s.Busy += busy
+}
+
+// Send sends v on ch unless ctx ends first.
+func Send[T any](ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Source starts a stage that produces items by calling emit; its channel
+// holds up to buf items.
+func Source[T any](g *Group, name string, buf int, fn func(ctx context.Context, emit func(T) error) error) <-chan T {
+	out := make(chan T, buf)
+	g.record(name, 0, 0)
+	g.eg.Go(func() error {
+		defer close(out)
+		start := time.Now()
+		n := 0
+		err := fn(g.ctx, func(v T) error {
+			n++
+			return Send(g.ctx, out, v)
+		})
+		g.record(name, n, time.Since(start))
+		return err
+	})
+	return out
+}
+
+// Map starts a stage of workers goroutines that turn each item of in into
+// one item of out (in no fixed order when workers > 1). Its channel holds up
+// to buf items.
+func Map[In, Out any](g *Group, name string, workers, buf int, in <-chan In, fn func(ctx context.Context, v In) (Out, error)) <-chan Out {
+	if workers < 1 {
+		workers = 1
+	}
+	out := make(chan Out, buf)
+	g.record(name, 0, 0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		g.eg.Go(func() error {
+			defer wg.Done()
+			var busy time.Duration
+			n := 0
+			defer func() { g.record(name, n, busy) }()
+			for {
+				var v In
+				var ok bool
+				select {
+				case v, ok = <-in:
+					if !ok {
+						return nil
+					}
+				case <-g.ctx.Done():
+					return g.ctx.Err()
+				}
+				start := time.Now()
+				r, err := fn(g.ctx, v)
+				busy += time.Since(start)
+				n++
+				if err != nil {
+					return err
+				}
+				if err := Send(g.ctx, out, r); err != nil {
+					return err
+				}
+			}
+		})
+	}
+	// The closer: out closes once every worker has stopped.
+	g.eg.Go(func() error {
+		wg.Wait()
+		close(out)
+		return nil
+	})
+	return out
+}
+
+// Sink starts the last stage: one goroutine that consumes every item.
+func Sink[T any](g *Group, name string, in <-chan T, fn func(ctx context.Context, v T) error) {
+	g.record(name, 0, 0)
+	g.eg.Go(func() error {
+		var busy time.Duration
+		n := 0
+		defer func() { g.record(name, n, busy) }()
+		for {
+			select {
+			case v, ok := <-in:
+				if !ok {
+					return nil
+				}
+				start := time.Now()
+				err := fn(g.ctx, v)
+				busy += time.Since(start)
+				n++
+				if err != nil {
+					return err
+				}
+			case <-g.ctx.Done():
+				return g.ctx.Err()
+			}
+		}
+	})
+}
