@@ -1,6 +1,9 @@
 package corpus
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -39,13 +42,30 @@ type Turn struct {
 type Transcript struct {
 	ID       string            `json:"id"`
 	Title    string            `json:"title"`
-	Source   string            `json:"source"` // path of the file it was read from
-	Hash     string            `json:"hash"`   // hex SHA-256 of the source bytes
-	Format   string            `json:"format"` // txt, md, vtt, srt, docx, csv, tsv
+	Source   string            `json:"source"`  // path of the file it was read from
+	Hash     string            `json:"hash"`    // hex SHA-256 of the source bytes
+	Version  string            `json:"version"` // ContentHash(), set by SetVersion
+	Format   string            `json:"format"`  // txt, md, vtt, srt, docx, csv, tsv
 	Metadata map[string]string `json:"metadata,omitempty"`
 	Text     string            `json:"text"` // the canonical text
 	Turns    []Turn            `json:"turns"`
 }
+
+// ContentHash is the hex SHA-256 of what a transcript says: its canonical
+// text and its turns (speakers, times, spans). Two readings of the same
+// conversation have the same content hash, whatever the file around them
+// (one changed row of a table leaves the table's other transcripts alone).
+func (t *Transcript) ContentHash() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\n%s\n", len(t.Text), t.Text)
+	for _, turn := range t.Turns {
+		fmt.Fprintf(h, "%q %d %d %d %d\n", turn.Speaker, turn.Start, turn.End, turn.Span.Start, turn.Span.End)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// SetVersion sets Version to the content hash.
+func (t *Transcript) SetVersion() { t.Version = t.ContentHash() }
 
 // TurnText returns the text of turn i.
 func (t *Transcript) TurnText(i int) string { return Cut(t.Text, t.Turns[i].Span) }

@@ -18,9 +18,9 @@ const (
 // (AND, phrases, ~N) must occur in one passage; a phrase never crosses a
 // sentence.
 type Passage struct {
-	ID           string        // "<transcript ID>#<hash prefix>#<seq>": stable for the same text
+	ID           string        // "<transcript ID>#<version prefix>#<seq>": stable for the same text
 	TranscriptID string        //
-	Hash         string        // the transcript version (Transcript.Hash)
+	Version      string        // the transcript version (Transcript.Version)
 	Seq          int           // 0-based position in the transcript
 	Turn         int           // index of the turn
 	Sentence     int           // index of its first sentence in the turn
@@ -33,11 +33,11 @@ type Passage struct {
 }
 
 // PassageID is the stable ID of passage seq of a transcript version.
-func PassageID(transcriptID, hash string, seq int) string {
-	if len(hash) > 12 {
-		hash = hash[:12]
+func PassageID(transcriptID, version string, seq int) string {
+	if len(version) > 12 {
+		version = version[:12]
 	}
-	return fmt.Sprintf("%s#%s#%d", transcriptID, hash, seq)
+	return fmt.Sprintf("%s#%s#%d", transcriptID, version, seq)
 }
 
 // Passages cuts a segmented transcript into passages.
@@ -46,7 +46,7 @@ func Passages(t *Transcript) []Passage {
 	for ti, turn := range t.Turns {
 		for si := 0; si < len(turn.Sentences); {
 			p := Passage{
-				ID: PassageID(t.ID, t.Hash, len(out)), TranscriptID: t.ID, Hash: t.Hash,
+				ID: PassageID(t.ID, t.Version, len(out)), TranscriptID: t.ID, Version: t.Version,
 				Seq: len(out), Turn: ti, Sentence: si,
 				Speaker: turn.Speaker, SpeakerKey: turn.SpeakerKey, Time: turn.Start,
 			}

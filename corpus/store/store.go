@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS transcripts (
 	id        TEXT PRIMARY KEY,
 	file      TEXT NOT NULL,   -- files.path
-	hash      TEXT NOT NULL,   -- the current version
+	version   TEXT NOT NULL,   -- the current version (corpus.Transcript.Version)
 	title     TEXT NOT NULL,
 	format    TEXT NOT NULL,
 	words     INTEGER NOT NULL,
@@ -57,18 +57,18 @@ CREATE TABLE IF NOT EXISTS transcripts (
 );
 CREATE TABLE IF NOT EXISTS versions (
 	transcript_id TEXT NOT NULL,
-	hash          TEXT NOT NULL,
+	version       TEXT NOT NULL,
 	shard         TEXT NOT NULL,
 	source        TEXT NOT NULL,
 	metadata      TEXT NOT NULL, -- JSON
 	text          TEXT NOT NULL,
 	turns         TEXT NOT NULL, -- JSON: []corpus.Turn with sentences
-	PRIMARY KEY (transcript_id, hash)
+	PRIMARY KEY (transcript_id, version)
 );
 CREATE TABLE IF NOT EXISTS passages (
 	id            TEXT PRIMARY KEY,
 	transcript_id TEXT NOT NULL,
-	hash          TEXT NOT NULL,
+	version       TEXT NOT NULL,
 	seq           INTEGER NOT NULL,
 	shard         TEXT NOT NULL,
 	turn          INTEGER NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS passages (
 	start         INTEGER NOT NULL,
 	end           INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS passages_version ON passages (transcript_id, hash, seq);
+CREATE INDEX IF NOT EXISTS passages_version ON passages (transcript_id, version, seq);
 CREATE INDEX IF NOT EXISTS passages_shard ON passages (shard);
 `
 
@@ -146,7 +146,7 @@ func (s *Store) Files(ctx context.Context) (map[string]File, error) {
 type TranscriptInfo struct {
 	ID       string `json:"id"`
 	File     string `json:"file"`
-	Hash     string `json:"hash"`
+	Version  string `json:"version"`
 	Title    string `json:"title"`
 	Format   string `json:"format"`
 	Words    int    `json:"words"`
@@ -158,7 +158,7 @@ type TranscriptInfo struct {
 
 // Transcripts lists the current transcripts by ID.
 func (s *Store) Transcripts(ctx context.Context) ([]TranscriptInfo, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, file, hash, title, format, words, turns, passages, batch_id, removed FROM transcripts ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, file, version, title, format, words, turns, passages, batch_id, removed FROM transcripts ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading transcripts: %w", err)
 	}
@@ -166,7 +166,7 @@ func (s *Store) Transcripts(ctx context.Context) ([]TranscriptInfo, error) {
 	var out []TranscriptInfo
 	for rows.Next() {
 		var t TranscriptInfo
-		if err := rows.Scan(&t.ID, &t.File, &t.Hash, &t.Title, &t.Format, &t.Words, &t.Turns, &t.Passages, &t.Batch, &t.Removed); err != nil {
+		if err := rows.Scan(&t.ID, &t.File, &t.Version, &t.Title, &t.Format, &t.Words, &t.Turns, &t.Passages, &t.Batch, &t.Removed); err != nil {
 			return nil, fmt.Errorf("reading transcripts: %w", err)
 		}
 		out = append(out, t)
@@ -179,9 +179,9 @@ func (s *Store) Transcripts(ctx context.Context) ([]TranscriptInfo, error) {
 func (s *Store) Transcript(ctx context.Context, id string) (*corpus.Transcript, error) {
 	var t corpus.Transcript
 	var meta, turns string
-	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.title, t.format, v.hash, v.source, v.metadata, v.text, v.turns
-		FROM transcripts t JOIN versions v ON v.transcript_id = t.id AND v.hash = t.hash WHERE t.id = ?`, id).
-		Scan(&t.ID, &t.Title, &t.Format, &t.Hash, &t.Source, &meta, &t.Text, &turns)
+	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.title, t.format, v.version, v.source, v.metadata, v.text, v.turns
+		FROM transcripts t JOIN versions v ON v.transcript_id = t.id AND v.version = t.version WHERE t.id = ?`, id).
+		Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta, &t.Text, &turns)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("transcript %q: %w", id, ErrNotFound)
 	}
@@ -224,7 +224,7 @@ func (s *Store) Shards(ctx context.Context) ([]string, error) {
 // rewrites the shards.
 func (s *Store) Masked(ctx context.Context) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM passages p
-		LEFT JOIN transcripts t ON t.id = p.transcript_id AND t.hash = p.hash
+		LEFT JOIN transcripts t ON t.id = p.transcript_id AND t.version = p.version
 		WHERE t.id IS NULL AND p.shard IN (SELECT name FROM shards) ORDER BY p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading masked passages: %w", err)
@@ -243,9 +243,9 @@ func (s *Store) Masked(ctx context.Context) ([]string, error) {
 
 // HasVersion reports whether a version of a transcript is already indexed
 // in a registered shard (a file changed back to earlier content).
-func (s *Store) HasVersion(ctx context.Context, id, hash string) (bool, error) {
+func (s *Store) HasVersion(ctx context.Context, id, version string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE transcript_id = ? AND hash = ? AND shard IN (SELECT name FROM shards)`, id, hash).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE transcript_id = ? AND version = ? AND shard IN (SELECT name FROM shards)`, id, version).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("reading versions: %w", err)
 	}
@@ -333,14 +333,14 @@ func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages [
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO versions (transcript_id, hash, shard, source, metadata, text, turns) VALUES (?,?,?,?,?,?,?)`,
-		t.ID, t.Hash, shard, t.Source, string(meta), t.Text, string(turns)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO versions (transcript_id, version, shard, source, metadata, text, turns) VALUES (?,?,?,?,?,?,?)`,
+		t.ID, t.Version, shard, t.Source, string(meta), t.Text, string(turns)); err != nil {
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE transcript_id = ? AND hash = ?`, t.ID, t.Hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE transcript_id = ? AND version = ?`, t.ID, t.Version); err != nil {
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO passages (id, transcript_id, hash, seq, shard, turn, sentence, sentences, speaker, speaker_key, time_ms, start, end) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO passages (id, transcript_id, version, seq, shard, turn, sentence, sentences, speaker, speaker_key, time_ms, start, end) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
@@ -350,7 +350,7 @@ func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages [
 		if p.Time != corpus.NoTime {
 			ms = p.Time.Milliseconds()
 		}
-		if _, err := stmt.ExecContext(ctx, p.ID, p.TranscriptID, p.Hash, p.Seq, shard, p.Turn, p.Sentence, len(p.Sentences), p.Speaker, p.SpeakerKey, ms, p.Span.Start, p.Span.End); err != nil {
+		if _, err := stmt.ExecContext(ctx, p.ID, p.TranscriptID, p.Version, p.Seq, shard, p.Turn, p.Sentence, len(p.Sentences), p.Speaker, p.SpeakerKey, ms, p.Span.Start, p.Span.End); err != nil {
 			return fmt.Errorf("recording %q: %w", t.ID, err)
 		}
 	}
@@ -401,8 +401,8 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 		exec(`DELETE FROM files WHERE path = ?`, p)
 	}
 	for _, t := range c.Transcripts {
-		exec(`INSERT OR REPLACE INTO transcripts (id, file, hash, title, format, words, turns, passages, batch_id, removed) VALUES (?,?,?,?,?,?,?,?,?,0)`,
-			t.ID, t.File, t.Hash, t.Title, t.Format, t.Words, t.Turns, t.Passages, c.Batch)
+		exec(`INSERT OR REPLACE INTO transcripts (id, file, version, title, format, words, turns, passages, batch_id, removed) VALUES (?,?,?,?,?,?,?,?,?,0)`,
+			t.ID, t.File, t.Version, t.Title, t.Format, t.Words, t.Turns, t.Passages, c.Batch)
 	}
 	for _, id := range c.Removed {
 		if c.Prune {

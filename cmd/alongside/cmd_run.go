@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/stages"
+)
+
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "run", "run [--project DIR] [--transcripts PATH]... [--codebook FILE] [-j N] [--prune] [--json]")
+	project := fs.String("project", ".", "project `folder`")
+	var transcripts listFlag
+	fs.Var(&transcripts, "transcripts", "transcript folder or file (repeatable; overrides alongside.yaml)")
+	codebook := fs.String("codebook", "", "codebook `file` (overrides alongside.yaml)")
+	workers := fs.Int("j", -1, "read and segment `workers` (default: alongside.yaml, else one per core)")
+	prune := fs.Bool("prune", false, "remove transcripts whose files are gone")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*project)
+	if err != nil {
+		return err
+	}
+	if len(transcripts) > 0 {
+		cfg.Transcripts = transcripts
+	}
+	if *codebook != "" {
+		cfg.Codebook = *codebook
+	}
+	if *workers >= 0 {
+		cfg.Workers = *workers
+	}
+	opts := stages.Options{
+		Transcripts: cfg.Transcripts,
+		Workers:     cfg.Workers,
+		Prune:       *prune,
+		Read:        corpus.Options{MaxSize: cfg.MaxFileMB << 20},
+	}
+	if e.stderrTTY {
+		opts.Progress = &barProgress{w: e.stderr}
+	} else {
+		opts.Progress = &lineProgress{w: e.stderr, interval: 10 * time.Second}
+	}
+	sum, err := stages.Run(ctx, stages.Project{Dir: *project}, opts)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if err := json.NewEncoder(e.stdout).Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		printSummary(e, sum, *project)
+	}
+	if sum.Skipped > 0 {
+		return skippedError{sum.Skipped}
+	}
+	return nil
+}
+
+func printSummary(e *env, s *stages.Summary, project string) {
+	w := e.stdout
+	if s.NothingNew {
+		fmt.Fprintf(w, "Nothing new: %d transcript(s) unchanged since the last run.\n", s.Unchanged)
+	} else {
+		fmt.Fprintf(w, "Batch %d: %d new, %d changed, %d unchanged, %d removed transcript(s); %d file(s) skipped.\n",
+			s.Batch, s.New, s.Changed, s.Unchanged, s.Removed, s.Skipped)
+		fmt.Fprintf(w, "Indexed %d passages (%d words) in %.1f s: %.0f words/s.\n", s.Passages, s.Words, s.Seconds, s.WordsPerSecond)
+	}
+	if len(s.SkippedFiles) > 0 {
+		fmt.Fprintln(w, "Skipped:")
+		for _, sk := range s.SkippedFiles {
+			fmt.Fprintf(w, "  %s: %s\n", sk.File, sk.Reason)
+		}
+	}
+	if len(s.RemovedFiles) > 0 {
+		if s.Pruned {
+			fmt.Fprintln(w, "Files gone, their transcripts removed:")
+		} else {
+			fmt.Fprintln(w, "Files gone (their transcripts stay searchable until you run with --prune):")
+		}
+		for _, f := range s.RemovedFiles {
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+	}
+	if !s.NothingNew && len(s.Stages) > 0 {
+		fmt.Fprint(w, "Time per stage (busy, summed over workers):")
+		for _, st := range s.Stages {
+			fmt.Fprintf(w, " %s %.2fs", st.Name, st.Busy.Seconds())
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(e.stderr, "alongside: project state in %s\n", filepath.Join(project, ".alongside"))
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+)
+
+// configName is the project's configuration file.
+const configName = "alongside.yaml"
+
+// config is alongside.yaml. Flags override it.
+type config struct {
+	Transcripts []string `yaml:"transcripts"`
+	Codebook    string   `yaml:"codebook"`
+	Language    string   `yaml:"language"`
+	Workers     int      `yaml:"workers"`
+	Reviewer    string   `yaml:"reviewer"`
+	MaxFileMB   int64    `yaml:"max_file_mb"`
+}
+
+const configTemplate = `# Alongside project configuration. Flags given on the command line win.
+
+# Transcript folders or single files (a CSV or TSV table, say), relative to
+# this folder. Folders are read recursively; files whose names start with
+# "." are left alone.
+transcripts:
+  - transcripts
+
+# The codebook: YAML, CSV or a REFI-QDA .qdc file.
+codebook: codebook.yaml
+
+# Language of the transcripts (sentence splitting and stemming).
+language: en
+
+# Workers for reading and segmenting; 0 means one per CPU core.
+workers: 0
+
+# Your name, recorded with every decision you make (or give --reviewer).
+reviewer: ""
+
+# Transcript files larger than this many megabytes are skipped.
+max_file_mb: 50
+`
+
+// loadConfig reads DIR/alongside.yaml; a project without one gets the
+// defaults (transcripts/ and codebook.yaml).
+func loadConfig(dir string) (*config, error) {
+	c := &config{Transcripts: []string{"transcripts"}, Codebook: "codebook.yaml", Language: "en", MaxFileMB: 50}
+	path := filepath.Join(dir, configName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if err := yaml.Unmarshal(data, c); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if c.Language != "" && c.Language != "en" {
+		return nil, fmt.Errorf("%s: language %q: only \"en\" is supported", path, c.Language)
+	}
+	return c, nil
+}

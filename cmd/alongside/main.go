@@ -1,0 +1,134 @@
+// Command alongside is the one binary of Alongside: the nightly batch,
+// search, codebook, candidates and review. Run "alongside help".
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alongside-qda/alongside/stages"
+)
+
+// Exit statuses, as every command's help lists them.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitSkipped     = 3
+	exitInterrupted = 130
+)
+
+// env is what a command gets from the process: streams are injected so
+// tests can run commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// stderrTTY says whether stderr is a terminal (progress bars).
+	stderrTTY bool
+	stdoutTTY bool
+}
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// skippedError means the command finished but skipped some inputs: exit 3.
+type skippedError struct{ n int }
+
+func (e skippedError) Error() string { return fmt.Sprintf("finished, %d input(s) skipped", e.n) }
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, e *env, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"init", "write a commented alongside.yaml in a new project folder", cmdInit},
+		{"run", "run the batch: read, segment and index new or changed transcripts", cmdRun},
+		{"status", "show the project's transcripts, skipped files and last batch", cmdStatus},
+	}
+}
+
+func main() {
+	// Project files are health data: nothing we create is readable by others.
+	syscall.Umask(0o077)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTerminal(os.Stderr), stdoutTTY: isTerminal(os.Stdout)}
+	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// run runs one command line and maps its error to an exit status; it is
+// the only place that does.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return run(ctx, e, []string{args[1], "--help"})
+		}
+		usage(e.stdout)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return exitCode(ctx, e, c.run(ctx, e, args[1:]))
+		}
+	}
+	fmt.Fprintf(e.stderr, "alongside: unknown command %q\n", args[0])
+	usage(e.stderr)
+	return exitUsage
+}
+
+func exitCode(ctx context.Context, e *env, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	var se skippedError
+	switch {
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
+		return exitUsage
+	case errors.As(err, &se):
+		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
+		return exitSkipped
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		fmt.Fprintln(e.stderr, "alongside: interrupted; nothing from this run was kept")
+		return exitInterrupted
+	case errors.Is(err, stages.ErrBusy):
+		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
+		return exitFailure
+	default:
+		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
+		return exitFailure
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Alongside proposes candidate meaning units in interview transcripts.")
+	fmt.Fprintln(w, "\nUsage: alongside COMMAND [options]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun \"alongside COMMAND --help\" for a command's options.")
+	fmt.Fprint(w, exitStatusHelp)
+}
+
+const exitStatusHelp = `
+EXIT STATUS
+  0    success
+  1    failure (I/O, store or index error; nothing from the failed run was kept)
+  2    usage error (a bad option or query)
+  3    finished, but some inputs were skipped (see the messages)
+  130  interrupted (Ctrl-C or SIGTERM); nothing half-written was kept
+`

@@ -1,0 +1,515 @@
+package stages
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/index"
+	"github.com/alongside-qda/alongside/pipeline"
+)
+
+// Options configure a batch.
+type Options struct {
+	Transcripts []string       // folders or single files, relative to the project or absolute
+	Workers     int            // read and segment workers; 0 means GOMAXPROCS
+	Prune       bool           // remove the transcripts of files that are gone
+	Read        corpus.Options // reader options
+	Now         func() time.Time
+	Progress    Progress // nil for none
+	// AfterStage, when set, is called as each named step of the batch
+	// starts ("read", "index", "record", "commit"); tests use it to kill a
+	// batch at a known point.
+	AfterStage func(step string)
+}
+
+// Progress hears how a batch advances.
+type Progress interface {
+	Start(files int, bytes int64)
+	Done(bytes int64, words int)
+	Finish()
+}
+
+// Skip is a file the batch could not read.
+type Skip struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+// Summary is what a batch did.
+type Summary struct {
+	Batch          int64                 `json:"batch"`
+	New            int                   `json:"new"`
+	Changed        int                   `json:"changed"`
+	Unchanged      int                   `json:"unchanged"`
+	Removed        int                   `json:"removed"`
+	Skipped        int                   `json:"skipped"`
+	SkippedFiles   []Skip                `json:"skipped_files"`
+	RemovedFiles   []string              `json:"removed_files"`
+	Pruned         bool                  `json:"pruned"`
+	Passages       int                   `json:"passages_indexed"`
+	Words          int                   `json:"words"`
+	Seconds        float64               `json:"seconds"`
+	WordsPerSecond float64               `json:"words_per_second"`
+	Stages         []pipeline.StageStats `json:"stages"`
+	NothingNew     bool                  `json:"nothing_new"`
+}
+
+// fileJob is one file the batch reads.
+type fileJob struct {
+	abs  string
+	rel  string // to its transcript root: the ID comes from it
+	file store.File
+	id   string
+}
+
+// fileResult is a file after reading and segmenting.
+type fileResult struct {
+	job   fileJob
+	err   error // the file's own problem: it is skipped
+	items []*transcriptItem
+}
+
+type transcriptItem struct {
+	t        *corpus.Transcript
+	state    string // new | changed | unchanged | revert
+	passages []corpus.Passage
+	words    int
+}
+
+// Run runs one batch over the project's transcripts.
+func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
+	start := time.Now()
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	step := func(name string) {
+		if opts.AfterStage != nil {
+			opts.AfterStage(name)
+		}
+	}
+	if err := os.MkdirAll(p.StateDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", p.StateDir(), err)
+	}
+	unlock, err := lockProject(filepath.Join(p.StateDir(), "batch.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	st, err := p.OpenStore()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	// A batch killed earlier left rows and folders nobody registered.
+	if _, err := st.Sweep(ctx); err != nil {
+		return nil, err
+	}
+	shards, err := st.Shards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := index.RemoveUnregistered(p.IndexDir(), shards); err != nil {
+		return nil, err
+	}
+
+	known, err := st.Files(ctx)
+	if err != nil {
+		return nil, err
+	}
+	current, err := st.Transcripts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	versionOf := map[string]string{}
+	idsOfFile := map[string][]string{}
+	for _, t := range current {
+		versionOf[t.ID] = t.Version
+		idsOfFile[t.File] = append(idsOfFile[t.File], t.ID)
+	}
+
+	batch, err := st.BeginBatch(ctx, now())
+	if err != nil {
+		return nil, err
+	}
+	shardName := fmt.Sprintf("b%06d", batch)
+	sum := &Summary{Batch: batch, Pruned: opts.Prune}
+	commit := store.Commit{Batch: batch, Prune: opts.Prune}
+	var writer *index.Writer
+
+	fail := func(err error) (*Summary, error) {
+		if writer != nil {
+			writer.Abort()
+		}
+		// The batch's own rows go; on a dead context use a fresh one.
+		st.FailBatch(context.WithoutCancel(ctx), batch, shardName, now())
+		return nil, err
+	}
+
+	step("discover")
+	seenFiles := map[string]bool{}
+	jobs, unchanged, skips, err := discover(p, opts.Transcripts, known, &commit)
+	if err != nil {
+		return fail(err)
+	}
+	sum.SkippedFiles = skips
+	for _, sk := range skips {
+		seenFiles[sk.File] = true
+	}
+	for _, f := range unchanged {
+		seenFiles[f] = true
+	}
+	for _, j := range jobs {
+		seenFiles[j.file.Path] = true
+	}
+	for path := range known {
+		if !seenFiles[path] {
+			sum.RemovedFiles = append(sum.RemovedFiles, path)
+			commit.Removed = append(commit.Removed, idsOfFile[path]...)
+			if opts.Prune {
+				commit.Forget = append(commit.Forget, path)
+			}
+		}
+	}
+	sort.Strings(sum.RemovedFiles)
+	for _, f := range unchanged {
+		sum.Unchanged += len(idsOfFile[f])
+	}
+
+	if len(jobs) > 0 {
+		writer, err = index.Create(p.IndexDir(), shardName, 0)
+		if err != nil {
+			return fail(err)
+		}
+	}
+	var totalBytes int64
+	for _, j := range jobs {
+		totalBytes += j.file.Size
+	}
+	if opts.Progress != nil && len(jobs) > 0 {
+		opts.Progress.Start(len(jobs), totalBytes)
+		defer opts.Progress.Finish()
+	}
+
+	var seg corpus.Segmenter
+	g := pipeline.New(ctx)
+	// Channel buffers are twice the worker count: enough to keep every
+	// worker fed, few enough that only a handful of transcripts are in
+	// memory at once.
+	buf := 2 * workers
+	found := pipeline.Source(g, "discover", buf, func(ctx context.Context, emit func(fileJob) error) error {
+		for _, j := range jobs {
+			if err := emit(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read := pipeline.Map(g, "read", workers, buf, found, func(ctx context.Context, j fileJob) (*fileResult, error) {
+		step("read")
+		ts, err := corpus.ReadFile(j.abs, j.rel, opts.Read)
+		if err != nil {
+			var fe *corpus.FileError
+			if errors.As(err, &fe) {
+				return &fileResult{job: j, err: err}, nil
+			}
+			return nil, fmt.Errorf("reading %s: %w", j.abs, err)
+		}
+		r := &fileResult{job: j}
+		for _, t := range ts {
+			t.Source = j.file.Path
+			t.SetVersion()
+			r.items = append(r.items, &transcriptItem{t: t})
+		}
+		return r, nil
+	})
+	segmented := pipeline.Map(g, "segment", workers, buf, read, func(ctx context.Context, r *fileResult) (*fileResult, error) {
+		for _, it := range r.items {
+			old, ok := versionOf[it.t.ID]
+			switch {
+			case ok && old == it.t.Version:
+				it.state = "unchanged"
+				continue
+			case ok:
+				it.state = "changed"
+			default:
+				it.state = "new"
+			}
+			again, err := st.HasVersion(ctx, it.t.ID, it.t.Version)
+			if err != nil {
+				return nil, err
+			}
+			if again {
+				it.state += "+revert" // indexed before: point back at it
+			}
+			if err := seg.Segment(it.t); err != nil {
+				return nil, fmt.Errorf("segmenting %s: %w", it.t.ID, err)
+			}
+			for i := range it.t.Turns {
+				it.words += corpus.Words(it.t.TurnText(i))
+			}
+		}
+		return r, nil
+	})
+	withPassages := pipeline.Map(g, "passages", 1, buf, segmented, func(ctx context.Context, r *fileResult) (*fileResult, error) {
+		for _, it := range r.items {
+			if it.state == "new" || it.state == "changed" {
+				it.passages = corpus.Passages(it.t)
+			}
+		}
+		return r, nil
+	})
+	indexed := pipeline.Map(g, "index", 1, buf, withPassages, func(ctx context.Context, r *fileResult) (*fileResult, error) {
+		step("index")
+		for _, it := range r.items {
+			for i := range it.passages {
+				if err := writer.Add(&it.passages[i]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return r, nil
+	})
+	claimed := map[string]string{} // transcript ID -> file, to refuse a second file with the same ID
+	pipeline.Sink(g, "record", indexed, func(ctx context.Context, r *fileResult) error {
+		step("record")
+		if opts.Progress != nil {
+			words := 0
+			for _, it := range r.items {
+				words += it.words
+			}
+			opts.Progress.Done(r.job.file.Size, words)
+		}
+		f := r.job.file
+		if r.err != nil {
+			f.Status, f.Error = "skipped", r.err.Error()
+			sum.SkippedFiles = append(sum.SkippedFiles, Skip{File: f.Path, Reason: r.err.Error()})
+			commit.Files = append(commit.Files, f)
+			return nil
+		}
+		f.Status = "ok"
+		commit.Files = append(commit.Files, f)
+		present := map[string]bool{}
+		for _, it := range r.items {
+			present[it.t.ID] = true
+			if other, ok := claimed[it.t.ID]; ok && other != f.Path {
+				return fmt.Errorf("transcript %q comes from both %s and %s", it.t.ID, other, f.Path)
+			}
+			claimed[it.t.ID] = f.Path
+			switch strings.TrimSuffix(it.state, "+revert") {
+			case "unchanged":
+				sum.Unchanged++
+				continue
+			case "new":
+				sum.New++
+			case "changed":
+				sum.Changed++
+			}
+			if !strings.HasSuffix(it.state, "+revert") {
+				if err := st.AddVersion(ctx, it.t, it.passages, shardName); err != nil {
+					return err
+				}
+				sum.Passages += len(it.passages)
+			}
+			sum.Words += it.words
+			commit.Transcripts = append(commit.Transcripts, store.TranscriptInfo{
+				ID: it.t.ID, File: f.Path, Version: it.t.Version, Title: it.t.Title, Format: it.t.Format,
+				Words: it.words, Turns: len(it.t.Turns), Passages: countPassages(it),
+			})
+			it.t, it.passages = nil, nil // let the text go
+		}
+		// Transcripts a table no longer holds.
+		for _, id := range idsOfFile[f.Path] {
+			if !present[id] {
+				commit.Removed = append(commit.Removed, id)
+			}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return fail(err)
+	}
+	sum.Stages = g.Stats()
+
+	step("commit")
+	if writer != nil {
+		commit.ShardDocs = writer.Docs()
+		if writer.Docs() > 0 {
+			if err := writer.Finish(); err != nil {
+				return fail(err)
+			}
+			commit.Shard = shardName
+		} else {
+			writer.Abort()
+		}
+		writer = nil
+	}
+	sort.Slice(sum.SkippedFiles, func(i, j int) bool { return sum.SkippedFiles[i].File < sum.SkippedFiles[j].File })
+	sort.Slice(commit.Files, func(i, j int) bool { return commit.Files[i].Path < commit.Files[j].Path })
+	sort.Slice(commit.Transcripts, func(i, j int) bool { return commit.Transcripts[i].ID < commit.Transcripts[j].ID })
+	sort.Strings(commit.Removed)
+	sum.Removed = len(commit.Removed)
+	sum.Skipped = len(sum.SkippedFiles)
+	sum.NothingNew = sum.New == 0 && sum.Changed == 0 && sum.Removed == 0 && sum.Skipped == 0
+	sum.Seconds = time.Since(start).Seconds()
+	if sum.Seconds > 0 {
+		sum.WordsPerSecond = float64(sum.Words) / sum.Seconds
+	}
+	commit.Summary, commit.Now = sum, now()
+	if err := st.Commit(ctx, commit); err != nil {
+		if commit.Shard != "" {
+			os.RemoveAll(filepath.Join(p.IndexDir(), commit.Shard))
+		}
+		return fail(err)
+	}
+	appendLog(p.LogPath(), sum)
+	return sum, nil
+}
+
+// countPassages is the number of passages a transcript version has (a
+// reverted version keeps the passages it was indexed with).
+func countPassages(it *transcriptItem) int {
+	if it.passages != nil {
+		return len(it.passages)
+	}
+	n := 0
+	for _, turn := range it.t.Turns {
+		n += (len(turn.Sentences) + corpus.PassageSentences - 1) / corpus.PassageSentences
+	}
+	return n
+}
+
+// appendLog adds the summary to the run log; the log is a convenience, so
+// a failure to write it does not fail the batch.
+func appendLog(path string, sum *Summary) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	line, _ := json.Marshal(sum)
+	f.Write(append(line, '\n'))
+}
+
+// discover lists the transcript files under roots in path order. A file
+// whose size and modification time match the store, or whose content hash
+// does, is unchanged; the others become jobs. Files that share a transcript
+// ID with an earlier one are recorded as skipped in commit.
+func discover(p Project, roots []string, known map[string]store.File, commit *store.Commit) (jobs []fileJob, unchanged []string, skips []Skip, err error) {
+	var all []fileJob
+	for _, root := range roots {
+		abs := root
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(p.Dir, root)
+		}
+		info, err := os.Stat(abs)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("transcripts %s: %w", root, err)
+		}
+		if !info.IsDir() {
+			all = append(all, fileJob{abs: abs, rel: filepath.Base(abs)})
+			continue
+		}
+		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if path != abs && (strings.HasPrefix(name, ".") || name == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || !corpus.Supported(name) {
+				return nil
+			}
+			rel, err := filepath.Rel(abs, path)
+			if err != nil {
+				return err
+			}
+			all = append(all, fileJob{abs: path, rel: rel})
+			return nil
+		})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("walking %s: %w", root, err)
+		}
+	}
+	ids := map[string]string{}
+	seen := map[string]bool{}
+	for _, j := range all {
+		key := j.abs
+		if rel, err := filepath.Rel(p.Dir, j.abs); err == nil && !strings.HasPrefix(rel, "..") {
+			key = filepath.ToSlash(rel)
+		}
+		if seen[key] {
+			continue // named by two roots
+		}
+		seen[key] = true
+		info, err := os.Stat(j.abs)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("transcripts: %w", err)
+		}
+		j.id = corpus.IDFromPath(j.rel)
+		j.file = store.File{Path: key, Root: filepath.ToSlash(filepath.Dir(j.abs)), Size: info.Size(), MTime: info.ModTime().UnixNano()}
+		if other, dup := ids[j.id]; dup {
+			j.file.Status, j.file.Error = "skipped", fmt.Sprintf("same transcript ID %q as %s: rename one of them", j.id, other)
+			commit.Files = append(commit.Files, j.file)
+			skips = append(skips, Skip{File: key, Reason: j.file.Error})
+			continue
+		}
+		ids[j.id] = key
+		prev, ok := known[key]
+		if ok && prev.Size == j.file.Size && prev.MTime == j.file.MTime {
+			// Unchanged since the last run: read nothing. (A file skipped
+			// then stays skipped, with its reason, until it changes.)
+			unchanged = append(unchanged, key)
+			continue
+		}
+		if j.file.Hash, err = hashFile(j.abs); err != nil {
+			return nil, nil, nil, fmt.Errorf("transcripts: %w", err)
+		}
+		if ok && prev.Hash == j.file.Hash && prev.Status == "ok" {
+			// Touched but not changed: remember the new time only.
+			j.file.Status = "ok"
+			commit.Files = append(commit.Files, j.file)
+			unchanged = append(unchanged, key)
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].file.Path < jobs[b].file.Path })
+	return jobs, unchanged, skips, nil
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,19 @@
+// Package stages holds the stages of the nightly batch and runs them with
+// package pipeline:
+//
+//	discover  walk the transcript folders; new or changed files (by size and
+//	          time, then by content hash) become jobs, in path order
+//	read      parse each file with the corpus readers (-j workers); a bad file
+//	          is recorded against it and the batch goes on
+//	segment   split turns into sentences with prose (-j workers); transcripts
+//	          whose content is already current are passed over
+//	passages  cut transcripts into passages
+//	index     add passages to the batch's new index shard
+//	record    store each new transcript version and its passages
+//
+// Nothing a batch writes is visible until its last step: the shard is
+// finished and renamed, then one store transaction registers it and points
+// the transcripts at their new versions (see package index and package
+// store). A batch that fails or is cancelled deletes what it wrote; one that
+// is killed leaves rows and folders that the next run sweeps away first.
+package stages
