@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/alongside-qda/alongside/corpus"
@@ -42,6 +44,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Prune:       *prune,
 		Read:        corpus.Options{MaxSize: cfg.MaxFileMB << 20},
 	}
+	if step := os.Getenv("ALONGSIDE_TEST_HOLD_AT"); step != "" {
+		opts.AfterStage = holdAt(e, step)
+	}
 	if e.stderrTTY {
 		opts.Progress = &barProgress{w: e.stderr}
 	} else {
@@ -62,6 +67,21 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return skippedError{sum.Skipped}
 	}
 	return nil
+}
+
+// holdAt is a test hook (ALONGSIDE_TEST_HOLD_AT=step): the batch says
+// "holding at STEP" on stderr the first time it reaches the step and waits
+// there for a minute, so a test can kill it at a known point.
+func holdAt(e *env, step string) func(string) {
+	var once sync.Once
+	return func(s string) {
+		if s == step {
+			once.Do(func() {
+				fmt.Fprintf(e.stderr, "holding at %s\n", step)
+				time.Sleep(time.Minute)
+			})
+		}
+	}
 }
 
 func printSummary(e *env, s *stages.Summary, project string) {
