@@ -80,22 +80,26 @@ func IDFromPath(rel string) string {
 // transcript per group; every other format gives one. Problems with the
 // file come back as a *FileError.
 func ReadFile(file, rel string, opts Options) ([]*Transcript, error) {
-	max := opts.MaxSize
-	if max <= 0 {
-		max = DefaultMaxSize
-	}
 	info, err := os.Stat(file)
 	if err != nil {
-		return nil, err
+		return nil, &FileError{File: file, Err: err}
 	}
-	if info.Size() > max {
+	if max := opts.maxSize(); info.Size() > max {
 		return nil, &FileError{File: file, Err: fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooBig, info.Size(), max)}
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, err
+		return nil, &FileError{File: file, Err: err}
 	}
 	return Parse(file, IDFromPath(rel), data, opts)
+}
+
+// maxSize is the size limit opts set.
+func (opts Options) maxSize() int64 {
+	if opts.MaxSize <= 0 {
+		return DefaultMaxSize
+	}
+	return opts.MaxSize
 }
 
 // Parse reads transcripts from the bytes of a file named name (whose
@@ -111,7 +115,11 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 		}
 		return nil, &FileError{File: name, Err: err}
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	// Parse may be given bytes ReadFile did not check.
+	if max := opts.maxSize(); int64(len(data)) > max {
+		return fail(fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooBig, len(data), max))
+	}
+	if len(bytes.TrimSpace(bytes.TrimPrefix(data, bom))) == 0 {
 		return fail(ErrEmpty)
 	}
 	sum := sha256.Sum256(data)
@@ -144,10 +152,16 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	return ts, nil
 }
 
+// bom is the UTF-8 byte-order mark.
+var bom = []byte("\ufeff")
+
 // Canonical checks that data is text and returns its canonical form: UTF-8
 // without a byte-order mark, LF line ends, Unicode NFC.
 func Canonical(data []byte) (string, error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	skip := 0 // the offset in the file reported below counts the BOM
+	if bytes.HasPrefix(data, bom) {
+		data, skip = data[len(bom):], len(bom)
+	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		return "", ErrBinary
 	}
@@ -161,7 +175,7 @@ func Canonical(data []byte) (string, error) {
 			off += n
 		}
 		line := bytes.Count(data[:off], []byte("\n")) + 1
-		return "", &FileError{Line: line, Err: fmt.Errorf("invalid UTF-8 at byte offset %d", off)}
+		return "", &FileError{Line: line, Err: fmt.Errorf("invalid UTF-8 at byte offset %d", skip+off)}
 	}
 	if controls(data) {
 		return "", ErrBinary
