@@ -38,5 +38,18 @@
 // char filter, which would shift offsets. Both fields keep term vectors,
 // for phrases and for the match locations that proximity and highlighting
 // use; the text itself is not stored, since the store has it. "transcript"
-// and "speaker" (the speaker key) are keyword fields for filters.
+// and "speaker" (the speaker key) are keyword fields for filters, and "seq"
+// (the passage's position in its transcript) orders hits of equal score.
+//
+// # Query language
+//
+// Parse turns a query into a plain tree (Word, Prefix, Phrase, And, Or,
+// Not, Field) whose String prints it back; Compile turns the tree into one
+// Bleve query, the same for "alongside search" and for codebook rules.
+// Stemmed words and phrases run on "text", exact forms and prefixes on
+// "text_exact" (prefixes on stems would miss: "walkin*" matches no stem).
+// Bleve has no proximity operator, so "a b"~N runs as a conjunction of the
+// words with match locations, keeps the passages where one sentence holds
+// all the words within the window, and enters the main query as the set of
+// those passage IDs.
 package index

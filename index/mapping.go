@@ -20,6 +20,7 @@ const (
 	FieldExact      = "text_exact"
 	FieldTranscript = "transcript"
 	FieldSpeaker    = "speaker"
+	FieldSeq        = "seq"
 
 	analyzerStem  = "alongside_stem"
 	analyzerExact = "alongside_exact"
@@ -86,6 +87,10 @@ func NewMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt(FieldExact, text(analyzerExact))
 	doc.AddFieldMappingsAt(FieldTranscript, kw)
 	doc.AddFieldMappingsAt(FieldSpeaker, kw)
+	seq := bleve.NewNumericFieldMapping()
+	seq.Store = false
+	seq.IncludeInAll = false
+	doc.AddFieldMappingsAt(FieldSeq, seq)
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = analyzerStem
 	m.DefaultField = FieldText

@@ -27,6 +27,7 @@ type document struct {
 	Exact      []string `json:"text_exact"`
 	Transcript string   `json:"transcript"`
 	Speaker    string   `json:"speaker"`
+	Seq        float64  `json:"seq"`
 }
 
 // Writer builds one new shard.
@@ -64,7 +65,7 @@ func Create(root, name string, batchSize int) (*Writer, error) {
 
 // Add indexes one passage (in the current batch).
 func (w *Writer) Add(p *corpus.Passage) error {
-	doc := document{Text: p.Sentences, Exact: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey}
+	doc := document{Text: p.Sentences, Exact: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey, Seq: float64(p.Seq)}
 	if err := w.batch.Index(p.ID, doc); err != nil {
 		return fmt.Errorf("indexing passage %s: %w", p.ID, err)
 	}
