@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/alongside-qda/alongside/corpus"
@@ -447,4 +448,79 @@ func (s *Store) LastBatch(ctx context.Context) (*Batch, error) {
 		b.Summary = json.RawMessage(sum.String)
 	}
 	return &b, nil
+}
+
+// PassageRow is what the store keeps of an indexed passage.
+type PassageRow struct {
+	ID           string
+	TranscriptID string
+	Version      string
+	Seq          int
+	Turn         int
+	Sentence     int // first sentence, in the turn
+	Sentences    int
+	Speaker      string
+	SpeakerKey   string
+	TimeMS       *int64
+	Start, End   int
+}
+
+// Passages returns the rows of the given passage IDs, by ID; unknown IDs
+// are left out.
+func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageRow, error) {
+	out := make(map[string]PassageRow, len(ids))
+	const chunk = 500 // SQLite limits the number of parameters
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		args := make([]any, n)
+		for i := range n {
+			args[i] = ids[i]
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT id, transcript_id, version, seq, turn, sentence, sentences, speaker, speaker_key, time_ms, start, end
+			FROM passages WHERE id IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("reading passages: %w", err)
+		}
+		for rows.Next() {
+			var p PassageRow
+			var ms sql.NullInt64
+			if err := rows.Scan(&p.ID, &p.TranscriptID, &p.Version, &p.Seq, &p.Turn, &p.Sentence, &p.Sentences, &p.Speaker, &p.SpeakerKey, &ms, &p.Start, &p.End); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("reading passages: %w", err)
+			}
+			if ms.Valid {
+				p.TimeMS = &ms.Int64
+			}
+			out[p.ID] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("reading passages: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// Version loads one version of a transcript (current or not) with its
+// text, turns and sentences.
+func (s *Store) Version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
+	var t corpus.Transcript
+	var meta, turns string
+	err := s.db.QueryRowContext(ctx, `SELECT v.transcript_id, coalesce(t.title, v.transcript_id), coalesce(t.format, ''), v.version, v.source, v.metadata, v.text, v.turns
+		FROM versions v LEFT JOIN transcripts t ON t.id = v.transcript_id WHERE v.transcript_id = ? AND v.version = ?`, id, version).
+		Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta, &t.Text, &turns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("transcript %q version %.12s: %w", id, version, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading transcript %q: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
+		return nil, fmt.Errorf("reading transcript %q: metadata: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(turns), &t.Turns); err != nil {
+		return nil, fmt.Errorf("reading transcript %q: turns: %w", id, err)
+	}
+	return &t, nil
 }

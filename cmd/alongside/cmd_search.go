@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/alongside-qda/alongside/index"
+	"github.com/alongside-qda/alongside/stages"
+)
+
+const searchHelp = `search [--project DIR] [--speaker S] [--transcript T] [--limit N] [--context N] [--count] [--json] QUERY
+
+Query language (case never matters; operators are upper case):
+  flexible              the word in any inflection (flexible, flexibly, flexibility)
+  "walking alongside"   the phrase, each word in any inflection (walked alongside)
+  =walking ="a b"       exact word forms, no stemming
+  walk*                 words starting with walk
+  "walk alongside"~3    the words in any order, at most 3 other words between
+  a AND b, a OR b, NOT a, ( )   a space between terms means AND
+  speaker:client transcript:fg-03   filters (a trailing * matches by prefix)
+Phrases and ~N hold inside one sentence; AND holds inside one passage (up to
+five sentences of one speaker's turn).`
+
+func cmdSearch(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "search", searchHelp)
+	project := fs.String("project", ".", "project `folder`")
+	speaker := fs.String("speaker", "", "only this `speaker`'s turns")
+	transcript := fs.String("transcript", "", "only this `transcript` (a trailing * matches by prefix)")
+	limit := fs.Int("limit", 20, "at most `N` hits; 0 for all")
+	contextN := fs.Int("context", 1, "`N` sentences of context before and after")
+	count := fs.Bool("count", false, "print hits per transcript and per speaker")
+	asJSON := fs.Bool("json", false, "one JSON object per hit")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError{"search: give a query, for example: alongside search '\"walking alongside\"'"}
+	}
+	if *limit < 0 || *contextN < 0 {
+		return usageError{"search: --limit and --context take a number of 0 or more"}
+	}
+	opts := stages.SearchOptions{Query: strings.Join(pos, " "), Speaker: *speaker, Transcript: *transcript, Limit: *limit, Context: *contextN}
+	if _, err := stages.BuildQuery(opts); err != nil {
+		return queryErr(err)
+	}
+	s, err := stages.OpenSearcher(ctx, stages.Project{Dir: *project})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if *count {
+		total, byT, byS, err := s.Count(ctx, opts)
+		if err != nil {
+			return queryErr(err)
+		}
+		return printCounts(e, total, byT, byS, *asJSON)
+	}
+	hits, total, err := s.Search(ctx, opts)
+	if err != nil {
+		return queryErr(err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		for _, h := range hits {
+			if err := enc.Encode(h); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, h := range hits {
+		printHit(e.stdout, h, e.stdoutTTY)
+	}
+	if total > len(hits) {
+		fmt.Fprintf(e.stderr, "alongside: showing %d of %d hits (--limit 0 for all)\n", len(hits), total)
+	} else {
+		fmt.Fprintf(e.stderr, "alongside: %d hit(s)\n", total)
+	}
+	return nil
+}
+
+// queryErr makes a malformed query a usage error (exit status 2).
+func queryErr(err error) error {
+	var qe *index.QueryError
+	if errors.As(err, &qe) {
+		return usageError{qe.Error()}
+	}
+	return err
+}
+
+func printHit(w io.Writer, h stages.SearchHit, color bool) {
+	when := ""
+	if h.Time != nil {
+		t := int(*h.Time)
+		when = fmt.Sprintf(" %02d:%02d:%02d", t/3600, t/60%60, t%60)
+	}
+	fmt.Fprintf(w, "%s  %s%s  [%d-%d]\n", h.Transcript, h.Speaker, when, h.Start, h.End)
+	var b strings.Builder
+	if h.Before != "" {
+		b.WriteString("… " + h.Before + " ")
+	}
+	b.WriteString(mark(h, color))
+	if h.After != "" {
+		b.WriteString(" " + h.After + " …")
+	}
+	fmt.Fprintf(w, "  %s\n\n", strings.ReplaceAll(b.String(), "\n", " "))
+}
+
+// mark returns the passage's sentences that hold matches (all of them when
+// none does) with the matched words marked: bold colour on a terminal,
+// [brackets] otherwise.
+func mark(h stages.SearchHit, color bool) string {
+	open, close := "[", "]"
+	if color {
+		open, close = "\x1b[1;31m", "\x1b[0m"
+	}
+	var parts []string
+	for _, s := range h.Sentences {
+		var ms []stages.Span
+		for _, m := range h.Matches {
+			if m.Start >= s.Start && m.End <= s.End {
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		rs := []rune(s.Text)
+		var b strings.Builder
+		at := 0
+		for _, m := range ms {
+			a, z := m.Start-s.Start, m.End-s.Start
+			if a < at {
+				continue
+			}
+			b.WriteString(string(rs[at:a]) + open + string(rs[a:z]) + close)
+			at = z
+		}
+		b.WriteString(string(rs[at:]))
+		parts = append(parts, b.String())
+	}
+	if len(parts) == 0 {
+		return h.Text
+	}
+	return strings.Join(parts, " … ")
+}
+
+func printCounts(e *env, total int, byT, byS map[string]int, asJSON bool) error {
+	if asJSON {
+		return json.NewEncoder(e.stdout).Encode(map[string]any{"total": total, "transcripts": byT, "speakers": byS})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	for _, section := range []struct {
+		title string
+		m     map[string]int
+	}{{"TRANSCRIPT", byT}, {"SPEAKER", byS}} {
+		fmt.Fprintf(tw, "%s\tHITS\n", section.title)
+		keys := make([]string, 0, len(section.m))
+		for k := range section.m {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if section.m[keys[i]] != section.m[keys[j]] {
+				return section.m[keys[i]] > section.m[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%s\t%d\n", k, section.m[k])
+		}
+		fmt.Fprintln(tw, "\t")
+	}
+	fmt.Fprintf(tw, "TOTAL\t%d\n", total)
+	return tw.Flush()
+}

@@ -1,0 +1,265 @@
+package stages
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/index"
+)
+
+// SearchOptions describe one search.
+type SearchOptions struct {
+	Query      string
+	Speaker    string // a speaker filter added to the query
+	Transcript string // a transcript filter added to the query
+	Limit      int    // 0: every hit
+	Context    int    // sentences of context before and after
+}
+
+// Span is a stretch of a transcript's canonical text, in code points.
+type Span struct {
+	Text  string `json:"text"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+// SearchHit is one passage a search found, resolved against the store.
+type SearchHit struct {
+	Passage    string   `json:"passage"`
+	Transcript string   `json:"transcript"`
+	Speaker    string   `json:"speaker"`
+	Time       *float64 `json:"time"` // start time of the turn, in seconds
+	Start      int      `json:"start"`
+	End        int      `json:"end"`
+	Text       string   `json:"text"`
+	Before     string   `json:"before"`
+	After      string   `json:"after"`
+	Matches    []Span   `json:"matches"`
+	Sentences  []Span   `json:"sentences"` // the passage's sentences
+	Score      float64  `json:"score"`
+}
+
+// BuildQuery parses a query and adds the speaker and transcript filters.
+func BuildQuery(opts SearchOptions) (index.Node, error) {
+	n, err := index.Parse(opts.Query)
+	if err != nil {
+		return nil, err
+	}
+	and := index.And{Nodes: []index.Node{n}}
+	if opts.Speaker != "" {
+		and.Nodes = append(and.Nodes, index.Field{Name: "speaker", Value: opts.Speaker})
+	}
+	if opts.Transcript != "" {
+		and.Nodes = append(and.Nodes, index.Field{Name: "transcript", Value: opts.Transcript})
+	}
+	if len(and.Nodes) == 1 {
+		return n, nil
+	}
+	return and, nil
+}
+
+// Searcher answers searches on a project: the store and every registered
+// index shard, opened read-only, so it works while a batch runs (and sees
+// the batch's passages once it is committed and the searcher reopened).
+type Searcher struct {
+	Store *store.Store
+	Index *index.Reader
+	cache map[string]*corpus.Transcript // by ID and version
+}
+
+// OpenSearcher opens a project for searching.
+func OpenSearcher(ctx context.Context, p Project) (*Searcher, error) {
+	if _, err := os.Stat(p.StorePath()); err != nil {
+		return nil, fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
+	}
+	st, err := p.OpenStore()
+	if err != nil {
+		return nil, err
+	}
+	idx, err := p.OpenIndex(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &Searcher{Store: st, Index: idx, cache: map[string]*corpus.Transcript{}}, nil
+}
+
+// Close closes the index and the store.
+func (s *Searcher) Close() error {
+	err := s.Index.Close()
+	if err2 := s.Store.Close(); err == nil {
+		err = err2
+	}
+	return err
+}
+
+// Search runs a search and returns the hits (best first, then by transcript
+// and position) and the total number of hits.
+func (s *Searcher) Search(ctx context.Context, opts SearchOptions) ([]SearchHit, int, error) {
+	n, err := BuildQuery(opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := s.Index.Compile(ctx, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	hits, total, err := s.Index.Search(ctx, c, opts.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := s.Resolve(ctx, hits, opts.Context)
+	return out, total, err
+}
+
+// Count returns the number of hits per transcript and per speaker.
+func (s *Searcher) Count(ctx context.Context, opts SearchOptions) (total int, byTranscript, bySpeaker map[string]int, err error) {
+	n, err := BuildQuery(opts)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	c, err := s.Index.Compile(ctx, n)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	ids, err := s.Index.IDs(ctx, c)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	rows, err := s.Store.Passages(ctx, ids)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	byTranscript, bySpeaker = map[string]int{}, map[string]int{}
+	for _, r := range rows {
+		byTranscript[r.TranscriptID]++
+		bySpeaker[r.Speaker]++
+	}
+	return len(rows), byTranscript, bySpeaker, nil
+}
+
+// Resolve turns index hits into passages with text, context and matched
+// words in code points of the canonical text.
+func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) ([]SearchHit, error) {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	rows, err := s.Store.Passages(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SearchHit, 0, len(hits))
+	for _, h := range hits {
+		row, ok := rows[h.ID]
+		if !ok {
+			continue // compacted away since the index was opened
+		}
+		t, err := s.version(ctx, row.TranscriptID, row.Version)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, resolveHit(t, row, h, contextN))
+	}
+	return out, nil
+}
+
+func (s *Searcher) version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
+	key := id + "\x00" + version
+	if t, ok := s.cache[key]; ok {
+		return t, nil
+	}
+	t, err := s.Store.Version(ctx, id, version)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.cache) > 64 { // searches touch few transcripts; keep memory flat
+		clear(s.cache)
+	}
+	s.cache[key] = t
+	return t, nil
+}
+
+func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, contextN int) SearchHit {
+	turn := t.Turns[row.Turn]
+	sents := turn.Sentences[row.Sentence : row.Sentence+row.Sentences]
+	hit := SearchHit{
+		Passage: row.ID, Transcript: row.TranscriptID, Speaker: row.Speaker,
+		Start: row.Start, End: row.End, Text: corpus.Cut(t.Text, corpus.Span{Start: row.Start, End: row.End}),
+		Score: h.Score, Matches: []Span{},
+	}
+	if row.TimeMS != nil {
+		sec := float64(*row.TimeMS) / 1000
+		hit.Time = &sec
+	}
+	for _, s := range sents {
+		hit.Sentences = append(hit.Sentences, Span{Text: corpus.Cut(t.Text, s.Span), Start: s.Span.Start, End: s.Span.End})
+	}
+	for _, m := range h.Matches {
+		if m.Sentence >= len(hit.Sentences) {
+			continue
+		}
+		s := hit.Sentences[m.Sentence]
+		if m.End > len(s.Text) || m.Start > m.End {
+			continue
+		}
+		start := s.Start + utf8.RuneCountInString(s.Text[:m.Start])
+		hit.Matches = append(hit.Matches, Span{Text: s.Text[m.Start:m.End], Start: start, End: start + utf8.RuneCountInString(s.Text[m.Start:m.End])})
+	}
+	sort.Slice(hit.Matches, func(i, j int) bool { return hit.Matches[i].Start < hit.Matches[j].Start })
+	hit.Before, hit.After = contextAround(t, row, contextN)
+	return hit
+}
+
+// contextAround returns up to n sentences before and after a passage, in
+// the transcript's order (across turns).
+func contextAround(t *corpus.Transcript, row store.PassageRow, n int) (before, after string) {
+	if n <= 0 {
+		return "", ""
+	}
+	// Walk backwards from the passage's first sentence.
+	var b []corpus.Span
+	ti, si := row.Turn, row.Sentence-1
+	for len(b) < n && ti >= 0 {
+		if si < 0 {
+			ti--
+			if ti >= 0 {
+				si = len(t.Turns[ti].Sentences) - 1
+			}
+			continue
+		}
+		b = append(b, t.Turns[ti].Sentences[si].Span)
+		si--
+	}
+	slices.Reverse(b)
+	before = joinSentences(t, b)
+	var a []corpus.Span
+	ti, si = row.Turn, row.Sentence+row.Sentences
+	for len(a) < n && ti < len(t.Turns) {
+		if si >= len(t.Turns[ti].Sentences) {
+			ti++
+			si = 0
+			continue
+		}
+		a = append(a, t.Turns[ti].Sentences[si].Span)
+		si++
+	}
+	return before, joinSentences(t, a)
+}
+
+// joinSentences joins sentences with a space: cutting from the first to the
+// last would take in the speaker labels between turns.
+func joinSentences(t *corpus.Transcript, spans []corpus.Span) string {
+	parts := make([]string, len(spans))
+	for i, s := range spans {
+		parts[i] = corpus.Cut(t.Text, s)
+	}
+	return strings.Join(parts, " ")
+}
