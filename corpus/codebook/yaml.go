@@ -1,0 +1,134 @@
+package codebook
+
+import (
+	"bytes"
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ParseYAML reads the analyst's YAML codebook:
+//
+//	name: Collaboration in recovery-oriented practice
+//	codes:
+//	  - name: Interactive-dialogic processes
+//	    codes:
+//	      - name: Walking alongside
+//	        description: Being a companion on an equal footing.
+//	        keywords: ['"walking alongside"', '"walk with"~2']
+//	        exclude: ['"alongside the road"']
+//	        speakers: [client, S]
+//	        unit: sentence
+//
+// It works on yaml.v3's node tree, so every error has a line, and unknown
+// keys are refused (a typo such as "keywrods" would otherwise silently
+// disable a code).
+func ParseYAML(name string, data []byte) (*Codebook, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: name, Msg: err.Error()}
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: name, Msg: "empty codebook"}
+	}
+	doc := root.Content[0]
+	cb := &Codebook{Source: name}
+	if doc.Kind != yaml.MappingNode {
+		return nil, &Error{File: name, Line: doc.Line, Msg: "a codebook is a mapping with name: and codes:"}
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		switch k.Value {
+		case "name":
+			cb.Name = v.Value
+		case "codes":
+			codes, err := yamlCodes(name, v)
+			if err != nil {
+				return nil, err
+			}
+			cb.Codes = codes
+		default:
+			return nil, &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (use name and codes)", k.Value)}
+		}
+	}
+	if len(cb.Codes) == 0 {
+		return nil, &Error{File: name, Line: doc.Line, Msg: "no codes"}
+	}
+	if err := cb.finish(); err != nil {
+		return nil, err
+	}
+	return cb, nil
+}
+
+func yamlCodes(file string, n *yaml.Node) ([]*Code, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, &Error{File: file, Line: n.Line, Msg: "codes: must be a list (each item starting with - name: ...)"}
+	}
+	var out []*Code
+	for _, item := range n.Content {
+		if item.Kind != yaml.MappingNode {
+			return nil, &Error{File: file, Line: item.Line, Msg: "each code is a mapping with at least name:"}
+		}
+		c := &Code{Line: item.Line}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i], item.Content[i+1]
+			var err error
+			switch k.Value {
+			case "name":
+				c.Name, err = yamlScalar(file, c, k.Value, v)
+			case "description":
+				c.Description, err = yamlScalar(file, c, k.Value, v)
+			case "unit":
+				c.Unit, err = yamlScalar(file, c, k.Value, v)
+			case "keywords":
+				c.Keywords, err = yamlRules(file, c, k.Value, v)
+			case "exclude":
+				c.Exclude, err = yamlRules(file, c, k.Value, v)
+			case "speakers":
+				var rules []Rule
+				rules, err = yamlRules(file, c, k.Value, v)
+				for _, r := range rules {
+					c.Speakers = append(c.Speakers, r.Query)
+				}
+			case "codes":
+				c.Codes, err = yamlCodes(file, v)
+			default:
+				err = &Error{File: file, Line: k.Line, Code: c.Name, Msg: fmt.Sprintf("unknown key %q (use name, description, keywords, exclude, speakers, unit, codes)", k.Value)}
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func yamlScalar(file string, c *Code, key string, v *yaml.Node) (string, error) {
+	if v.Kind != yaml.ScalarNode {
+		return "", &Error{File: file, Line: v.Line, Code: c.Name, Msg: key + ": must be a single value"}
+	}
+	return v.Value, nil
+}
+
+// yamlRules reads a list of strings (or one string) with their lines.
+func yamlRules(file string, c *Code, key string, v *yaml.Node) ([]Rule, error) {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if v.Value == "" {
+			return nil, nil
+		}
+		return []Rule{{Query: v.Value, Line: v.Line}}, nil
+	case yaml.SequenceNode:
+		var out []Rule
+		for _, item := range v.Content {
+			if item.Kind != yaml.ScalarNode {
+				return nil, &Error{File: file, Line: item.Line, Code: c.Name, Msg: key + ": each item must be one value (quote a phrase: '\"walking alongside\"')"}
+			}
+			out = append(out, Rule{Query: item.Value, Line: item.Line})
+		}
+		return out, nil
+	}
+	return nil, &Error{File: file, Line: v.Line, Code: c.Name, Msg: key + ": must be a list"}
+}
