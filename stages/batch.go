@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/pipeline"
@@ -29,7 +30,8 @@ type Options struct {
 	Prune       bool           // remove the transcripts of files that are gone
 	Read        corpus.Options // reader options
 	Now         func() time.Time
-	Progress    Progress // nil for none
+	Progress    Progress           // nil for none
+	Codebook    *codebook.Codebook // nil: no candidates
 	// AfterStage, when set, is called as each named step of the batch
 	// starts ("read", "index", "record", "commit"); tests use it to kill a
 	// batch at a known point.
@@ -66,6 +68,7 @@ type Summary struct {
 	WordsPerSecond float64               `json:"words_per_second"`
 	Stages         []pipeline.StageStats `json:"stages"`
 	NothingNew     bool                  `json:"nothing_new"`
+	Candidates     *MatchSummary         `json:"candidates,omitempty"`
 }
 
 // fileJob is one file the batch reads.
@@ -191,8 +194,17 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		}
 	}
 	sort.Strings(sum.RemovedFiles)
+	back := map[string]bool{}
 	for _, f := range unchanged {
 		sum.Unchanged += len(idsOfFile[f])
+		back[f] = true
+	}
+	// A file that was gone and is back unchanged: its transcripts are no
+	// longer removed.
+	for _, t := range current {
+		if t.Removed && back[t.File] {
+			commit.Transcripts = append(commit.Transcripts, t)
+		}
 	}
 
 	if len(jobs) > 0 {
@@ -230,6 +242,9 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		if err != nil {
 			var fe *corpus.FileError
 			if errors.As(err, &fe) {
+				// Name the file as the project does, not by where the
+				// project happens to be: the reason is stored.
+				fe.File = j.file.Path
 				return &fileResult{job: j, err: err}, nil
 			}
 			return nil, fmt.Errorf("reading %s: %w", j.abs, err)
@@ -380,6 +395,15 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 			os.RemoveAll(filepath.Join(p.IndexDir(), commit.Shard))
 		}
 		return fail(err)
+	}
+	if opts.Codebook != nil {
+		// The batch is committed; matching failing here leaves its
+		// transcripts unmatched, and the next run matches them.
+		step("match")
+		if sum.Candidates, err = MatchCandidates(ctx, p, st, opts.Codebook, batch); err != nil {
+			return nil, fmt.Errorf("matching candidates (the batch itself was kept): %w", err)
+		}
+		sum.NothingNew = sum.NothingNew && len(sum.Candidates.Rematched) == 0
 	}
 	appendLog(p.LogPath(), sum)
 	return sum, nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +20,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	project := fs.String("project", ".", "project `folder`")
 	var transcripts listFlag
 	fs.Var(&transcripts, "transcripts", "transcript folder or file (repeatable; overrides alongside.yaml)")
-	codebook := fs.String("codebook", "", "codebook `file` (overrides alongside.yaml)")
+	codebookFlag := fs.String("codebook", "", "codebook `file` (overrides alongside.yaml)")
 	workers := fs.Int("j", -1, "read and segment `workers` (default: alongside.yaml, else one per core)")
 	prune := fs.Bool("prune", false, "remove transcripts whose files are gone")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
@@ -32,8 +34,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if len(transcripts) > 0 {
 		cfg.Transcripts = transcripts
 	}
-	if *codebook != "" {
-		cfg.Codebook = *codebook
+	if *codebookFlag != "" {
+		cfg.Codebook = *codebookFlag
+	}
+	// A broken codebook does not stop the night's indexing: the batch runs,
+	// matching waits for the fix, and the run ends with status 3.
+	cb, cbErr := loadCodebook(*project, cfg, *codebookFlag != "")
+	if cbErr != nil {
+		fmt.Fprintf(e.stderr, "alongside: codebook: %v\nalongside: indexing without matching candidates\n", cbErr)
 	}
 	if *workers >= 0 {
 		cfg.Workers = *workers
@@ -43,6 +51,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Workers:     cfg.Workers,
 		Prune:       *prune,
 		Read:        corpus.Options{MaxSize: cfg.MaxFileMB << 20},
+		Codebook:    cb,
 	}
 	if step := os.Getenv("ALONGSIDE_TEST_HOLD_AT"); step != "" {
 		opts.AfterStage = holdAt(e, step)
@@ -63,23 +72,45 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	} else {
 		printSummary(e, sum, *project)
 	}
-	if sum.Skipped > 0 {
-		return skippedError{sum.Skipped}
+	if sum.Skipped > 0 || cbErr != nil {
+		n := sum.Skipped
+		if cbErr != nil {
+			n++
+		}
+		return skippedError{n}
 	}
 	return nil
 }
 
-// holdAt is a test hook (ALONGSIDE_TEST_HOLD_AT=step): the batch says
-// "holding at STEP" on stderr the first time it reaches the step and waits
-// there for a minute, so a test can kill it at a known point.
-func holdAt(e *env, step string) func(string) {
-	var once sync.Once
+// holdAt is a test hook (ALONGSIDE_TEST_HOLD_AT=step, or step:N): the
+// batch says "holding at STEP" (or "holding at STEP:N") on stderr the first
+// (or Nth) time it reaches the step and waits there for a minute, so a test
+// can kill it at a known point. Later arrivals at the step wait too.
+func holdAt(e *env, target string) func(string) {
+	step, nth := target, 1
+	if s, n, ok := strings.Cut(target, ":"); ok {
+		if k, err := strconv.Atoi(n); err == nil && k > 0 {
+			step, nth = s, k
+		}
+	}
+	var mu sync.Mutex
+	seen := 0
+	held := make(chan struct{})
 	return func(s string) {
-		if s == step {
-			once.Do(func() {
-				fmt.Fprintf(e.stderr, "holding at %s\n", step)
-				time.Sleep(time.Minute)
-			})
+		if s != step {
+			return
+		}
+		mu.Lock()
+		seen++
+		n := seen
+		mu.Unlock()
+		switch {
+		case n == nth:
+			fmt.Fprintf(e.stderr, "holding at %s\n", target)
+			time.Sleep(time.Minute)
+			close(held)
+		case n > nth:
+			<-held
 		}
 	}
 }
@@ -107,6 +138,15 @@ func printSummary(e *env, s *stages.Summary, project string) {
 		}
 		for _, f := range s.RemovedFiles {
 			fmt.Fprintf(w, "  %s\n", f)
+		}
+	}
+	if c := s.Candidates; c != nil {
+		fmt.Fprintf(w, "Candidates: %d proposed, %d withdrawn, %d orphaned (codebook %s, %d codes; %.1f s).\n", c.Proposed, c.Withdrawn, c.Orphaned, c.Codebook, c.Codes, c.Seconds)
+		if len(c.Rematched) > 0 {
+			fmt.Fprintf(w, "Matched over the whole corpus (new or changed rules): %s\n", strings.Join(c.Rematched, "; "))
+		}
+		if c.Proposed > 0 {
+			fmt.Fprintf(w, "Review them: alongside candidates --project %s --status proposed\n", project)
 		}
 	}
 	if !s.NothingNew && len(s.Stages) > 0 {

@@ -55,6 +55,7 @@ func init() {
 		{"init", "write a commented alongside.yaml in a new project folder", cmdInit},
 		{"run", "run the batch: read, segment and index new or changed transcripts", cmdRun},
 		{"status", "show the project's transcripts, skipped files and last batch", cmdStatus},
+		{"candidates", "list candidate meaning units: --code, --status, --transcript, --json", cmdCandidates},
 		{"search", "search the corpus: alongside search '\"walking alongside\"'", cmdSearch},
 	}
 }

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS transcripts (
 	turns     INTEGER NOT NULL,
 	passages  INTEGER NOT NULL,
 	batch_id  INTEGER NOT NULL,
-	removed   INTEGER NOT NULL DEFAULT 0 -- the file is gone (kept until --prune)
+	removed   INTEGER NOT NULL DEFAULT 0, -- the file is gone (kept until --prune)
+	matched   TEXT NOT NULL DEFAULT ''     -- the version whose candidates are current
 );
 CREATE TABLE IF NOT EXISTS versions (
 	transcript_id TEXT NOT NULL,
@@ -100,7 +101,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	if _, err := db.Exec(schema); err != nil {
+	if _, err := db.Exec(schema + candidateSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/alongside-qda/alongside/corpus/codebook"
+	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/stages"
+)
+
+// statuses are the candidate statuses, as --status and the exports name
+// them.
+var statuses = []string{"proposed", "confirmed", "rejected", "withdrawn", "orphaned"}
+
+func cmdCandidates(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "candidates", "candidates [--project DIR] [--code PATH] [--status S] [--transcript T] [--batch N] [--json]")
+	project := fs.String("project", ".", "project `folder`")
+	code := fs.String("code", "", "only this code `path` and the codes under it")
+	status := fs.String("status", "", "only this `status`: "+strings.Join(statuses, ", "))
+	transcript := fs.String("transcript", "", "only this `transcript`")
+	batch := fs.Int64("batch", 0, "only candidates proposed by this `batch`")
+	asJSON := fs.Bool("json", false, "one JSON object per candidate")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *status != "" && !contains(statuses, *status) {
+		return usageError{fmt.Sprintf("candidates: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
+	}
+	p := stages.Project{Dir: *project}
+	if _, err := os.Stat(p.StorePath()); err != nil {
+		return fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
+	}
+	st, err := p.OpenStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cands, err := st.Candidates(ctx, store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		for _, c := range cands {
+			if err := enc.Encode(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, c := range cands {
+		printCandidate(e.stdout, c, e.stdoutTTY)
+	}
+	fmt.Fprintf(e.stderr, "alongside: %d candidate(s)\n", len(cands))
+	return nil
+}
+
+func printCandidate(w io.Writer, c store.Candidate, color bool) {
+	when := ""
+	if c.StartTime != nil {
+		t := int(*c.StartTime)
+		when = fmt.Sprintf(" %02d:%02d:%02d", t/3600, t/60%60, t%60)
+	}
+	fmt.Fprintf(w, "%s  %-9s  %s\n  %s  %s%s  [%d-%d]  rules: %s\n", c.ID, c.Status, c.Code, c.Transcript, c.Speaker, when, c.Start, c.End, strings.Join(c.Rules, " | "))
+	fmt.Fprintf(w, "  %s\n\n", strings.ReplaceAll(markSpans(c.Text, c.Start, c.Matches, color), "\n", " "))
+}
+
+// markSpans marks matched words (code point spans into the transcript)
+// inside text, which starts at code point offset base.
+func markSpans(text string, base int, ms []store.MatchSpan, color bool) string {
+	open, close := "[", "]"
+	if color {
+		open, close = "\x1b[1;31m", "\x1b[0m"
+	}
+	rs := []rune(text)
+	var b strings.Builder
+	at := 0
+	for _, m := range ms {
+		a, z := m.Start-base, m.End-base
+		if a < at || z > len(rs) {
+			continue
+		}
+		b.WriteString(string(rs[at:a]) + open + string(rs[a:z]) + close)
+		at = z
+	}
+	b.WriteString(string(rs[at:]))
+	return b.String()
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// loadCodebook reads the project's codebook. A codebook named only by
+// default that does not exist means "no codebook" (nil, nil).
+func loadCodebook(project string, cfg *config, explicit bool) (*codebook.Codebook, error) {
+	if cfg.Codebook == "" {
+		return nil, nil
+	}
+	path := cfg.Codebook
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(project, path)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !explicit {
+		return nil, nil
+	}
+	cb, err := codebook.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := stages.CheckCodebook(cb); err != nil {
+		return nil, err
+	}
+	return cb, nil
+}

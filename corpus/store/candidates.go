@@ -1,0 +1,382 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The candidates' tables. A candidate's machine state (proposed, withdrawn,
+// orphaned) lives in candidates; the analyst's decisions live only in the
+// append-only decisions log, so a re-run of the batch can never touch them.
+const candidateSchema = `
+CREATE TABLE IF NOT EXISTS codes (
+	path       TEXT PRIMARY KEY,
+	rules_hash TEXT NOT NULL, -- the rules the current candidates were matched with
+	batch_id   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS candidates (
+	id            TEXT PRIMARY KEY,
+	code          TEXT NOT NULL,
+	transcript_id TEXT NOT NULL,
+	version       TEXT NOT NULL,
+	turn          INTEGER NOT NULL,
+	first         INTEGER NOT NULL, -- first sentence, in the turn
+	last          INTEGER NOT NULL, -- last sentence, inclusive
+	start         INTEGER NOT NULL,
+	end           INTEGER NOT NULL,
+	speaker       TEXT NOT NULL,
+	time_ms       INTEGER,
+	text          TEXT NOT NULL,
+	rules         TEXT NOT NULL, -- JSON list of the matched rules
+	matches       TEXT NOT NULL, -- JSON list of {text,start,end}
+	score         REAL NOT NULL,
+	codebook      TEXT NOT NULL, -- codebook version
+	batch_id      INTEGER NOT NULL,
+	state         TEXT NOT NULL  -- proposed | withdrawn | orphaned
+);
+CREATE INDEX IF NOT EXISTS candidates_code ON candidates (code, transcript_id);
+CREATE INDEX IF NOT EXISTS candidates_transcript ON candidates (transcript_id);
+CREATE TABLE IF NOT EXISTS decisions (
+	seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+	candidate_id TEXT NOT NULL,
+	action       TEXT NOT NULL, -- confirm | reject | recode | span | note
+	value        TEXT NOT NULL DEFAULT '',
+	reviewer     TEXT NOT NULL,
+	at           TEXT NOT NULL,
+	codebook     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_candidate ON decisions (candidate_id);
+`
+
+// MatchSpan is a matched word or a piece of text, in code points of the
+// transcript's canonical text.
+type MatchSpan struct {
+	Text  string `json:"text"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+// Candidate is a proposed meaning unit.
+type Candidate struct {
+	ID         string      `json:"id"`
+	Code       string      `json:"code"`
+	Transcript string      `json:"transcript"`
+	Version    string      `json:"version"`
+	Turn       int         `json:"turn"`
+	First      int         `json:"first_sentence"`
+	Last       int         `json:"last_sentence"`
+	Start      int         `json:"start"`
+	End        int         `json:"end"`
+	Speaker    string      `json:"speaker"`
+	StartTime  *float64    `json:"start_time"` // seconds
+	Text       string      `json:"text"`
+	Rules      []string    `json:"rules"`
+	Matches    []MatchSpan `json:"matches"`
+	Score      float64     `json:"score"`
+	Codebook   string      `json:"codebook"`
+	Batch      int64       `json:"batch"`
+	State      string      `json:"-"`
+	Status     string      `json:"status"` // proposed, confirmed, rejected, withdrawn, orphaned
+	Decided    bool        `json:"-"`
+}
+
+// CodeStates returns, per code path, the rules hash its candidates were
+// last matched with.
+func (s *Store) CodeStates(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path, rules_hash FROM codes`)
+	if err != nil {
+		return nil, fmt.Errorf("reading codes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var p, h string
+		if err := rows.Scan(&p, &h); err != nil {
+			return nil, err
+		}
+		out[p] = h
+	}
+	return out, rows.Err()
+}
+
+// Unmatched returns the current transcripts whose candidates were not
+// matched on their current version (new, changed, or a batch that stopped
+// before matching).
+func (s *Store) Unmatched(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM transcripts WHERE matched != version AND removed = 0 ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcripts: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// MatchResult is what one matching pass found, to apply in one transaction.
+type MatchResult struct {
+	Batch    int64
+	Codebook string
+	// Proposed are the candidates found, for every (code, transcript) in
+	// scope.
+	Proposed []Candidate
+	// Scope says what was matched: per code path, the transcripts matched
+	// (nil means the whole corpus).
+	Scope map[string][]string
+	// Rules are the rules hashes of every code of the codebook now.
+	Rules map[string]string
+	// Transcripts were matched on these versions (by ID).
+	Transcripts map[string]string
+	// Texts holds the current canonical text of each transcript matched,
+	// for the orphan check on decided candidates.
+	Texts map[string]string
+}
+
+// ApplyMatches records a matching pass: new candidates are proposed,
+// undecided ones in scope that were not found again are withdrawn, decided
+// ones are never changed (but marked orphaned when their text is gone from
+// their transcript's current version), and codes and transcripts remember
+// what they were matched with.
+func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (proposed, withdrawn, orphaned int, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+	}
+	defer tx.Rollback()
+	decided := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT candidate_id FROM decisions`)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		decided[id] = true
+	}
+	rows.Close()
+
+	found := map[string]bool{}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, state)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed')
+		ON CONFLICT(id) DO UPDATE SET version=excluded.version, turn=excluded.turn, first=excluded.first, last=excluded.last,
+			start=excluded.start, end=excluded.end, speaker=excluded.speaker, time_ms=excluded.time_ms, text=excluded.text,
+			rules=excluded.rules, matches=excluded.matches, score=excluded.score, codebook=excluded.codebook,
+			batch_id=CASE WHEN candidates.state = 'proposed' THEN candidates.batch_id ELSE excluded.batch_id END, state='proposed'`)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+	}
+	defer ins.Close()
+	for _, c := range m.Proposed {
+		found[c.ID] = true
+		if decided[c.ID] {
+			continue // the analyst's: never altered
+		}
+		rules, _ := json.Marshal(c.Rules)
+		matches, _ := json.Marshal(c.Matches)
+		var ms any
+		if c.StartTime != nil {
+			ms = int64(*c.StartTime * 1000)
+		}
+		if _, err := ins.ExecContext(ctx, c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score, m.Codebook, m.Batch); err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidate %s: %w", c.ID, err)
+		}
+		proposed++
+	}
+
+	// Withdraw undecided candidates in scope that were not found again,
+	// and those of codes no longer in the codebook.
+	var stale []string
+	withdraw := func(q string, args ...any) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			if !found[id] && !decided[id] {
+				stale = append(stale, id)
+			}
+		}
+		return rows.Err()
+	}
+	for code, ts := range m.Scope {
+		if ts == nil {
+			err = withdraw(`SELECT id FROM candidates WHERE code = ? AND state = 'proposed'`, code)
+		} else {
+			for _, t := range ts {
+				if err = withdraw(`SELECT id FROM candidates WHERE code = ? AND transcript_id = ? AND state = 'proposed'`, code, t); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+	}
+	codes := make([]string, 0, len(m.Rules))
+	for c := range m.Rules {
+		codes = append(codes, c)
+	}
+	if len(codes) > 0 {
+		args := make([]any, len(codes))
+		for i, c := range codes {
+			args[i] = c
+		}
+		if err := withdraw(`SELECT id FROM candidates WHERE state = 'proposed' AND code NOT IN (?`+strings.Repeat(",?", len(codes)-1)+`)`, args...); err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+	}
+	for _, id := range stale {
+		if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'withdrawn' WHERE id = ?`, id); err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+	}
+	withdrawn = len(stale)
+
+	// Orphans: decided candidates of re-matched transcripts whose text is
+	// gone from the current version.
+	for t, text := range m.Texts {
+		rows, err := tx.QueryContext(ctx, `SELECT id, text FROM candidates WHERE transcript_id = ? AND state != 'orphaned'`, t)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+		var orphans []string
+		for rows.Next() {
+			var id, ct string
+			rows.Scan(&id, &ct)
+			if decided[id] && !strings.Contains(text, ct) {
+				orphans = append(orphans, id)
+			}
+		}
+		rows.Close()
+		for _, id := range orphans {
+			if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'orphaned' WHERE id = ?`, id); err != nil {
+				return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+			}
+		}
+		orphaned += len(orphans)
+	}
+
+	if _, err := tx.ExecContext(ctx, `DELETE FROM codes`); err != nil {
+		return 0, 0, 0, fmt.Errorf("recording codes: %w", err)
+	}
+	for path, h := range m.Rules {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO codes (path, rules_hash, batch_id) VALUES (?,?,?)`, path, h, m.Batch); err != nil {
+			return 0, 0, 0, fmt.Errorf("recording codes: %w", err)
+		}
+	}
+	for id, v := range m.Transcripts {
+		if _, err := tx.ExecContext(ctx, `UPDATE transcripts SET matched = ? WHERE id = ? AND version = ?`, v, id, v); err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+	}
+	return proposed, withdrawn, orphaned, nil
+}
+
+// CandidateFilter selects candidates; empty fields select all.
+type CandidateFilter struct {
+	Code       string // a path; also selects the codes under it
+	Status     string
+	Transcript string
+	Batch      int64 // 0: any
+	IDs        []string
+}
+
+// Candidates lists candidates with their status derived from the decision
+// log, ordered by code, transcript and position.
+func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
+	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, c.text,
+		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state,
+		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') ORDER BY d.seq DESC LIMIT 1)
+		FROM candidates c WHERE 1=1`
+	var args []any
+	if f.Code != "" {
+		q += ` AND (c.code = ? OR c.code LIKE ? ESCAPE '\')`
+		args = append(args, f.Code, likeEscape(f.Code)+"/%")
+	}
+	if f.Transcript != "" {
+		q += ` AND c.transcript_id = ?`
+		args = append(args, f.Transcript)
+	}
+	if f.Batch > 0 {
+		q += ` AND c.batch_id = ?`
+		args = append(args, f.Batch)
+	}
+	if len(f.IDs) > 0 {
+		q += ` AND c.id IN (?` + strings.Repeat(",?", len(f.IDs)-1) + `)`
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	q += ` ORDER BY c.code, c.transcript_id, c.start, c.end, c.id`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading candidates: %w", err)
+	}
+	defer rows.Close()
+	var out []Candidate
+	for rows.Next() {
+		var c Candidate
+		var ms sql.NullInt64
+		var rules, matches string
+		var last sql.NullString
+		if err := rows.Scan(&c.ID, &c.Code, &c.Transcript, &c.Version, &c.Turn, &c.First, &c.Last, &c.Start, &c.End, &c.Speaker, &ms, &c.Text,
+			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &last); err != nil {
+			return nil, fmt.Errorf("reading candidates: %w", err)
+		}
+		if ms.Valid {
+			sec := float64(ms.Int64) / 1000
+			c.StartTime = &sec
+		}
+		json.Unmarshal([]byte(rules), &c.Rules)
+		json.Unmarshal([]byte(matches), &c.Matches)
+		c.Status = c.State
+		switch last.String {
+		case "confirm":
+			c.Status, c.Decided = "confirmed", true
+		case "reject", "recode":
+			c.Status, c.Decided = "rejected", true
+		}
+		if c.State == "orphaned" {
+			c.Status = "orphaned"
+		}
+		if f.Status != "" && c.Status != f.Status {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// Decide appends a decision to the log. (The review commands use it; the
+// batch never does.)
+func (s *Store) Decide(ctx context.Context, candidate, action, value, reviewer, codebook string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO decisions (candidate_id, action, value, reviewer, at, codebook) VALUES (?,?,?,?,?,?)`,
+		candidate, action, value, reviewer, at.UTC().Format(time.RFC3339Nano), codebook)
+	if err != nil {
+		return fmt.Errorf("recording decision on %s: %w", candidate, err)
+	}
+	return nil
+}

@@ -1,0 +1,352 @@
+package stages
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/corpus/codebook"
+	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/index"
+)
+
+// CheckCodebook parses every rule of the codebook with the query language
+// and reports the first bad one at its line:
+// codebook.yaml:14: code "Advocating": keyword 2: query: unclosed quote at column 9.
+func CheckCodebook(cb *codebook.Codebook) error {
+	for _, c := range cb.All() {
+		for kind, rules := range map[string][]codebook.Rule{"keyword": c.Keywords, "exclude": c.Exclude} {
+			for i, r := range rules {
+				if _, err := index.Parse(r.Query); err != nil {
+					return &codebook.Error{File: cb.Source, Line: r.Line, Code: c.Name, Msg: fmt.Sprintf("%s %d: %v", kind, i+1, err)}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// MatchSummary is what a matching pass did.
+type MatchSummary struct {
+	Codebook    string         `json:"codebook"`
+	Codes       int            `json:"codes"`
+	Rematched   []string       `json:"rematched_codes"` // matched over the whole corpus (new or changed rules)
+	Transcripts int            `json:"transcripts"`     // matched for every code (new or changed)
+	Proposed    int            `json:"proposed"`
+	Withdrawn   int            `json:"withdrawn"`
+	Orphaned    int            `json:"orphaned"`
+	PerCode     map[string]int `json:"per_code"`
+	Seconds     float64        `json:"seconds"`
+}
+
+// smallScope is the most transcripts a keyword query names in a filter;
+// past it the query runs on the whole corpus and hits are filtered here.
+const smallScope = 200
+
+// MatchCandidates matches the codebook's rules against the index and
+// records candidate meaning units. Codes whose rules are new or changed are
+// matched over the whole corpus; the others only over transcripts not yet
+// matched on their current version. It runs after a batch is committed, and
+// can run again safely: what it records is keyed by stable IDs.
+func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, batch int64) (*MatchSummary, error) {
+	start := time.Now()
+	if err := CheckCodebook(cb); err != nil {
+		return nil, err
+	}
+	states, err := st.CodeStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unmatched, err := st.Unmatched(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := &MatchSummary{Codebook: cb.Version(), PerCode: map[string]int{}, Transcripts: len(unmatched)}
+	res := store.MatchResult{Batch: batch, Codebook: cb.Version(), Scope: map[string][]string{}, Rules: map[string]string{},
+		Transcripts: map[string]string{}, Texts: map[string]string{}}
+
+	idx, err := p.OpenIndex(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	defer idx.Close()
+	m := matcher{s: &Searcher{Store: st, Index: idx}, cb: cb, versions: map[string]*corpus.Transcript{}}
+
+	for _, c := range cb.All() {
+		res.Rules[c.Path] = c.RulesHash()
+		if len(c.Keywords) == 0 {
+			continue
+		}
+		sum.Codes++
+		var scope []string // nil: whole corpus
+		if states[c.Path] != c.RulesHash() {
+			sum.Rematched = append(sum.Rematched, c.Path)
+		} else if len(unmatched) == 0 {
+			continue
+		} else {
+			scope = unmatched
+		}
+		res.Scope[c.Path] = scope
+		cands, err := m.code(ctx, c, scope)
+		if err != nil {
+			return nil, err
+		}
+		sum.PerCode[c.Path] = len(cands)
+		res.Proposed = append(res.Proposed, cands...)
+	}
+	// Every current transcript has now been matched on its version.
+	infos, err := st.Transcripts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range unmatchedSet(unmatched, infos) {
+		res.Transcripts[t.ID] = t.Version
+		if tr, err := m.transcript(ctx, t.ID, t.Version); err == nil {
+			res.Texts[t.ID] = tr.Text
+		}
+	}
+	if sum.Proposed, sum.Withdrawn, sum.Orphaned, err = st.ApplyMatches(ctx, res); err != nil {
+		return nil, err
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
+
+func unmatchedSet(ids []string, infos []store.TranscriptInfo) []store.TranscriptInfo {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []store.TranscriptInfo
+	for _, t := range infos {
+		if want[t.ID] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+type matcher struct {
+	s        *Searcher
+	cb       *codebook.Codebook
+	versions map[string]*corpus.Transcript
+}
+
+func (m *matcher) transcript(ctx context.Context, id, version string) (*corpus.Transcript, error) {
+	key := id + "\x00" + version
+	if t, ok := m.versions[key]; ok {
+		return t, nil
+	}
+	t, err := m.s.Store.Version(ctx, id, version)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.versions) > 256 { // keep memory flat over a large corpus
+		clear(m.versions)
+	}
+	m.versions[key] = t
+	return t, nil
+}
+
+// sentenceHit is what matched in one sentence of a turn.
+type sentenceHit struct {
+	rules   map[string]bool
+	matches []store.MatchSpan
+}
+
+// code finds the candidates of one code within scope (nil: everywhere).
+func (m *matcher) code(ctx context.Context, c *codebook.Code, scope []string) ([]store.Candidate, error) {
+	var filters []index.Node
+	if len(c.Speakers) > 0 {
+		var or index.Or
+		for _, sp := range c.Speakers {
+			or.Nodes = append(or.Nodes, index.Field{Name: "speaker", Value: sp})
+		}
+		filters = append(filters, orOf(or.Nodes))
+	}
+	inScope := map[string]bool{}
+	for _, t := range scope {
+		inScope[t] = true
+	}
+	if scope != nil && len(scope) <= smallScope {
+		var nodes []index.Node
+		for _, t := range scope {
+			nodes = append(nodes, index.Field{Name: "transcript", Value: t})
+		}
+		filters = append(filters, orOf(nodes))
+	}
+	if len(c.Exclude) > 0 {
+		var nodes []index.Node
+		for _, r := range c.Exclude {
+			n, _ := index.Parse(r.Query) // checked by CheckCodebook
+			nodes = append(nodes, n)
+		}
+		filters = append(filters, index.Not{Node: orOf(nodes)})
+	}
+
+	// turn key -> sentence index in turn -> what matched there
+	type turnKey struct {
+		transcript, version string
+		turn                int
+	}
+	found := map[turnKey]map[int]*sentenceHit{}
+	for _, r := range c.Keywords {
+		n, _ := index.Parse(r.Query)
+		q := index.And{Nodes: append([]index.Node{n}, filters...)}
+		compiled, err := m.s.Index.Compile(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		hits, err := m.s.Index.All(ctx, compiled)
+		if err != nil {
+			return nil, fmt.Errorf("matching code %q keyword %q: %w", c.Path, r.Query, err)
+		}
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = h.ID
+		}
+		rows, err := m.s.Store.Passages(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			row, ok := rows[h.ID]
+			if !ok || (scope != nil && !inScope[row.TranscriptID]) {
+				continue
+			}
+			t, err := m.transcript(ctx, row.TranscriptID, row.Version)
+			if err != nil {
+				return nil, err
+			}
+			k := turnKey{row.TranscriptID, row.Version, row.Turn}
+			if found[k] == nil {
+				found[k] = map[int]*sentenceHit{}
+			}
+			sents := t.Turns[row.Turn].Sentences
+			for _, mt := range h.Matches {
+				si := row.Sentence + mt.Sentence
+				if si >= len(sents) {
+					continue
+				}
+				text := corpus.Cut(t.Text, sents[si].Span)
+				if mt.End > len(text) || mt.Start > mt.End {
+					continue
+				}
+				sh := found[k][si]
+				if sh == nil {
+					sh = &sentenceHit{rules: map[string]bool{}}
+					found[k][si] = sh
+				}
+				sh.rules[r.Query] = true
+				start := sents[si].Span.Start + utf8.RuneCountInString(text[:mt.Start])
+				sh.matches = append(sh.matches, store.MatchSpan{Text: text[mt.Start:mt.End], Start: start, End: start + utf8.RuneCountInString(text[mt.Start:mt.End])})
+			}
+		}
+	}
+
+	var out []store.Candidate
+	for k, sentences := range found {
+		t, err := m.transcript(ctx, k.transcript, k.version)
+		if err != nil {
+			return nil, err
+		}
+		turn := t.Turns[k.turn]
+		idx := make([]int, 0, len(sentences))
+		for si := range sentences {
+			idx = append(idx, si)
+		}
+		sort.Ints(idx)
+		var runs [][2]int // first, last sentence
+		if c.Unit == codebook.UnitTurn {
+			runs = [][2]int{{0, len(turn.Sentences) - 1}}
+		} else {
+			for _, si := range idx {
+				if n := len(runs); n > 0 && runs[n-1][1] == si-1 {
+					runs[n-1][1] = si
+				} else {
+					runs = append(runs, [2]int{si, si})
+				}
+			}
+		}
+		for _, run := range runs {
+			cand := store.Candidate{
+				Code: c.Path, Transcript: k.transcript, Version: k.version, Turn: k.turn, First: run[0], Last: run[1],
+				Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End, Speaker: turn.Speaker,
+				Codebook: m.cb.Version(), Matches: []store.MatchSpan{},
+			}
+			if turn.Start != corpus.NoTime {
+				sec := turn.Start.Seconds()
+				cand.StartTime = &sec
+			}
+			cand.Text = corpus.Cut(t.Text, corpus.Span{Start: cand.Start, End: cand.End})
+			rules := map[string]bool{}
+			for _, si := range idx {
+				if si < run[0] || si > run[1] {
+					continue
+				}
+				for r := range sentences[si].rules {
+					rules[r] = true
+				}
+				cand.Matches = append(cand.Matches, sentences[si].matches...)
+			}
+			cand.Matches = uniqueSpans(cand.Matches)
+			for _, r := range c.Keywords { // in codebook order
+				if rules[r.Query] {
+					cand.Rules = append(cand.Rules, r.Query)
+				}
+			}
+			cand.Score = float64(len(cand.Rules)) + float64(len(cand.Matches))/10
+			cand.ID = CandidateID(c.Path, t, cand.Start, cand.End)
+			out = append(out, cand)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Transcript != out[j].Transcript {
+			return out[i].Transcript < out[j].Transcript
+		}
+		return out[i].Start < out[j].Start
+	})
+	return out, nil
+}
+
+func orOf(nodes []index.Node) index.Node {
+	if len(nodes) == 1 {
+		return nodes[0]
+	}
+	return index.Or{Nodes: nodes}
+}
+
+func uniqueSpans(ms []store.MatchSpan) []store.MatchSpan {
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].Start != ms[j].Start {
+			return ms[i].Start < ms[j].Start
+		}
+		return ms[i].End < ms[j].End
+	})
+	out := ms[:0]
+	for i, m := range ms {
+		if i == 0 || m != ms[i-1] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// CandidateID is stable: the same code on the same text of the same
+// transcript gets the same ID, wherever the text moved in an edited
+// transcript. The text's occurrence number tells repeated identical spans
+// apart.
+func CandidateID(code string, t *corpus.Transcript, start, end int) string {
+	text := corpus.Cut(t.Text, corpus.Span{Start: start, End: end})
+	before := corpus.Cut(t.Text, corpus.Span{Start: 0, End: start})
+	occurrence := strings.Count(before, text)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", code, t.ID, text, occurrence)
+	return "c" + hex.EncodeToString(h.Sum(nil))[:11]
+}
