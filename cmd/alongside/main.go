@@ -56,6 +56,7 @@ func init() {
 		{"run", "run the batch: read, segment and index new or changed transcripts", cmdRun},
 		{"status", "show the project's transcripts, skipped files and last batch", cmdStatus},
 		{"candidates", "list candidate meaning units: --code, --status, --transcript, --json", cmdCandidates},
+		{"codebook", "check the codebook (and what each keyword matches), or export it as .qdc", cmdCodebook},
 		{"search", "search the corpus: alongside search '\"walking alongside\"'", cmdSearch},
 	}
 }

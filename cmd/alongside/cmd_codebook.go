@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/alongside-qda/alongside/corpus/codebook"
+	"github.com/alongside-qda/alongside/stages"
+)
+
+func cmdCodebook(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(e.stdout, "Usage: alongside codebook check [--project DIR] [--codebook FILE] [--json]\n       alongside codebook export [--project DIR] [--codebook FILE] -o FILE.qdc\n"+exitStatusHelp)
+		if len(args) == 0 {
+			return usageError{"codebook: give a subcommand: check or export"}
+		}
+		return errHelp
+	}
+	switch args[0] {
+	case "check":
+		return codebookCheck(ctx, e, args[1:])
+	case "export":
+		return codebookExport(ctx, e, args[1:])
+	}
+	return usageError{fmt.Sprintf("codebook: unknown subcommand %q (use check or export)", args[0])}
+}
+
+// keywordReport is one line of "codebook check".
+type keywordReport struct {
+	Code     string   `json:"code"`
+	Kind     string   `json:"kind"` // keyword | exclude
+	Rule     string   `json:"rule"`
+	Line     int      `json:"line"`
+	Passages int      `json:"passages"`
+	Samples  []string `json:"samples"`
+}
+
+func codebookCheck(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "codebook check", "codebook check [--project DIR] [--codebook FILE] [--json]")
+	project := fs.String("project", ".", "project `folder`")
+	file := fs.String("codebook", "", "codebook `file` (default: from alongside.yaml)")
+	asJSON := fs.Bool("json", false, "one JSON object per keyword")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*project)
+	if err != nil {
+		return err
+	}
+	if *file != "" {
+		cfg.Codebook = *file
+	}
+	cb, err := loadCodebook(*project, cfg, true)
+	if err != nil {
+		var ce *codebook.Error
+		if errors.As(err, &ce) {
+			return usageError{err.Error()}
+		}
+		return err
+	}
+	codes := cb.All()
+	fmt.Fprintf(e.stderr, "alongside: %s: %d codes, valid (version %s)\n", cb.Source, len(codes), cb.Version())
+	p := stages.Project{Dir: *project}
+	if _, err := os.Stat(p.StorePath()); err != nil {
+		fmt.Fprintln(e.stderr, "alongside: the project has no index yet; run \"alongside run\" to see what each keyword matches")
+		return nil
+	}
+	s, err := stages.OpenSearcher(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	enc := json.NewEncoder(e.stdout)
+	for _, c := range codes {
+		for _, kind := range []string{"keyword", "exclude"} {
+			rules := c.Keywords
+			if kind == "exclude" {
+				rules = c.Exclude
+			}
+			for _, r := range rules {
+				hits, total, err := s.Search(ctx, stages.SearchOptions{Query: r.Query, Limit: 2})
+				if err != nil {
+					return err
+				}
+				rep := keywordReport{Code: c.Path, Kind: kind, Rule: r.Query, Line: r.Line, Passages: total, Samples: []string{}}
+				for _, h := range hits {
+					rep.Samples = append(rep.Samples, fmt.Sprintf("%s %s: %s", h.Transcript, h.Speaker, mark(h, false)))
+				}
+				if *asJSON {
+					if err := enc.Encode(rep); err != nil {
+						return err
+					}
+					continue
+				}
+				warn := ""
+				if total == 0 {
+					warn = "  <- matches nothing"
+				}
+				fmt.Fprintf(e.stdout, "%s:%d  %s  %s %s: %d passage(s)%s\n", cb.Source, r.Line, c.Path, kind, r.Query, total, warn)
+				for _, smp := range rep.Samples {
+					fmt.Fprintf(e.stdout, "    %s\n", truncate(smp, 160))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func codebookExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "codebook export", "codebook export [--project DIR] [--codebook FILE] -o FILE.qdc")
+	project := fs.String("project", ".", "project `folder`")
+	file := fs.String("codebook", "", "codebook `file` (default: from alongside.yaml)")
+	out := fs.String("o", "", "write the REFI-QDA codebook to this `file`")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"codebook export: give -o FILE.qdc"}
+	}
+	cfg, err := loadConfig(*project)
+	if err != nil {
+		return err
+	}
+	if *file != "" {
+		cfg.Codebook = *file
+	}
+	cb, err := loadCodebook(*project, cfg, true)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(*out, func(f *os.File) error { return codebook.WriteQDC(f, cb) })
+}
+
+func truncate(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n-1]) + "…"
+}
