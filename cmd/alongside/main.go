@@ -56,6 +56,12 @@ func init() {
 		{"run", "run the batch: read, segment and index new or changed transcripts", cmdRun},
 		{"status", "show the project's transcripts, skipped files and last batch", cmdStatus},
 		{"candidates", "list candidate meaning units: --code, --status, --transcript, --json", cmdCandidates},
+		{"confirm", "confirm candidates: alongside confirm ID...", cmdDecide("confirm")},
+		{"reject", "reject candidates: alongside reject ID... [--note TEXT]", cmdDecide("reject")},
+		{"recode", "re-code a candidate: alongside recode ID --code PATH", cmdDecide("recode")},
+		{"span", "widen or narrow a candidate: alongside span ID --sentences 2-4", cmdDecide("span")},
+		{"note", "add a note to a candidate: alongside note ID TEXT", cmdDecide("note")},
+		{"history", "show who decided what on a candidate, when, under which codebook", cmdHistory},
 		{"codebook", "check the codebook (and what each keyword matches), or export it as .qdc", cmdCodebook},
 		{"search", "search the corpus: alongside search '\"walking alongside\"'", cmdSearch},
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/alongside-qda/alongside/corpus"
 )
 
 // The candidates' tables. A candidate's machine state (proposed, withdrawn,
@@ -81,7 +83,9 @@ type Candidate struct {
 	Batch      int64       `json:"batch"`
 	State      string      `json:"-"`
 	Status     string      `json:"status"` // proposed, confirmed, rejected, withdrawn, orphaned
-	Decided    bool        `json:"-"`
+	Decided    bool        `json:"-"`      // the analyst has recorded something on it
+
+	spanChanged bool // First and Last come from a span decision
 }
 
 // CodeStates returns, per code path, the rules hash its candidates were
@@ -304,7 +308,9 @@ type CandidateFilter struct {
 func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
 	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, c.text,
 		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state,
-		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') ORDER BY d.seq DESC LIMIT 1)
+		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') ORDER BY d.seq DESC LIMIT 1),
+		(SELECT d.value FROM decisions d WHERE d.candidate_id = c.id AND d.action = 'span' ORDER BY d.seq DESC LIMIT 1),
+		(SELECT count(*) FROM decisions d WHERE d.candidate_id = c.id)
 		FROM candidates c WHERE 1=1`
 	var args []any
 	if f.Code != "" {
@@ -336,9 +342,10 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		var c Candidate
 		var ms sql.NullInt64
 		var rules, matches string
-		var last sql.NullString
+		var last, span sql.NullString
+		var decisions int
 		if err := rows.Scan(&c.ID, &c.Code, &c.Transcript, &c.Version, &c.Turn, &c.First, &c.Last, &c.Start, &c.End, &c.Speaker, &ms, &c.Text,
-			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &last); err != nil {
+			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &last, &span, &decisions); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
 		}
 		if ms.Valid {
@@ -348,6 +355,12 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		json.Unmarshal([]byte(rules), &c.Rules)
 		json.Unmarshal([]byte(matches), &c.Matches)
 		c.Status = c.State
+		c.Decided = decisions > 0
+		if span.Valid {
+			if _, err := fmt.Sscanf(span.String, "%d-%d", &c.First, &c.Last); err == nil {
+				c.spanChanged = true
+			}
+		}
 		switch last.String {
 		case "confirm":
 			c.Status, c.Decided = "confirmed", true
@@ -362,7 +375,28 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	// Apply span decisions: the analyst widened or narrowed the unit.
+	for i := range out {
+		c := &out[i]
+		if !c.spanChanged {
+			continue
+		}
+		t, err := s.Version(ctx, c.Transcript, c.Version)
+		if err != nil {
+			return nil, err
+		}
+		sents := t.Turns[c.Turn].Sentences
+		if c.First < 0 || c.Last >= len(sents) || c.First > c.Last {
+			continue
+		}
+		c.Start, c.End = sents[c.First].Span.Start, sents[c.Last].Span.End
+		c.Text = corpus.Cut(t.Text, corpus.Span{Start: c.Start, End: c.End})
+	}
+	return out, nil
 }
 
 func likeEscape(s string) string {
@@ -379,4 +413,68 @@ func (s *Store) Decide(ctx context.Context, candidate, action, value, reviewer, 
 		return fmt.Errorf("recording decision on %s: %w", candidate, err)
 	}
 	return nil
+}
+
+// DecisionEntry is one line of the decision log; Create, when set, is a
+// candidate to insert first (the target of a re-code).
+type DecisionEntry struct {
+	Candidate string     `json:"candidate"`
+	Action    string     `json:"action"`
+	Value     string     `json:"value,omitempty"`
+	Reviewer  string     `json:"reviewer"`
+	At        time.Time  `json:"at"`
+	Codebook  string     `json:"codebook"`
+	Create    *Candidate `json:"-"`
+}
+
+// AppendDecisions appends entries to the decision log in one transaction.
+func (s *Store) AppendDecisions(ctx context.Context, entries []DecisionEntry) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("recording decisions: %w", err)
+	}
+	defer tx.Rollback()
+	for _, e := range entries {
+		if c := e.Create; c != nil {
+			rules, _ := json.Marshal(c.Rules)
+			matches, _ := json.Marshal(c.Matches)
+			var ms any
+			if c.StartTime != nil {
+				ms = int64(*c.StartTime * 1000)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, state)
+				VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed')`,
+				c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score, c.Codebook, c.Batch); err != nil {
+				return fmt.Errorf("recording decisions: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO decisions (candidate_id, action, value, reviewer, at, codebook) VALUES (?,?,?,?,?,?)`,
+			e.Candidate, e.Action, e.Value, e.Reviewer, e.At.UTC().Format(time.RFC3339Nano), e.Codebook); err != nil {
+			return fmt.Errorf("recording decisions: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("recording decisions: %w", err)
+	}
+	return nil
+}
+
+// History returns a candidate's decision log, oldest first.
+func (s *Store) History(ctx context.Context, candidate string) ([]DecisionEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT candidate_id, action, value, reviewer, at, codebook FROM decisions WHERE candidate_id = ? ORDER BY seq`, candidate)
+	if err != nil {
+		return nil, fmt.Errorf("reading decisions: %w", err)
+	}
+	defer rows.Close()
+	var out []DecisionEntry
+	for rows.Next() {
+		var e DecisionEntry
+		var at string
+		if err := rows.Scan(&e.Candidate, &e.Action, &e.Value, &e.Reviewer, &at, &e.Codebook); err != nil {
+			return nil, err
+		}
+		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
