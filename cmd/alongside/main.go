@@ -62,6 +62,9 @@ func init() {
 		{"span", "widen or narrow a candidate: alongside span ID --sentences 2-4", cmdDecide("span")},
 		{"note", "add a note to a candidate: alongside note ID TEXT", cmdDecide("note")},
 		{"history", "show who decided what on a candidate, when, under which codebook", cmdHistory},
+		{"export", "export candidates: --format csv, xlsx, jsonl or qdpx", cmdExport},
+		{"import-decisions", "read decisions back from an exported CSV or XLSX", cmdImportDecisions},
+		{"review", "serve the review page on this machine (loopback only)", cmdReview},
 		{"codebook", "check the codebook (and what each keyword matches), or export it as .qdc", cmdCodebook},
 		{"search", "search the corpus: alongside search '\"walking alongside\"'", cmdSearch},
 	}
