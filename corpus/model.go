@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -49,6 +50,9 @@ type Transcript struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 	Text     string            `json:"text"` // the canonical text
 	Turns    []Turn            `json:"turns"`
+
+	// index maps code points to bytes for Cut; built on first use.
+	index atomic.Pointer[textIndex]
 }
 
 // ContentHash is the hex SHA-256 of what a transcript says: its canonical
@@ -68,7 +72,52 @@ func (t *Transcript) ContentHash() string {
 func (t *Transcript) SetVersion() { t.Version = t.ContentHash() }
 
 // TurnText returns the text of turn i.
-func (t *Transcript) TurnText(i int) string { return Cut(t.Text, t.Turns[i].Span) }
+func (t *Transcript) TurnText(i int) string { return t.Cut(t.Turns[i].Span) }
+
+// Cut returns the part of the canonical text inside span. Unlike the
+// function Cut it does not walk the text from its start on every call: a
+// transcript is cut thousands of times (sentences, passages, candidates).
+func (t *Transcript) Cut(s Span) string {
+	idx := t.index.Load()
+	if idx == nil || idx.text != t.Text {
+		idx = newTextIndex(t.Text)
+		t.index.Store(idx)
+	}
+	return t.Text[idx.byteOffset(s.Start):idx.byteOffset(s.End)]
+}
+
+// textIndex holds the byte offset of every 64th code point of a text.
+type textIndex struct {
+	text  string
+	ascii bool
+	marks []int
+}
+
+const textIndexStep = 64
+
+func newTextIndex(text string) *textIndex {
+	idx := &textIndex{text: text, ascii: true}
+	n := 0
+	for b := range text {
+		if n%textIndexStep == 0 {
+			idx.marks = append(idx.marks, b)
+		}
+		n++
+	}
+	idx.ascii = n == len(text)
+	return idx
+}
+
+func (idx *textIndex) byteOffset(n int) int {
+	if idx.ascii {
+		return min(n, len(idx.text))
+	}
+	m := n / textIndexStep
+	if m >= len(idx.marks) {
+		return len(idx.text)
+	}
+	return idx.marks[m] + byteOffset(idx.text[idx.marks[m]:], n-m*textIndexStep)
+}
 
 // Cut returns the part of text inside span (code point offsets). It does
 // not check the span: callers cut spans the readers made.

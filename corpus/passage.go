@@ -52,7 +52,7 @@ func Passages(t *Transcript) []Passage {
 			}
 			words := 0
 			for si < len(turn.Sentences) && len(p.Sentences) < PassageSentences {
-				s := Cut(t.Text, turn.Sentences[si].Span)
+				s := t.Cut(turn.Sentences[si].Span)
 				w := Words(s)
 				if len(p.Sentences) > 0 && words+w > PassageWords {
 					break

@@ -81,6 +81,11 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	for _, c := range cb.All() {
 		res.Rules[c.Path] = c.RulesHash()
 		if len(c.Keywords) == 0 {
+			// No keywords proposes nothing; if the code's rules were
+			// removed, its undecided candidates are withdrawn everywhere.
+			if h, ok := states[c.Path]; ok && h != c.RulesHash() {
+				res.Scope[c.Path] = nil
+			}
 			continue
 		}
 		sum.Codes++

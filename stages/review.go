@@ -152,5 +152,5 @@ func (r *Reviewer) Record(ctx context.Context, ds []Decision) (created []string,
 func SpanText(t *corpus.Transcript, turn, first, last int) (corpus.Span, string) {
 	sents := t.Turns[turn].Sentences
 	sp := corpus.Span{Start: sents[first].Span.Start, End: sents[last].Span.End}
-	return sp, corpus.Cut(t.Text, sp)
+	return sp, t.Cut(sp)
 }

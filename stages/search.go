@@ -192,7 +192,7 @@ func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, context
 	sents := turn.Sentences[row.Sentence : row.Sentence+row.Sentences]
 	hit := SearchHit{
 		Passage: row.ID, Transcript: row.TranscriptID, Speaker: row.Speaker,
-		Start: row.Start, End: row.End, Text: corpus.Cut(t.Text, corpus.Span{Start: row.Start, End: row.End}),
+		Start: row.Start, End: row.End, Text: t.Cut(corpus.Span{Start: row.Start, End: row.End}),
 		Score: h.Score, Matches: []Span{},
 	}
 	if row.TimeMS != nil {
@@ -200,7 +200,7 @@ func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, context
 		hit.Time = &sec
 	}
 	for _, s := range sents {
-		hit.Sentences = append(hit.Sentences, Span{Text: corpus.Cut(t.Text, s.Span), Start: s.Span.Start, End: s.Span.End})
+		hit.Sentences = append(hit.Sentences, Span{Text: t.Cut(s.Span), Start: s.Span.Start, End: s.Span.End})
 	}
 	for _, m := range h.Matches {
 		if m.Sentence >= len(hit.Sentences) {
@@ -259,7 +259,7 @@ func contextAround(t *corpus.Transcript, row store.PassageRow, n int) (before, a
 func joinSentences(t *corpus.Transcript, spans []corpus.Span) string {
 	parts := make([]string, len(spans))
 	for i, s := range spans {
-		parts[i] = corpus.Cut(t.Text, s)
+		parts[i] = t.Cut(s)
 	}
 	return strings.Join(parts, " ")
 }

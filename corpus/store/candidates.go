@@ -300,6 +300,7 @@ type CandidateFilter struct {
 	Status     string
 	Transcript string
 	Batch      int64 // 0: any
+	Since      int64 // 0: any; else proposed by this batch or a later one
 	IDs        []string
 }
 
@@ -324,6 +325,10 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 	if f.Batch > 0 {
 		q += ` AND c.batch_id = ?`
 		args = append(args, f.Batch)
+	}
+	if f.Since > 0 {
+		q += ` AND c.batch_id >= ?`
+		args = append(args, f.Since)
 	}
 	if len(f.IDs) > 0 {
 		q += ` AND c.id IN (?` + strings.Repeat(",?", len(f.IDs)-1) + `)`
