@@ -30,6 +30,12 @@ type document struct {
 	Seq        float64  `json:"seq"`
 }
 
+// Document is what the index stores of a passage (exported for the
+// benchmark's bare-Bleve yardstick, which must index the same documents).
+func Document(p *corpus.Passage) any {
+	return document{Text: p.Sentences, Exact: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey, Seq: float64(p.Seq)}
+}
+
 // Writer builds one new shard.
 type Writer struct {
 	root, name string
@@ -65,8 +71,7 @@ func Create(root, name string, batchSize int) (*Writer, error) {
 
 // Add indexes one passage (in the current batch).
 func (w *Writer) Add(p *corpus.Passage) error {
-	doc := document{Text: p.Sentences, Exact: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey, Seq: float64(p.Seq)}
-	if err := w.batch.Index(p.ID, doc); err != nil {
+	if err := w.batch.Index(p.ID, Document(p)); err != nil {
 		return fmt.Errorf("indexing passage %s: %w", p.ID, err)
 	}
 	w.docs++
