@@ -76,7 +76,7 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 		return nil, err
 	}
 	defer idx.Close()
-	m := matcher{s: &Searcher{Store: st, Index: idx}, cb: cb, versions: map[string]*corpus.Transcript{}}
+	m := matcher{s: &Searcher{Store: st, Index: idx}, cb: cb, version: cb.Version(), versions: map[string]*corpus.Transcript{}}
 
 	for _, c := range cb.All() {
 		res.Rules[c.Path] = c.RulesHash()
@@ -140,6 +140,7 @@ func unmatchedSet(ids []string, infos []store.TranscriptInfo) []store.Transcript
 type matcher struct {
 	s        *Searcher
 	cb       *codebook.Codebook
+	version  string // cb.Version(), computed once
 	versions map[string]*corpus.Transcript
 }
 
@@ -283,7 +284,7 @@ func (m *matcher) code(ctx context.Context, c *codebook.Code, scope []string) ([
 			cand := store.Candidate{
 				Code: c.Path, Transcript: k.transcript, Version: k.version, Turn: k.turn, First: run[0], Last: run[1],
 				Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End, Speaker: turn.Speaker,
-				Codebook: m.cb.Version(), Matches: []store.MatchSpan{},
+				Codebook: m.version, Matches: []store.MatchSpan{},
 			}
 			if turn.Start != corpus.NoTime {
 				sec := turn.Start.Seconds()

@@ -12,17 +12,19 @@ import (
 	"time"
 
 	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/stages"
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "run", "run [--project DIR] [--transcripts PATH]... [--codebook FILE] [-j N] [--prune] [--json]")
+	fs := newFlags(e, "run", "run [--project DIR] [--transcripts PATH]... [--codebook FILE] [-j N] [--prune] [--no-candidates] [--json]")
 	project := fs.String("project", ".", "project `folder`")
 	var transcripts listFlag
 	fs.Var(&transcripts, "transcripts", "transcript folder or file (repeatable; overrides alongside.yaml)")
 	codebookFlag := fs.String("codebook", "", "codebook `file` (overrides alongside.yaml)")
 	workers := fs.Int("j", -1, "read and segment `workers` (default: alongside.yaml, else one per core)")
 	prune := fs.Bool("prune", false, "remove transcripts whose files are gone")
+	noCandidates := fs.Bool("no-candidates", false, "index only; candidates are matched on the next run without it")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -39,7 +41,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	// A broken codebook does not stop the night's indexing: the batch runs,
 	// matching waits for the fix, and the run ends with status 3.
-	cb, cbErr := loadCodebook(*project, cfg, *codebookFlag != "")
+	var cb *codebook.Codebook
+	var cbErr error
+	if !*noCandidates {
+		cb, cbErr = loadCodebook(*project, cfg, *codebookFlag != "")
+	}
 	if cbErr != nil {
 		fmt.Fprintf(e.stderr, "alongside: codebook: %v\nalongside: indexing without matching candidates\n", cbErr)
 	}

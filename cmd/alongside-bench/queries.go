@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// vocabulary counts words and adjacent word pairs in the AnnoMI utterances.
+type vocabulary struct {
+	words   []string // content words (4+ letters), most frequent first
+	bigrams []string // "a b" pairs of 3+ letter words, most frequent first
+}
+
+func newVocabulary(convs []conversation) vocabulary {
+	wc, bc := map[string]int{}, map[string]int{}
+	for _, c := range convs {
+		for _, u := range c {
+			ws := strings.FieldsFunc(strings.ToLower(u.text), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })
+			for i, w := range ws {
+				if len(w) >= 4 && !strings.Contains(w, "'") {
+					wc[w]++
+				}
+				if i > 0 && len(w) >= 3 && len(ws[i-1]) >= 3 && !strings.Contains(w+ws[i-1], "'") {
+					bc[ws[i-1]+" "+w]++
+				}
+			}
+		}
+	}
+	return vocabulary{words: byCount(wc), bigrams: byCount(bc)}
+}
+
+func byCount(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if m[out[i]] != m[out[j]] {
+			return m[out[i]] > m[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// spread picks n items evenly from the first span items of list, so that
+// queries range from common to rarer words.
+func spread(list []string, n, span int) []string {
+	span = min(span, len(list))
+	out := make([]string, 0, n)
+	for i := range n {
+		out = append(out, list[i*span/n])
+	}
+	return out
+}
+
+// querySets returns 50 queries of each kind the issue names.
+func querySets(v vocabulary) map[string][]string {
+	sets := map[string][]string{}
+	for _, b := range spread(v.bigrams, 50, 500) {
+		sets["phrase"] = append(sets["phrase"], `"`+b+`"`)
+		sets["proximity"] = append(sets["proximity"], `"`+b+`"~3`)
+	}
+	for _, w := range spread(v.words, 50, 1000) {
+		sets["word"] = append(sets["word"], w)
+		sets["boolean+speaker"] = append(sets["boolean+speaker"], w+" speaker:participant")
+	}
+	for _, w := range spread(v.words[20:], 50, 1000) {
+		sets["prefix"] = append(sets["prefix"], w[:4]+"*")
+	}
+	return sets
+}
+
+// kinds is the order the table shows query kinds in.
+var kinds = []string{"phrase", "word", "prefix", "boolean+speaker", "proximity"}
+
+// codebookYAML writes a codebook of 30 codes with 5 keywords each (150 in
+// all), mixing every rule kind, from the corpus's own vocabulary.
+func codebookYAML(v vocabulary) string {
+	var b strings.Builder
+	b.WriteString("name: Benchmark codebook (generated from AnnoMI vocabulary)\ncodes:\n")
+	words := spread(v.words[150:], 90, 3000)
+	bigrams := spread(v.bigrams[100:], 60, 2000)
+	for theme := range 5 {
+		fmt.Fprintf(&b, "  - name: Theme %d\n    codes:\n", theme+1)
+		for code := range 6 {
+			k := theme*6 + code
+			fmt.Fprintf(&b, "      - name: Code %d\n", k+1)
+			if k%4 == 3 {
+				b.WriteString("        unit: turn\n")
+			}
+			if k%5 == 2 {
+				b.WriteString("        speakers: [participant]\n")
+			}
+			b.WriteString("        keywords:\n")
+			fmt.Fprintf(&b, "          - '%s'\n", words[k*3])
+			fmt.Fprintf(&b, "          - '%s*'\n", words[k*3+1][:min(5, len(words[k*3+1]))])
+			fmt.Fprintf(&b, "          - '\"%s\"'\n", bigrams[k*2])
+			fmt.Fprintf(&b, "          - '\"%s\"~3'\n", bigrams[k*2+1])
+			fmt.Fprintf(&b, "          - '=%s OR %s'\n", words[k*3+2], words[(k*3+45)%90])
+		}
+	}
+	return b.String()
+}
