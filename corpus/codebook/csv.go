@@ -1,0 +1,270 @@
+package codebook
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// csvColumns maps the accepted header names (lower case) to the field they
+// fill.
+var csvColumns = map[string]string{
+	"code path":   "code",
+	"code":        "code",
+	"path":        "code",
+	"description": "description",
+	"keyword":     "keyword",
+	"keywords":    "keyword",
+	"exclude":     "exclude",
+	"speakers":    "speakers",
+	"speaker":     "speakers",
+	"unit":        "unit",
+}
+
+// ParseCSV reads a codebook table, one row per keyword:
+//
+//	code path,description,keyword
+//	Interactive-dialogic processes,Ways of talking together.,
+//	Interactive-dialogic processes/Walking alongside,Being a companion.,"""walking alongside"""
+//	Interactive-dialogic processes/Walking alongside,,walk*
+//
+// The header names the columns, in any order and case: code path (or code,
+// or path), description, keyword, and optionally exclude, speakers (split
+// at commas or semicolons) and unit. A code may take many rows; a row with
+// no keyword only declares the code. Parents named in a path are created
+// where they first appear. The separator is the comma, or the semicolon or
+// tab when the header holds more of those (spreadsheets in many European
+// locales save with semicolons). Unknown columns are refused, as in YAML,
+// so that a misspelt "keywrods" column is not silently ignored.
+func ParseCSV(name string, data []byte) (*Codebook, error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return nil, &Error{File: name, Msg: "the file is UTF-16; save it as CSV UTF-8"}
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		// Say where: a Windows-1252 "ø" deep in the file is hard to find.
+		line := 1 + bytes.Count(data[:invalidUTF8At(data)], []byte("\n"))
+		return nil, &Error{File: name, Line: line, Msg: "not UTF-8 text; save the table as CSV UTF-8"}
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = csvSeparator(data)
+	r.FieldsPerRecord = -1 // ragged rows get our own message
+
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil, &Error{File: name, Msg: "empty file: expected a header row with code path, description, keyword"}
+	}
+	if err != nil {
+		return nil, csvError(name, err)
+	}
+	headLine, _ := r.FieldPos(0)
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(h, "_", " ")), " "))
+		if h == "" {
+			continue // spreadsheets often leave empty columns at the right
+		}
+		f, ok := csvColumns[h]
+		if !ok {
+			return nil, &Error{File: name, Line: headLine, Msg: fmt.Sprintf("unknown column %q (use code path, description, keyword, exclude, speakers, unit)", header[i])}
+		}
+		if j, dup := col[f]; dup {
+			return nil, &Error{File: name, Line: headLine, Msg: fmt.Sprintf("columns %q and %q are the same column", strings.TrimSpace(header[j]), strings.TrimSpace(header[i]))}
+		}
+		col[f] = i
+	}
+	if _, ok := col["code"]; !ok {
+		return nil, &Error{File: name, Line: headLine, Msg: `no "code path" column (the header needs code path, description, keyword)`}
+	}
+
+	cb := &Codebook{Source: name}
+	p := csvParser{file: name, cb: cb, codes: map[string]*csvCode{}}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvError(name, err)
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) != len(header) {
+			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("the row has %d cells, the header %d", len(rec), len(header))}
+		}
+		blank := true
+		for i, v := range rec {
+			if strings.TrimSpace(v) == "" {
+				continue
+			}
+			blank = false
+			if strings.TrimSpace(header[i]) == "" {
+				return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("a value in column %d, which has no header", i+1)}
+			}
+		}
+		if blank {
+			continue
+		}
+		cell := func(f string) (string, int) {
+			i, ok := col[f]
+			if !ok {
+				return "", line
+			}
+			l, _ := r.FieldPos(i)
+			return strings.TrimSpace(rec[i]), l
+		}
+		if err := p.row(line, cell); err != nil {
+			return nil, err
+		}
+	}
+	if len(cb.Codes) == 0 {
+		return nil, &Error{File: name, Msg: "no codes"}
+	}
+	if err := cb.finish(); err != nil {
+		return nil, err
+	}
+	return cb, nil
+}
+
+// csvCode remembers which row set a code's single-valued fields, so a
+// conflict can name both rows.
+type csvCode struct {
+	*Code
+	declared                   bool // a row names this code itself
+	descLine, unitLine, spLine int
+}
+
+type csvParser struct {
+	file  string
+	cb    *Codebook
+	codes map[string]*csvCode // by path
+}
+
+func (p *csvParser) row(line int, cell func(field string) (string, int)) error {
+	path, _ := cell("code")
+	if path == "" {
+		return &Error{File: p.file, Line: line, Msg: "the row has no code path"}
+	}
+	c, err := p.code(line, path)
+	if err != nil {
+		return err
+	}
+	fail := func(msg string) error { return &Error{File: p.file, Line: line, Code: c.Name, Msg: msg} }
+
+	if d, _ := cell("description"); d != "" {
+		if c.descLine > 0 && c.Description != d {
+			return fail(fmt.Sprintf("description differs from the one on line %d (give it once, or the same on every row)", c.descLine))
+		}
+		if c.descLine == 0 {
+			c.Description, c.descLine = d, line
+		}
+	}
+	if u, _ := cell("unit"); u != "" {
+		if u != UnitSentence && u != UnitTurn {
+			return fail(fmt.Sprintf("unit %q: use sentence or turn", u))
+		}
+		if c.unitLine > 0 && c.Unit != u {
+			return fail(fmt.Sprintf("unit %q differs from unit %q on line %d", u, c.Unit, c.unitLine))
+		}
+		c.Unit, c.unitLine = u, line
+	}
+	if s, _ := cell("speakers"); s != "" {
+		sp := splitSpeakers(s)
+		if c.spLine > 0 && !slices.Equal(c.Speakers, sp) {
+			return fail(fmt.Sprintf("speakers differ from those on line %d", c.spLine))
+		}
+		c.Speakers, c.spLine = sp, line
+	}
+	if k, l := cell("keyword"); k != "" {
+		c.Keywords = append(c.Keywords, Rule{Query: k, Line: l})
+	}
+	if x, l := cell("exclude"); x != "" {
+		c.Exclude = append(c.Exclude, Rule{Query: x, Line: l})
+	}
+	return nil
+}
+
+// code finds or creates the code at path and its parents. A code's line is
+// the first row that names it, or else the first row that implies it.
+func (p *csvParser) code(line int, path string) (*csvCode, error) {
+	parts := strings.Split(path, "/")
+	var c *csvCode
+	key := ""
+	for i, part := range parts {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return nil, &Error{File: p.file, Line: line, Msg: fmt.Sprintf("code path %q has an empty part", path)}
+		}
+		if i > 0 {
+			key += "/"
+		}
+		key += part
+		next := p.codes[key]
+		if next == nil {
+			next = &csvCode{Code: &Code{Name: part, Line: line}}
+			p.codes[key] = next
+			if c == nil {
+				p.cb.Codes = append(p.cb.Codes, next.Code)
+			} else {
+				c.Codes = append(c.Codes, next.Code)
+			}
+		}
+		c = next
+	}
+	if !c.declared {
+		c.declared, c.Line = true, line
+	}
+	return c, nil
+}
+
+// splitSpeakers splits a speakers cell at commas or semicolons.
+func splitSpeakers(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// csvSeparator picks the comma, semicolon or tab, whichever the first line
+// holds most of (the comma on a tie).
+func csvSeparator(data []byte) rune {
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	sep, most := ',', bytes.Count(first, []byte(","))
+	for _, r := range []rune{';', '\t'} {
+		if n := bytes.Count(first, []byte(string(r))); n > most {
+			sep, most = r, n
+		}
+	}
+	return sep
+}
+
+func csvError(file string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Err.Error()
+		if errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote) {
+			msg += ` (a cell holding quotes is quoted and its quotes doubled: """walking alongside""")`
+		}
+		return &Error{File: file, Line: pe.Line, Msg: msg}
+	}
+	return &Error{File: file, Msg: err.Error()}
+}
+
+// invalidUTF8At returns the offset of the first invalid UTF-8 sequence.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
