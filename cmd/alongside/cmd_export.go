@@ -2,15 +2,165 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/stages"
 )
 
-// cmdExport writes candidates for review or for other QDA tools. (Being written.)
+var exportFormats = []string{"csv", "xlsx", "jsonl", "qdpx"}
+
+// cmdExport writes candidates for review in a spreadsheet (csv, xlsx), as
+// data (jsonl), or for other QDA tools (qdpx).
 func cmdExport(ctx context.Context, e *env, args []string) error {
-	return errors.New("export: not implemented yet")
+	fs := newFlags(e, "export", "export --format csv|xlsx|jsonl|qdpx [--project DIR] [--status S] [--code PATH] [--since BATCH] -o FILE")
+	project := fs.String("project", ".", "project `folder`")
+	format := fs.String("format", "", "`format`: "+strings.Join(exportFormats, ", ")+" (default: from the -o file's extension)")
+	status := fs.String("status", "", "only this `status`: "+strings.Join(statuses, ", "))
+	code := fs.String("code", "", "only this code `path` and the codes under it")
+	since := fs.Int64("since", 0, "only candidates proposed by this `batch` or a later one")
+	out := fs.String("o", "", "output `file` (csv and jsonl: - for standard output)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("export: unexpected argument %q", pos[0])}
+	}
+	if *out == "" {
+		return usageError{"export: give the output file: -o FILE"}
+	}
+	if *format == "" {
+		*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	}
+	if !contains(exportFormats, *format) {
+		return usageError{fmt.Sprintf("export: --format %q: use one of %s", *format, strings.Join(exportFormats, ", "))}
+	}
+	if *status != "" && !contains(statuses, *status) {
+		return usageError{fmt.Sprintf("export: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
+	}
+	if *since < 0 {
+		return usageError{"export: --since: give a batch number"}
+	}
+	if *out == "-" && (*format == "xlsx" || *format == "qdpx") {
+		return usageError{fmt.Sprintf("export: %s is not for a terminal: give -o FILE.%s", *format, *format)}
+	}
+	filter := store.CandidateFilter{Code: *code, Status: *status, Since: *since}
+
+	switch *format {
+	case "qdpx": // the REFI-QDA project exchange file: stages/qdpx.go, export_qdpx.go
+		return exportQDPX(ctx, e, *project, filter, *out)
+	}
+
+	p := stages.Project{Dir: *project}
+	if _, err := os.Stat(p.StorePath()); err != nil {
+		return fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
+	}
+	st, err := p.OpenStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var n int
+	var write func(io.Writer) error
+	if *format == "jsonl" {
+		cands, err := st.Candidates(ctx, filter)
+		if err != nil {
+			return err
+		}
+		n = len(cands)
+		write = func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			for _, c := range cands {
+				if err := enc.Encode(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	} else {
+		rows, err := stages.ExportRows(ctx, st, filter)
+		if err != nil {
+			return err
+		}
+		n = len(rows)
+		write = func(w io.Writer) error { return stages.WriteCSV(w, rows) }
+		if *format == "xlsx" {
+			write = func(w io.Writer) error { return stages.WriteXLSX(w, rows) }
+		}
+	}
+	if *out == "-" {
+		return write(e.stdout)
+	}
+	if err := writeFileAtomic(*out, func(f *os.File) error { return write(f) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "alongside: wrote %d candidate(s) to %s\n", n, *out)
+	return nil
 }
 
-// cmdImportDecisions reads decisions back from an exported file. (Being written.)
+// cmdImportDecisions reads decisions back from an exported CSV or XLSX
+// file: all of them are recorded, or none.
 func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
-	return errors.New("import-decisions: not implemented yet")
+	fs := newFlags(e, "import-decisions", "import-decisions [--project DIR] [--reviewer NAME] [--dry-run] FILE")
+	project := fs.String("project", ".", "project `folder`")
+	reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
+	dryRun := fs.Bool("dry-run", false, "print what each row would record, and record nothing")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"import-decisions: give one file: a .csv or .xlsx that alongside export wrote"}
+	}
+	path := pos[0]
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".csv" && ext != ".xlsx" {
+		return usageError{fmt.Sprintf("import-decisions: %s: give a .csv or .xlsx file", path)}
+	}
+	r, done, err := openReviewer(*project, *reviewer)
+	if err != nil {
+		return err
+	}
+	defer done()
+	plan, err := stages.ImportDecisions(ctx, r, path, *dryRun)
+	var ie *stages.ImportError
+	if errors.As(err, &ie) {
+		for _, row := range ie.Rows {
+			fmt.Fprintf(e.stderr, "alongside: %s: %v\n", ie.File, row)
+		}
+		return fmt.Errorf("%s: %d bad row(s); nothing was recorded", ie.File, len(ie.Rows))
+	}
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROW\tCANDIDATE\tACTION")
+	for _, s := range plan.Steps {
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Row, s.Candidate, s)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	n, same := len(plan.Decisions()), 0
+	for _, s := range plan.Steps {
+		if s.Action == "" {
+			same++
+		}
+	}
+	if *dryRun {
+		fmt.Fprintf(e.stderr, "alongside: dry run: would record %d decision(s) as %s (%d row(s) recorded already); nothing was recorded\n", n, r.Name, same)
+		return nil
+	}
+	fmt.Fprintf(e.stderr, "alongside: recorded %d decision(s) as %s (%d row(s) recorded already)\n", n, r.Name, same)
+	for _, id := range plan.Created {
+		fmt.Fprintf(e.stderr, "alongside: re-coded as new candidate %s\n", id)
+	}
+	return nil
 }
