@@ -17,14 +17,22 @@ import (
 
 var exportFormats = []string{"csv", "xlsx", "jsonl", "qdpx"}
 
+const exportHelp = `--format csv and xlsx write a sheet to review in a spreadsheet: one row per
+candidate with its passage, the sentence before and after, the matched
+words and its status, and empty decision and note columns. Write confirm,
+reject, or another code path (to re-code) in decision, then read the file
+back with "alongside import-decisions FILE". --format jsonl writes the
+"candidates --json" objects, one a line. The file is readable by you only.`
+
 // cmdExport writes candidates for review in a spreadsheet (csv, xlsx), as
 // data (jsonl), or for other QDA tools (qdpx).
 func cmdExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "export", "export --format csv|xlsx|jsonl|qdpx [--project DIR] [--status S] [--code PATH] [--since BATCH] -o FILE")
+	fs := newFlags(e, "export", "export --format csv|xlsx|jsonl|qdpx [--project DIR] [--status S] [--code PATH] [--transcript T] [--since BATCH] -o FILE\n\n"+exportHelp+"\n\n"+qdpxHelp)
 	project := fs.String("project", ".", "project `folder`")
 	format := fs.String("format", "", "`format`: "+strings.Join(exportFormats, ", ")+" (default: from the -o file's extension)")
 	status := fs.String("status", "", "only this `status`: "+strings.Join(statuses, ", "))
 	code := fs.String("code", "", "only this code `path` and the codes under it")
+	transcript := fs.String("transcript", "", "only this `transcript`")
 	since := fs.Int64("since", 0, "only candidates proposed by this `batch` or a later one")
 	out := fs.String("o", "", "output `file` (csv and jsonl: - for standard output)")
 	pos, err := parse(fs, args)
@@ -52,7 +60,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	if *out == "-" && (*format == "xlsx" || *format == "qdpx") {
 		return usageError{fmt.Sprintf("export: %s is not for a terminal: give -o FILE.%s", *format, *format)}
 	}
-	filter := store.CandidateFilter{Code: *code, Status: *status, Since: *since}
+	filter := store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Since: *since}
 
 	switch *format {
 	case "qdpx": // the REFI-QDA project exchange file: stages/qdpx.go, export_qdpx.go
@@ -106,10 +114,18 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+const importHelp = `Reads a sheet "alongside export" wrote (.csv or .xlsx) after you filled in
+its decision column (confirm, reject, or a code path to re-code) and note
+column, and records them under your name. Rows left empty are ignored, and
+so are rows whose decision and note you recorded already: importing a file
+twice records nothing. Every row is checked first: if any row is wrong (an
+unknown candidate, code path or decision, an unreadable cell), each is
+named, nothing is recorded, and the exit status is 1.`
+
 // cmdImportDecisions reads decisions back from an exported CSV or XLSX
 // file: all of them are recorded, or none.
 func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "import-decisions", "import-decisions [--project DIR] [--reviewer NAME] [--dry-run] FILE")
+	fs := newFlags(e, "import-decisions", "import-decisions [--project DIR] [--reviewer NAME] [--dry-run] FILE\n\n"+importHelp)
 	project := fs.String("project", ".", "project `folder`")
 	reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
 	dryRun := fs.Bool("dry-run", false, "print what each row would record, and record nothing")
