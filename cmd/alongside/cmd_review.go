@@ -2,10 +2,49 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/alongside-qda/alongside/cmd/alongside/reviewpage"
 )
 
-// cmdReview serves the review page. (Being written.)
+// cmdReview serves the review page until interrupted.
 func cmdReview(ctx context.Context, e *env, args []string) error {
-	return errors.New("review: not implemented yet")
+	fs := newFlags(e, "review", "review [--project DIR] [--addr HOST:PORT] [--reviewer NAME] [--allow-remote]")
+	project := fs.String("project", ".", "project `folder`")
+	addr := fs.String("addr", "127.0.0.1:7424", "`address` to serve the page on; loopback only unless --allow-remote")
+	reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
+	allowRemote := fs.Bool("allow-remote", false, "allow an address other machines can reach (the page shows transcripts)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("review: unexpected argument %q", pos[0])}
+	}
+	if err := reviewpage.CheckAddr(*addr, *allowRemote); err != nil {
+		return usageError{"review: " + err.Error()}
+	}
+	r, done, err := openReviewer(*project, *reviewer)
+	if err != nil {
+		return err
+	}
+	defer done()
+
+	srv := reviewpage.New(r)
+	if *allowRemote {
+		host, _, _ := net.SplitHostPort(*addr)
+		srv.AllowRemote = true
+		srv.Hosts = []string{host}
+		if name, err := os.Hostname(); err == nil {
+			srv.Hosts = append(srv.Hosts, name)
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("review: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "alongside: reviewing as %s at http://%s/ (Ctrl-C to stop)\n", r.Name, ln.Addr())
+	return srv.Serve(ctx, ln)
 }

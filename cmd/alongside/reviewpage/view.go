@@ -1,0 +1,296 @@
+package reviewpage
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/corpus/store"
+)
+
+// statuses are the candidate statuses, in the order the filter offers them.
+var statuses = []string{"proposed", "confirmed", "rejected", "withdrawn", "orphaned"}
+
+// filter is the page's query string. An empty field selects all; an empty
+// Status lists every candidate but the withdrawn ones (the batch no longer
+// finds them, so they wait for nobody).
+type filter struct {
+	Code       string // a path; also selects the codes under it
+	Status     string
+	Transcript string
+	Speaker    string // compared as speaker keys: "P1" and "p1" are one speaker
+	Batch      int64
+}
+
+func parseFilter(q url.Values) (filter, error) {
+	f := filter{Code: q.Get("code"), Status: q.Get("status"), Transcript: q.Get("transcript"), Speaker: q.Get("speaker")}
+	if f.Status != "" && !slices.Contains(statuses, f.Status) {
+		return f, fmt.Errorf("status %q: use one of %s", f.Status, strings.Join(statuses, ", "))
+	}
+	if b := q.Get("batch"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n < 0 {
+			return f, fmt.Errorf("batch %q: give a batch number", b)
+		}
+		f.Batch = n
+	}
+	return f, nil
+}
+
+// inScope says whether a candidate passes every filter but the status one.
+func (f filter) inScope(c store.Candidate) bool {
+	return (f.Code == "" || c.Code == f.Code || strings.HasPrefix(c.Code, f.Code+"/")) &&
+		(f.Transcript == "" || c.Transcript == f.Transcript) &&
+		(f.Speaker == "" || corpus.SpeakerKey(c.Speaker) == corpus.SpeakerKey(f.Speaker)) &&
+		(f.Batch == 0 || c.Batch == f.Batch)
+}
+
+func (f filter) listed(c store.Candidate) bool {
+	if !f.inScope(c) {
+		return false
+	}
+	if f.Status == "" {
+		return c.Status != "withdrawn"
+	}
+	return c.Status == f.Status
+}
+
+// progress counts, over the candidates in scope (whatever the status
+// filter), those the analyst has decided out of those there are to decide.
+// Withdrawn candidates are not counted.
+type progress struct {
+	Reviewed int `json:"reviewed"`
+	Total    int `json:"total"`
+}
+
+func progressOf(cands []store.Candidate, f filter) progress {
+	var p progress
+	for _, c := range cands {
+		if !f.inScope(c) || c.Status == "withdrawn" {
+			continue
+		}
+		p.Total++
+		if c.Status != "proposed" {
+			p.Reviewed++
+		}
+	}
+	return p
+}
+
+// pageData is what page.html renders.
+type pageData struct {
+	Reviewer string
+	Token    string
+	Nonce    string
+	Filter   filter
+	// The filter's choices.
+	Codes, Statuses, Transcripts, Speakers []string
+	// CodePaths are the codebook's codes, the targets of a re-code.
+	CodePaths []string
+	Groups    []group
+	Listed    int // rows on the page
+	Matching  int // candidates the filters select
+	Progress  progress
+}
+
+// group is the rows of one code.
+type group struct {
+	Code string
+	Rows []row
+}
+
+// row is one candidate as the page shows it.
+type row struct {
+	ID, Code, Status    string
+	Transcript, Speaker string
+	Time                string // hh:mm:ss, or ""
+	Rules               []string
+	Lines               []line // the passage in its turn, with the turns around
+}
+
+// line is one turn of the excerpt around a passage: a turn before or
+// after it (Text), or the passage's own turn (Current: Before, Unit, After).
+type line struct {
+	Speaker       string
+	Text          string
+	Current       bool
+	Before, After string
+	Unit          []seg
+	turn          int
+}
+
+// seg is a stretch of the passage: a matched word or the text between.
+type seg struct {
+	Text  string
+	Match bool
+}
+
+func (s *Server) view(ctx context.Context, f filter) (*pageData, error) {
+	st := s.Reviewer.Store
+	all, err := st.Candidates(ctx, store.CandidateFilter{})
+	if err != nil {
+		return nil, err
+	}
+	d := &pageData{Reviewer: s.Reviewer.Name, Filter: f, Statuses: statuses, Progress: progressOf(all, f)}
+
+	known := map[string]bool{}
+	if cb := s.Reviewer.Codebook; cb != nil {
+		for _, c := range cb.All() {
+			d.CodePaths = append(d.CodePaths, c.Path)
+			known[c.Path] = true
+		}
+	}
+	d.Codes = slices.Clone(d.CodePaths)
+	var extra []string // codes of candidates no longer in the codebook
+	transcripts, speakers := map[string]bool{}, map[string]bool{}
+	for _, c := range all {
+		if !known[c.Code] {
+			known[c.Code] = true
+			extra = append(extra, c.Code)
+		}
+		transcripts[c.Transcript] = true
+		if c.Speaker != "" {
+			speakers[c.Speaker] = true
+		}
+	}
+	sort.Strings(extra)
+	d.Codes = append(d.Codes, extra...)
+	d.Transcripts = sortedKeys(transcripts)
+	d.Speakers = sortedKeys(speakers)
+
+	versions := map[string]*corpus.Transcript{} // by transcript and version
+	for _, c := range all {
+		if !f.listed(c) {
+			continue
+		}
+		d.Matching++
+		if d.Listed >= s.Limit {
+			continue
+		}
+		key := c.Transcript + "\x00" + c.Version
+		t, ok := versions[key]
+		if !ok {
+			if t, err = st.Version(ctx, c.Transcript, c.Version); err != nil {
+				return nil, err
+			}
+			versions[key] = t
+		}
+		r := row{ID: c.ID, Code: c.Code, Status: c.Status, Transcript: c.Transcript, Speaker: c.Speaker,
+			Rules: c.Rules, Lines: excerpt(t, c, s.Context)}
+		if c.StartTime != nil {
+			sec := int(*c.StartTime)
+			r.Time = fmt.Sprintf("%02d:%02d:%02d", sec/3600, sec/60%60, sec%60)
+		}
+		if n := len(d.Groups); n == 0 || d.Groups[n-1].Code != c.Code {
+			d.Groups = append(d.Groups, group{Code: c.Code})
+		}
+		g := &d.Groups[len(d.Groups)-1]
+		g.Rows = append(g.Rows, r)
+		d.Listed++
+	}
+	return d, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// excerpt returns the passage inside its turn with up to n sentences
+// before and after it, across turns, one line per turn. A candidate whose
+// turn is out of its version's range gets its passage alone.
+func excerpt(t *corpus.Transcript, c store.Candidate, n int) []line {
+	if c.Turn < 0 || c.Turn >= len(t.Turns) || c.First < 0 || c.First > c.Last || c.Last >= len(t.Turns[c.Turn].Sentences) {
+		return []line{{Speaker: c.Speaker, Current: true, Unit: unitSegs(c)}}
+	}
+	type at struct{ turn, sent int }
+	var before []at
+	for ti, si := c.Turn, c.First-1; len(before) < n && ti >= 0; {
+		if si < 0 {
+			if ti--; ti >= 0 {
+				si = len(t.Turns[ti].Sentences) - 1
+			}
+			continue
+		}
+		before = append(before, at{ti, si})
+		si--
+	}
+	slices.Reverse(before)
+	var after []at
+	for ti, si := c.Turn, c.Last+1; len(after) < n && ti < len(t.Turns); {
+		if si >= len(t.Turns[ti].Sentences) {
+			ti, si = ti+1, 0
+			continue
+		}
+		after = append(after, at{ti, si})
+		si++
+	}
+
+	text := func(a at) string { return corpus.Cut(t.Text, t.Turns[a.turn].Sentences[a.sent].Span) }
+	var lines []line
+	other := func(a at) { // a sentence of another turn
+		if k := len(lines); k > 0 && lines[k-1].turn == a.turn {
+			lines[k-1].Text += " " + text(a)
+			return
+		}
+		lines = append(lines, line{Speaker: t.Turns[a.turn].Speaker, Text: text(a), turn: a.turn})
+	}
+	cur := line{Speaker: t.Turns[c.Turn].Speaker, Current: true, Unit: unitSegs(c), turn: c.Turn}
+	var same []string
+	for _, a := range before {
+		if a.turn == c.Turn {
+			same = append(same, text(a))
+		} else {
+			other(a)
+		}
+	}
+	cur.Before, same = strings.Join(same, " "), nil
+	var rest []at
+	for _, a := range after {
+		if a.turn == c.Turn {
+			same = append(same, text(a))
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	cur.After = strings.Join(same, " ")
+	lines = append(lines, cur)
+	for _, a := range rest {
+		other(a)
+	}
+	return lines
+}
+
+// unitSegs cuts a candidate's text at its matched words (code point spans
+// into the transcript; the text starts at c.Start).
+func unitSegs(c store.Candidate) []seg {
+	ms := slices.Clone(c.Matches)
+	slices.SortFunc(ms, func(a, b store.MatchSpan) int { return a.Start - b.Start })
+	rs := []rune(c.Text)
+	var out []seg
+	at := 0
+	for _, m := range ms {
+		a, z := m.Start-c.Start, m.End-c.Start
+		if a < at || z > len(rs) || a >= z {
+			continue // overlapping, or outside a span the analyst changed
+		}
+		if a > at {
+			out = append(out, seg{Text: string(rs[at:a])})
+		}
+		out = append(out, seg{Text: string(rs[a:z]), Match: true})
+		at = z
+	}
+	if at < len(rs) || len(out) == 0 {
+		out = append(out, seg{Text: string(rs[at:])})
+	}
+	return out
+}
