@@ -330,6 +330,22 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		q += ` AND c.batch_id >= ?`
 		args = append(args, f.Since)
 	}
+	if len(f.IDs) > 500 {
+		// SQLite limits the parameters of one statement: ask in chunks.
+		var out []Candidate
+		for ids := f.IDs; len(ids) > 0; {
+			n := min(500, len(ids))
+			part := f
+			part.IDs = ids[:n]
+			got, err := s.Candidates(ctx, part)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, got...)
+			ids = ids[n:]
+		}
+		return out, nil
+	}
 	if len(f.IDs) > 0 {
 		q += ` AND c.id IN (?` + strings.Repeat(",?", len(f.IDs)-1) + `)`
 		for _, id := range f.IDs {
