@@ -32,11 +32,17 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 // parse parses args, allowing flags after positional arguments
 // ("search "walking alongside" --limit 5"), and returns the positionals.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package calls Usage on every error, which would print the
+	// help to stdout after a mistake (and twice for --help): print it here,
+	// once, and only when asked for.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				usage()
 				return nil, errHelp
 			}
 			return nil, usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
