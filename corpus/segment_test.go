@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -205,4 +206,27 @@ func FuzzSentenceFixes(f *testing.F) {
 		sp.setSentences(tr, starts, 8)
 		checkSentences(t, tr)
 	})
+}
+
+// TestSegmentAllMatchesOneByOne checks that segmenting transcripts together
+// gives every transcript the sentences it gets alone.
+func TestSegmentAllMatchesOneByOne(t *testing.T) {
+	all := loadAnnoMIOnce(t)[:20]
+	var seg Segmenter
+	alone := make([][][]string, len(all))
+	for i, tr := range all {
+		if err := seg.Segment(tr); err != nil {
+			t.Fatal(err)
+		}
+		alone[i] = sentencesOf(tr)
+	}
+	if err := seg.SegmentAll(all); err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range all {
+		checkSentences(t, tr)
+		if got := sentencesOf(tr); fmt.Sprint(got) != fmt.Sprint(alone[i]) {
+			t.Fatalf("%s: segmented together differs from alone", tr.ID)
+		}
+	}
 }

@@ -167,3 +167,55 @@ func Sink[T any](g *Group, name string, in <-chan T, fn func(ctx context.Context
 		}
 	})
 }
+
+// Batch starts a stage that groups consecutive items of in into slices
+// whose weights add up to at least limit (the last one may weigh less), for
+// work that costs a fixed amount per call whatever its size.
+func Batch[T any](g *Group, name string, buf int, in <-chan T, weight func(T) int, limit int) <-chan []T {
+	return Source(g, name, buf, func(ctx context.Context, emit func([]T) error) error {
+		var group []T
+		w := 0
+		for {
+			select {
+			case v, ok := <-in:
+				if !ok {
+					if len(group) > 0 {
+						return emit(group)
+					}
+					return nil
+				}
+				group = append(group, v)
+				w += weight(v)
+				if w >= limit {
+					if err := emit(group); err != nil {
+						return err
+					}
+					group, w = nil, 0
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	})
+}
+
+// Flatten starts a stage that sends the items of each slice of in, in order.
+func Flatten[T any](g *Group, name string, buf int, in <-chan []T) <-chan T {
+	return Source(g, name, buf, func(ctx context.Context, emit func(T) error) error {
+		for {
+			select {
+			case vs, ok := <-in:
+				if !ok {
+					return nil
+				}
+				for _, v := range vs {
+					if err := emit(v); err != nil {
+						return err
+					}
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"testing"
 )
@@ -82,5 +83,32 @@ func TestCancelStopsEveryStage(t *testing.T) {
 	})
 	if err := g.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestBatchAndFlatten(t *testing.T) {
+	g := New(context.Background())
+	groups := Batch(g, "batch", 1, numbers(g, 10), func(v int) int { return v }, 10)
+	var sizes []int
+	seen := make(chan []int, 10)
+	flat := Flatten(g, "flatten", 1, Map(g, "sizes", 1, 1, groups, func(_ context.Context, vs []int) ([]int, error) {
+		seen <- vs
+		return vs, nil
+	}))
+	var got []int
+	Sink(g, "collect", flat, func(_ context.Context, v int) error { got = append(got, v); return nil })
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	close(seen)
+	for vs := range seen {
+		sizes = append(sizes, len(vs))
+	}
+	// 0+1+2+3+4 = 10, 5+6 = 11, 7+8 = 15, then 9 alone.
+	if fmt.Sprint(sizes) != "[5 2 2 1]" {
+		t.Errorf("group sizes %v, want [5 2 2 1]", sizes)
+	}
+	if fmt.Sprint(got) != "[0 1 2 3 4 5 6 7 8 9]" {
+		t.Errorf("flattened %v", got)
 	}
 }

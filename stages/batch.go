@@ -93,6 +93,9 @@ type transcriptItem struct {
 	words    int
 }
 
+// segmentGroupBytes is the size of the groups of files segmented together.
+const segmentGroupBytes = 1 << 20
+
 // Run runs one batch over the project's transcripts.
 func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 	start := time.Now()
@@ -257,34 +260,42 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		}
 		return r, nil
 	})
-	segmented := pipeline.Map(g, "segment", workers, buf, read, func(ctx context.Context, r *fileResult) (*fileResult, error) {
-		for _, it := range r.items {
-			old, ok := versionOf[it.t.ID]
-			switch {
-			case ok && old == it.t.Version:
-				it.state = "unchanged"
-				continue
-			case ok:
-				it.state = "changed"
-			default:
-				it.state = "new"
-			}
-			again, err := st.HasVersion(ctx, it.t.ID, it.t.Version)
-			if err != nil {
-				return nil, err
-			}
-			if again {
-				it.state += "+revert" // indexed before: point back at it
-			}
-			if err := seg.Segment(it.t); err != nil {
-				return nil, fmt.Errorf("segmenting %s: %w", it.t.ID, err)
-			}
-			for i := range it.t.Turns {
-				it.words += corpus.Words(it.t.TurnText(i))
+	// prose costs about 20 ms a document whatever its size, so files are
+	// segmented in groups of about a megabyte (see corpus.SegmentAll).
+	groups := pipeline.Batch(g, "group", buf, read, func(r *fileResult) int { return int(r.job.file.Size) }, segmentGroupBytes)
+	segmentedGroups := pipeline.Map(g, "segment", workers, buf, groups, func(ctx context.Context, rs []*fileResult) ([]*fileResult, error) {
+		var todo []*corpus.Transcript
+		for _, r := range rs {
+			for _, it := range r.items {
+				old, ok := versionOf[it.t.ID]
+				switch {
+				case ok && old == it.t.Version:
+					it.state = "unchanged"
+					continue
+				case ok:
+					it.state = "changed"
+				default:
+					it.state = "new"
+				}
+				again, err := st.HasVersion(ctx, it.t.ID, it.t.Version)
+				if err != nil {
+					return nil, err
+				}
+				if again {
+					it.state += "+revert" // indexed before: point back at it
+				}
+				todo = append(todo, it.t)
+				for i := range it.t.Turns {
+					it.words += corpus.Words(it.t.TurnText(i))
+				}
 			}
 		}
-		return r, nil
+		if err := seg.SegmentAll(todo); err != nil {
+			return nil, fmt.Errorf("segmenting %s: %w", rs[0].job.file.Path, err)
+		}
+		return rs, nil
 	})
+	segmented := pipeline.Flatten(g, "ungroup", buf, segmentedGroups)
 	withPassages := pipeline.Map(g, "passages", 1, buf, segmented, func(ctx context.Context, r *fileResult) (*fileResult, error) {
 		for _, it := range r.items {
 			if it.state == "new" || it.state == "changed" {
