@@ -4,8 +4,11 @@
 //
 // The nightly batch (package stages) is this flow:
 //
-//	discover ──▶ read ──▶ segment ──▶ passages ──▶ index ──▶ record
-//	 (1)        (-j)      (-j)        (1)          (1)        (1)
+//	discover ──▶ read ──▶ group ──▶ segment ──▶ ungroup ──▶ passages ──▶ index ──▶ record
+//	 (1)        (-j)      (1)       (-j)         (1)          (1)         (1)        (1)
+//
+// (group and ungroup, Batch and Flatten here, let segment make one prose
+// document of several files.)
 //
 // Rules every stage keeps, so a batch can be cancelled at any point and
 // nothing leaks: the sender closes the channel it sends on; every send and
