@@ -240,7 +240,7 @@ func (m *matcher) code(ctx context.Context, c *codebook.Code, scope []string) ([
 				if si >= len(sents) {
 					continue
 				}
-				text := corpus.Cut(t.Text, sents[si].Span)
+				text := t.Cut(sents[si].Span)
 				if mt.End > len(text) || mt.Start > mt.End {
 					continue
 				}
@@ -290,7 +290,7 @@ func (m *matcher) code(ctx context.Context, c *codebook.Code, scope []string) ([
 				sec := turn.Start.Seconds()
 				cand.StartTime = &sec
 			}
-			cand.Text = corpus.Cut(t.Text, corpus.Span{Start: cand.Start, End: cand.End})
+			cand.Text = t.Cut(corpus.Span{Start: cand.Start, End: cand.End})
 			rules := map[string]bool{}
 			for _, si := range idx {
 				if si < run[0] || si > run[1] {
@@ -349,8 +349,8 @@ func uniqueSpans(ms []store.MatchSpan) []store.MatchSpan {
 // transcript. The text's occurrence number tells repeated identical spans
 // apart.
 func CandidateID(code string, t *corpus.Transcript, start, end int) string {
-	text := corpus.Cut(t.Text, corpus.Span{Start: start, End: end})
-	before := corpus.Cut(t.Text, corpus.Span{Start: 0, End: start})
+	text := t.Cut(corpus.Span{Start: start, End: end})
+	before := t.Cut(corpus.Span{Start: 0, End: start})
 	occurrence := strings.Count(before, text)
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", code, t.ID, text, occurrence)
