@@ -69,14 +69,15 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	}
 	sum := &MatchSummary{Codebook: cb.Version(), PerCode: map[string]int{}, Transcripts: len(unmatched)}
 	res := store.MatchResult{Batch: batch, Codebook: cb.Version(), Scope: map[string][]string{}, Rules: map[string]string{},
-		Transcripts: map[string]string{}, Texts: map[string]string{}}
+		Transcripts: map[string]string{}}
 
 	idx, err := p.OpenIndex(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	defer idx.Close()
-	m := matcher{s: &Searcher{Store: st, Index: idx}, cb: cb, version: cb.Version(), versions: map[string]*corpus.Transcript{}}
+	m := matcher{s: &Searcher{Store: st, Index: idx}, cb: cb, version: cb.Version()}
+	var work []codeScope
 
 	for _, c := range cb.All() {
 		res.Rules[c.Path] = c.RulesHash()
@@ -98,13 +99,16 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 			scope = unmatched
 		}
 		res.Scope[c.Path] = scope
-		cands, err := m.code(ctx, c, scope)
-		if err != nil {
-			return nil, err
-		}
-		sum.PerCode[c.Path] = len(cands)
-		res.Proposed = append(res.Proposed, cands...)
+		work = append(work, codeScope{code: c, scope: scope})
 	}
+	cands, err := m.match(ctx, work)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cands {
+		sum.PerCode[c.Code]++
+	}
+	res.Proposed = cands
 	// Every current transcript has now been matched on its version.
 	infos, err := st.Transcripts(ctx)
 	if err != nil {
@@ -112,9 +116,6 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	}
 	for _, t := range unmatchedSet(unmatched, infos) {
 		res.Transcripts[t.ID] = t.Version
-		if tr, err := m.transcript(ctx, t.ID, t.Version); err == nil {
-			res.Texts[t.ID] = tr.Text
-		}
 	}
 	if sum.Proposed, sum.Withdrawn, sum.Orphaned, err = st.ApplyMatches(ctx, res); err != nil {
 		return nil, err
@@ -138,26 +139,9 @@ func unmatchedSet(ids []string, infos []store.TranscriptInfo) []store.Transcript
 }
 
 type matcher struct {
-	s        *Searcher
-	cb       *codebook.Codebook
-	version  string // cb.Version(), computed once
-	versions map[string]*corpus.Transcript
-}
-
-func (m *matcher) transcript(ctx context.Context, id, version string) (*corpus.Transcript, error) {
-	key := id + "\x00" + version
-	if t, ok := m.versions[key]; ok {
-		return t, nil
-	}
-	t, err := m.s.Store.Version(ctx, id, version)
-	if err != nil {
-		return nil, err
-	}
-	if len(m.versions) > 256 { // keep memory flat over a large corpus
-		clear(m.versions)
-	}
-	m.versions[key] = t
-	return t, nil
+	s       *Searcher
+	cb      *codebook.Codebook
+	version string // cb.Version(), computed once
 }
 
 // sentenceHit is what matched in one sentence of a turn.
@@ -166,23 +150,153 @@ type sentenceHit struct {
 	matches []store.MatchSpan
 }
 
-// code finds the candidates of one code within scope (nil: everywhere).
-func (m *matcher) code(ctx context.Context, c *codebook.Code, scope []string) ([]store.Candidate, error) {
+// codeScope is a code to match and where: nil scope is the whole corpus.
+type codeScope struct {
+	code  *codebook.Code
+	scope []string
+}
+
+// ruleHit is what one keyword of one code matched in one passage.
+type ruleHit struct {
+	code, rule int
+	matches    []index.Match
+}
+
+// match finds the candidates of every code in work. It runs in two
+// passes, so that each transcript is loaded once however many codes and
+// keywords hit it: first every keyword query runs and its hits are kept by
+// passage; then the hits are grouped by transcript and turned into
+// candidates.
+func (m *matcher) match(ctx context.Context, work []codeScope) ([]store.Candidate, error) {
+	byPassage := map[string][]ruleHit{}
+	inScope := make([]map[string]bool, len(work))
+	for ci, w := range work {
+		filters, err := codeFilters(w)
+		if err != nil {
+			return nil, err
+		}
+		if w.scope != nil {
+			inScope[ci] = map[string]bool{}
+			for _, t := range w.scope {
+				inScope[ci][t] = true
+			}
+		}
+		for ri, r := range w.code.Keywords {
+			n, _ := index.Parse(r.Query) // checked by CheckCodebook
+			compiled, err := m.s.Index.Compile(ctx, index.And{Nodes: append([]index.Node{n}, filters...)})
+			if err != nil {
+				return nil, err
+			}
+			hits, err := m.s.Index.All(ctx, compiled)
+			if err != nil {
+				return nil, fmt.Errorf("matching code %q keyword %q: %w", w.code.Path, r.Query, err)
+			}
+			for _, h := range hits {
+				byPassage[h.ID] = append(byPassage[h.ID], ruleHit{code: ci, rule: ri, matches: h.Matches})
+			}
+		}
+	}
+	ids := make([]string, 0, len(byPassage))
+	for id := range byPassage {
+		ids = append(ids, id)
+	}
+	rows, err := m.s.Store.Passages(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Group the passages by transcript version, in a fixed order.
+	type version struct{ id, version string }
+	byVersion := map[version][]store.PassageRow{}
+	for _, row := range rows {
+		v := version{row.TranscriptID, row.Version}
+		byVersion[v] = append(byVersion[v], row)
+	}
+	versions := make([]version, 0, len(byVersion))
+	for v := range byVersion {
+		versions = append(versions, v)
+	}
+	sort.Slice(versions, func(i, j int) bool {
+		if versions[i].id != versions[j].id {
+			return versions[i].id < versions[j].id
+		}
+		return versions[i].version < versions[j].version
+	})
+
+	var out []store.Candidate
+	for _, v := range versions {
+		t, err := m.s.Store.Version(ctx, v.id, v.version) // once per transcript
+		if err != nil {
+			return nil, err
+		}
+		// code -> turn -> sentence -> what matched there
+		found := map[int]map[int]map[int]*sentenceHit{}
+		for _, row := range byVersion[v] {
+			sents := t.Turns[row.Turn].Sentences
+			for _, rh := range byPassage[row.ID] {
+				if inScope[rh.code] != nil && !inScope[rh.code][row.TranscriptID] {
+					continue
+				}
+				rule := work[rh.code].code.Keywords[rh.rule].Query
+				for _, mt := range rh.matches {
+					si := row.Sentence + mt.Sentence
+					if si >= len(sents) {
+						continue
+					}
+					text := t.Cut(sents[si].Span)
+					if mt.End > len(text) || mt.Start > mt.End {
+						continue
+					}
+					if found[rh.code] == nil {
+						found[rh.code] = map[int]map[int]*sentenceHit{}
+					}
+					if found[rh.code][row.Turn] == nil {
+						found[rh.code][row.Turn] = map[int]*sentenceHit{}
+					}
+					sh := found[rh.code][row.Turn][si]
+					if sh == nil {
+						sh = &sentenceHit{rules: map[string]bool{}}
+						found[rh.code][row.Turn][si] = sh
+					}
+					sh.rules[rule] = true
+					start := sents[si].Span.Start + utf8.RuneCountInString(text[:mt.Start])
+					sh.matches = append(sh.matches, store.MatchSpan{Text: text[mt.Start:mt.End], Start: start, End: start + utf8.RuneCountInString(text[mt.Start:mt.End])})
+				}
+			}
+		}
+		for ci, turns := range found {
+			for turn, sentences := range turns {
+				out = append(out, m.candidates(work[ci].code, t, turn, sentences)...)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		if a.Transcript != b.Transcript {
+			return a.Transcript < b.Transcript
+		}
+		return a.Start < b.Start
+	})
+	return out, nil
+}
+
+// codeFilters are the conditions every keyword of a code carries: its
+// speakers, its exclusions, and a small scope named in the query.
+func codeFilters(w codeScope) ([]index.Node, error) {
+	c := w.code
 	var filters []index.Node
 	if len(c.Speakers) > 0 {
-		var or index.Or
-		for _, sp := range c.Speakers {
-			or.Nodes = append(or.Nodes, index.Field{Name: "speaker", Value: sp})
-		}
-		filters = append(filters, orOf(or.Nodes))
-	}
-	inScope := map[string]bool{}
-	for _, t := range scope {
-		inScope[t] = true
-	}
-	if scope != nil && len(scope) <= smallScope {
 		var nodes []index.Node
-		for _, t := range scope {
+		for _, sp := range c.Speakers {
+			nodes = append(nodes, index.Field{Name: "speaker", Value: sp})
+		}
+		filters = append(filters, orOf(nodes))
+	}
+	if w.scope != nil && len(w.scope) <= smallScope {
+		var nodes []index.Node
+		for _, t := range w.scope {
 			nodes = append(nodes, index.Field{Name: "transcript", Value: t})
 		}
 		filters = append(filters, orOf(nodes))
@@ -190,135 +304,71 @@ func (m *matcher) code(ctx context.Context, c *codebook.Code, scope []string) ([
 	if len(c.Exclude) > 0 {
 		var nodes []index.Node
 		for _, r := range c.Exclude {
-			n, _ := index.Parse(r.Query) // checked by CheckCodebook
+			n, err := index.Parse(r.Query)
+			if err != nil {
+				return nil, err
+			}
 			nodes = append(nodes, n)
 		}
 		filters = append(filters, index.Not{Node: orOf(nodes)})
 	}
+	return filters, nil
+}
 
-	// turn key -> sentence index in turn -> what matched there
-	type turnKey struct {
-		transcript, version string
-		turn                int
+// candidates turns the matching sentences of one code in one turn into
+// candidates: runs of adjacent sentences (unit sentence) or the whole turn.
+func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit) []store.Candidate {
+	turn := t.Turns[turnIndex]
+	idx := make([]int, 0, len(sentences))
+	for si := range sentences {
+		idx = append(idx, si)
 	}
-	found := map[turnKey]map[int]*sentenceHit{}
-	for _, r := range c.Keywords {
-		n, _ := index.Parse(r.Query)
-		q := index.And{Nodes: append([]index.Node{n}, filters...)}
-		compiled, err := m.s.Index.Compile(ctx, q)
-		if err != nil {
-			return nil, err
+	sort.Ints(idx)
+	var runs [][2]int // first, last sentence
+	if c.Unit == codebook.UnitTurn {
+		runs = [][2]int{{0, len(turn.Sentences) - 1}}
+	} else {
+		for _, si := range idx {
+			if n := len(runs); n > 0 && runs[n-1][1] == si-1 {
+				runs[n-1][1] = si
+			} else {
+				runs = append(runs, [2]int{si, si})
+			}
 		}
-		hits, err := m.s.Index.All(ctx, compiled)
-		if err != nil {
-			return nil, fmt.Errorf("matching code %q keyword %q: %w", c.Path, r.Query, err)
+	}
+	var out []store.Candidate
+	for _, run := range runs {
+		cand := store.Candidate{
+			Code: c.Path, Transcript: t.ID, Version: t.Version, Turn: turnIndex, First: run[0], Last: run[1],
+			Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End, Speaker: turn.Speaker,
+			Codebook: m.version, Matches: []store.MatchSpan{},
 		}
-		ids := make([]string, len(hits))
-		for i, h := range hits {
-			ids[i] = h.ID
+		if turn.Start != corpus.NoTime {
+			sec := turn.Start.Seconds()
+			cand.StartTime = &sec
 		}
-		rows, err := m.s.Store.Passages(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			row, ok := rows[h.ID]
-			if !ok || (scope != nil && !inScope[row.TranscriptID]) {
+		cand.Text = t.Cut(corpus.Span{Start: cand.Start, End: cand.End})
+		rules := map[string]bool{}
+		for _, si := range idx {
+			if si < run[0] || si > run[1] {
 				continue
 			}
-			t, err := m.transcript(ctx, row.TranscriptID, row.Version)
-			if err != nil {
-				return nil, err
+			for r := range sentences[si].rules {
+				rules[r] = true
 			}
-			k := turnKey{row.TranscriptID, row.Version, row.Turn}
-			if found[k] == nil {
-				found[k] = map[int]*sentenceHit{}
-			}
-			sents := t.Turns[row.Turn].Sentences
-			for _, mt := range h.Matches {
-				si := row.Sentence + mt.Sentence
-				if si >= len(sents) {
-					continue
-				}
-				text := t.Cut(sents[si].Span)
-				if mt.End > len(text) || mt.Start > mt.End {
-					continue
-				}
-				sh := found[k][si]
-				if sh == nil {
-					sh = &sentenceHit{rules: map[string]bool{}}
-					found[k][si] = sh
-				}
-				sh.rules[r.Query] = true
-				start := sents[si].Span.Start + utf8.RuneCountInString(text[:mt.Start])
-				sh.matches = append(sh.matches, store.MatchSpan{Text: text[mt.Start:mt.End], Start: start, End: start + utf8.RuneCountInString(text[mt.Start:mt.End])})
+			cand.Matches = append(cand.Matches, sentences[si].matches...)
+		}
+		cand.Matches = uniqueSpans(cand.Matches)
+		for _, r := range c.Keywords { // in codebook order
+			if rules[r.Query] {
+				cand.Rules = append(cand.Rules, r.Query)
 			}
 		}
+		cand.Score = float64(len(cand.Rules)) + float64(len(cand.Matches))/10
+		cand.ID = CandidateID(c.Path, t, cand.Start, cand.End)
+		out = append(out, cand)
 	}
-
-	var out []store.Candidate
-	for k, sentences := range found {
-		t, err := m.transcript(ctx, k.transcript, k.version)
-		if err != nil {
-			return nil, err
-		}
-		turn := t.Turns[k.turn]
-		idx := make([]int, 0, len(sentences))
-		for si := range sentences {
-			idx = append(idx, si)
-		}
-		sort.Ints(idx)
-		var runs [][2]int // first, last sentence
-		if c.Unit == codebook.UnitTurn {
-			runs = [][2]int{{0, len(turn.Sentences) - 1}}
-		} else {
-			for _, si := range idx {
-				if n := len(runs); n > 0 && runs[n-1][1] == si-1 {
-					runs[n-1][1] = si
-				} else {
-					runs = append(runs, [2]int{si, si})
-				}
-			}
-		}
-		for _, run := range runs {
-			cand := store.Candidate{
-				Code: c.Path, Transcript: k.transcript, Version: k.version, Turn: k.turn, First: run[0], Last: run[1],
-				Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End, Speaker: turn.Speaker,
-				Codebook: m.version, Matches: []store.MatchSpan{},
-			}
-			if turn.Start != corpus.NoTime {
-				sec := turn.Start.Seconds()
-				cand.StartTime = &sec
-			}
-			cand.Text = t.Cut(corpus.Span{Start: cand.Start, End: cand.End})
-			rules := map[string]bool{}
-			for _, si := range idx {
-				if si < run[0] || si > run[1] {
-					continue
-				}
-				for r := range sentences[si].rules {
-					rules[r] = true
-				}
-				cand.Matches = append(cand.Matches, sentences[si].matches...)
-			}
-			cand.Matches = uniqueSpans(cand.Matches)
-			for _, r := range c.Keywords { // in codebook order
-				if rules[r.Query] {
-					cand.Rules = append(cand.Rules, r.Query)
-				}
-			}
-			cand.Score = float64(len(cand.Rules)) + float64(len(cand.Matches))/10
-			cand.ID = CandidateID(c.Path, t, cand.Start, cand.End)
-			out = append(out, cand)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Transcript != out[j].Transcript {
-			return out[i].Transcript < out[j].Transcript
-		}
-		return out[i].Start < out[j].Start
-	})
-	return out, nil
+	return out
 }
 
 func orOf(nodes []index.Node) index.Node {

@@ -141,9 +141,6 @@ type MatchResult struct {
 	Rules map[string]string
 	// Transcripts were matched on these versions (by ID).
 	Transcripts map[string]string
-	// Texts holds the current canonical text of each transcript matched,
-	// for the orphan check on decided candidates.
-	Texts map[string]string
 }
 
 // ApplyMatches records a matching pass: new candidates are proposed,
@@ -252,27 +249,38 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (proposed, with
 	withdrawn = len(stale)
 
 	// Orphans: decided candidates of re-matched transcripts whose text is
-	// gone from the current version.
-	for t, text := range m.Texts {
-		rows, err := tx.QueryContext(ctx, `SELECT id, text FROM candidates WHERE transcript_id = ? AND state != 'orphaned'`, t)
+	// gone from the version now current.
+	for t, version := range m.Transcripts {
+		rows, err := tx.QueryContext(ctx, `SELECT id, text FROM candidates WHERE transcript_id = ? AND version != ? AND state != 'orphaned'`, t, version)
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
 		}
-		var orphans []string
+		type decidedText struct{ id, text string }
+		var check []decidedText
 		for rows.Next() {
-			var id, ct string
-			rows.Scan(&id, &ct)
-			if decided[id] && !strings.Contains(text, ct) {
-				orphans = append(orphans, id)
+			var d decidedText
+			rows.Scan(&d.id, &d.text)
+			if decided[d.id] {
+				check = append(check, d)
 			}
 		}
 		rows.Close()
-		for _, id := range orphans {
-			if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'orphaned' WHERE id = ?`, id); err != nil {
+		if len(check) == 0 {
+			continue
+		}
+		var text string
+		if err := tx.QueryRowContext(ctx, `SELECT text FROM versions WHERE transcript_id = ? AND version = ?`, t, version).Scan(&text); err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+		for _, d := range check {
+			if strings.Contains(text, d.text) {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'orphaned' WHERE id = ?`, d.id); err != nil {
 				return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
 			}
+			orphaned++
 		}
-		orphaned += len(orphans)
 	}
 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM codes`); err != nil {
