@@ -3,6 +3,7 @@ package index
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,11 +108,15 @@ func (w *Writer) Finish() error {
 		return fmt.Errorf("closing shard %s: %w", w.name, err)
 	}
 	w.idx = nil
+	tmp := filepath.Join(w.root, tmpPrefix+w.name)
+	if err := private(tmp); err != nil {
+		return fmt.Errorf("finishing shard %s: %w", w.name, err)
+	}
 	final := filepath.Join(w.root, w.name)
 	if err := os.RemoveAll(final); err != nil {
 		return fmt.Errorf("finishing shard %s: %w", w.name, err)
 	}
-	if err := os.Rename(filepath.Join(w.root, tmpPrefix+w.name), final); err != nil {
+	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("finishing shard %s: %w", w.name, err)
 	}
 	return syncDir(w.root)
@@ -124,6 +129,22 @@ func (w *Writer) Abort() {
 		w.idx = nil
 	}
 	os.RemoveAll(filepath.Join(w.root, tmpPrefix+w.name))
+}
+
+// private makes a shard readable by its owner only, whatever the umask:
+// Bleve creates some files 0666 (index_meta.json), and passages quote
+// health data.
+func private(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o600)
+		if d.IsDir() {
+			mode = 0o700
+		}
+		return os.Chmod(path, mode)
+	})
 }
 
 func syncDir(dir string) error {
