@@ -11,6 +11,7 @@ import (
 type vocabulary struct {
 	words   []string // content words (4+ letters), most frequent first
 	bigrams []string // "a b" pairs of 3+ letter words, most frequent first
+	topical []string // pairs with a word of 6+ letters: the kind of phrase a codebook names
 }
 
 func newVocabulary(convs []conversation) vocabulary {
@@ -28,7 +29,14 @@ func newVocabulary(convs []conversation) vocabulary {
 			}
 		}
 	}
-	return vocabulary{words: byCount(wc), bigrams: byCount(bc)}
+	v := vocabulary{words: byCount(wc), bigrams: byCount(bc)}
+	for _, b := range v.bigrams {
+		x, y, _ := strings.Cut(b, " ")
+		if len(x) >= 6 || len(y) >= 6 {
+			v.topical = append(v.topical, b)
+		}
+	}
+	return v
 }
 
 func byCount(m map[string]int) []string {
@@ -82,7 +90,7 @@ func codebookYAML(v vocabulary) string {
 	var b strings.Builder
 	b.WriteString("name: Benchmark codebook (generated from AnnoMI vocabulary)\ncodes:\n")
 	words := spread(v.words[150:], 90, 3000)
-	bigrams := spread(v.bigrams[100:], 60, 2000)
+	bigrams := spread(v.topical[20:], 60, 2000)
 	for theme := range 5 {
 		fmt.Fprintf(&b, "  - name: Theme %d\n    codes:\n", theme+1)
 		for code := range 6 {
