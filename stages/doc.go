@@ -5,11 +5,16 @@
 //	          time, then by content hash) become jobs, in path order
 //	read      parse each file with the corpus readers (-j workers); a bad file
 //	          is recorded against it and the batch goes on
-//	segment   split turns into sentences with prose (-j workers); transcripts
-//	          whose content is already current are passed over
+//	group     gather files into groups of about a megabyte
+//	segment   split turns into sentences with prose, one prose document per
+//	          group (-j workers); transcripts whose content is already
+//	          current are passed over
+//	ungroup   pass the files on one by one
 //	passages  cut transcripts into passages
 //	index     add passages to the batch's new index shard
 //	record    store each new transcript version and its passages
+//	match     after the commit: propose candidates from the codebook (see
+//	          MatchCandidates)
 //
 // Nothing a batch writes is visible until its last step: the shard is
 // finished and renamed, then one store transaction registers it and points

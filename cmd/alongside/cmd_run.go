@@ -146,7 +146,7 @@ func printSummary(e *env, s *stages.Summary, project string) {
 			fmt.Fprintf(w, "  %s\n", f)
 		}
 	}
-	if c := s.Candidates; c != nil {
+	if c := s.Candidates; c != nil && (c.Proposed+c.Withdrawn+c.Orphaned > 0 || len(c.Rematched) > 0 || !s.NothingNew) {
 		fmt.Fprintf(w, "Candidates: %d proposed, %d withdrawn, %d orphaned (codebook %s, %d codes; %.1f s).\n", c.Proposed, c.Withdrawn, c.Orphaned, c.Codebook, c.Codes, c.Seconds)
 		if len(c.Rematched) > 0 {
 			fmt.Fprintf(w, "Matched over the whole corpus (new or changed rules): %s\n", strings.Join(c.Rematched, "; "))
