@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS versions (
 	source        TEXT NOT NULL,
 	metadata      TEXT NOT NULL, -- JSON
 	text          TEXT NOT NULL,
-	turns         TEXT NOT NULL, -- JSON: []corpus.Turn with sentences
+	turns         BLOB NOT NULL, -- corpus.EncodeTurns: turns with sentences
 	PRIMARY KEY (transcript_id, version)
 );
 CREATE TABLE IF NOT EXISTS passages (
@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS passages (
 	end           INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_version ON passages (transcript_id, version, seq);
+CREATE INDEX IF NOT EXISTS versions_shard ON versions (shard, transcript_id, version);
 CREATE INDEX IF NOT EXISTS passages_shard ON passages (shard);
 `
 
@@ -180,7 +181,8 @@ func (s *Store) Transcripts(ctx context.Context) ([]TranscriptInfo, error) {
 // turns and sentences.
 func (s *Store) Transcript(ctx context.Context, id string) (*corpus.Transcript, error) {
 	var t corpus.Transcript
-	var meta, turns string
+	var meta string
+	var turns []byte
 	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.title, t.format, v.version, v.source, v.metadata, v.text, v.turns
 		FROM transcripts t JOIN versions v ON v.transcript_id = t.id AND v.version = t.version WHERE t.id = ?`, id).
 		Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta, &t.Text, &turns)
@@ -193,7 +195,7 @@ func (s *Store) Transcript(ctx context.Context, id string) (*corpus.Transcript, 
 	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
 		return nil, fmt.Errorf("reading transcript %q: metadata: %w", id, err)
 	}
-	if err := json.Unmarshal([]byte(turns), &t.Turns); err != nil {
+	if t.Turns, err = corpus.DecodeTurns(turns); err != nil {
 		return nil, fmt.Errorf("reading transcript %q: turns: %w", id, err)
 	}
 	return &t, nil
@@ -225,9 +227,13 @@ func (s *Store) Shards(ctx context.Context) ([]string, error) {
 // transcripts, and pruned ones. Searches exclude them until a compaction
 // rewrites the shards.
 func (s *Store) Masked(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM passages p
-		LEFT JOIN transcripts t ON t.id = p.transcript_id AND t.version = p.version
-		WHERE t.id IS NULL AND p.shard IN (SELECT name FROM shards) ORDER BY p.id`)
+	// From the few version rows (through an index that holds no text), not
+	// from the many passages: this runs at every search's start.
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM versions v
+		JOIN passages p ON p.transcript_id = v.transcript_id AND p.version = v.version
+		WHERE v.shard IN (SELECT name FROM shards)
+		AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.id = v.transcript_id AND t.version = v.version)
+		ORDER BY p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading masked passages: %w", err)
 	}
@@ -326,17 +332,14 @@ func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages [
 	if err != nil {
 		return err
 	}
-	turns, err := json.Marshal(t.Turns)
-	if err != nil {
-		return err
-	}
+	turns := corpus.EncodeTurns(t.Turns)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO versions (transcript_id, version, shard, source, metadata, text, turns) VALUES (?,?,?,?,?,?,?)`,
-		t.ID, t.Version, shard, t.Source, string(meta), t.Text, string(turns)); err != nil {
+		t.ID, t.Version, shard, t.Source, string(meta), t.Text, turns); err != nil {
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE transcript_id = ? AND version = ?`, t.ID, t.Version); err != nil {
@@ -507,7 +510,8 @@ func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageR
 // text, turns and sentences.
 func (s *Store) Version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
 	var t corpus.Transcript
-	var meta, turns string
+	var meta string
+	var turns []byte
 	err := s.db.QueryRowContext(ctx, `SELECT v.transcript_id, coalesce(t.title, v.transcript_id), coalesce(t.format, ''), v.version, v.source, v.metadata, v.text, v.turns
 		FROM versions v LEFT JOIN transcripts t ON t.id = v.transcript_id WHERE v.transcript_id = ? AND v.version = ?`, id, version).
 		Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta, &t.Text, &turns)
@@ -520,7 +524,7 @@ func (s *Store) Version(ctx context.Context, id, version string) (*corpus.Transc
 	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
 		return nil, fmt.Errorf("reading transcript %q: metadata: %w", id, err)
 	}
-	if err := json.Unmarshal([]byte(turns), &t.Turns); err != nil {
+	if t.Turns, err = corpus.DecodeTurns(turns); err != nil {
 		return nil, fmt.Errorf("reading transcript %q: turns: %w", id, err)
 	}
 	return &t, nil

@@ -1,0 +1,127 @@
+package corpus
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+)
+
+// EncodeTurns writes turns (with their sentences) in a compact binary form
+// for the store: a search decodes the turns of up to twenty transcripts,
+// and JSON made that most of its time. Offsets are written as differences,
+// as varints.
+func EncodeTurns(turns []Turn) []byte {
+	b := make([]byte, 0, 16+len(turns)*24)
+	b = append(b, 1) // format version
+	b = binary.AppendUvarint(b, uint64(len(turns)))
+	prev := 0
+	for _, t := range turns {
+		b = appendString(b, t.Speaker)
+		b = appendString(b, t.SpeakerKey)
+		b = binary.AppendVarint(b, int64(t.Start))
+		b = binary.AppendVarint(b, int64(t.End))
+		b = binary.AppendVarint(b, int64(t.Span.Start-prev))
+		b = binary.AppendVarint(b, int64(t.Span.End-t.Span.Start))
+		prev = t.Span.Start
+		b = binary.AppendUvarint(b, uint64(len(t.Sentences)))
+		at := t.Span.Start
+		for _, s := range t.Sentences {
+			b = binary.AppendVarint(b, int64(s.Span.Start-at))
+			b = binary.AppendVarint(b, int64(s.Span.End-s.Span.Start))
+			at = s.Span.Start
+		}
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+var errTurnCodec = errors.New("corrupt turns")
+
+// DecodeTurns reads what EncodeTurns wrote.
+func DecodeTurns(b []byte) ([]Turn, error) {
+	d := turnDecoder{b: b}
+	if len(b) == 0 || b[0] != 1 {
+		return nil, errTurnCodec
+	}
+	d.b = b[1:]
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(b)) {
+		return nil, errTurnCodec
+	}
+	turns := make([]Turn, 0, n)
+	prev := 0
+	for range n {
+		var t Turn
+		t.Speaker = d.string()
+		t.SpeakerKey = d.string()
+		t.Start = time.Duration(d.varint())
+		t.End = time.Duration(d.varint())
+		t.Span.Start = prev + int(d.varint())
+		t.Span.End = t.Span.Start + int(d.varint())
+		prev = t.Span.Start
+		ns := d.uvarint()
+		if d.err != nil || ns > uint64(len(d.b)) {
+			return nil, errTurnCodec
+		}
+		if ns > 0 {
+			t.Sentences = make([]Sentence, ns)
+		}
+		at := t.Span.Start
+		for i := range t.Sentences {
+			s := &t.Sentences[i].Span
+			s.Start = at + int(d.varint())
+			s.End = s.Start + int(d.varint())
+			at = s.Start
+		}
+		if d.err != nil {
+			return nil, d.err
+		}
+		turns = append(turns, t)
+	}
+	if len(d.b) != 0 {
+		return nil, errTurnCodec
+	}
+	return turns, nil
+}
+
+type turnDecoder struct {
+	b   []byte
+	err error
+}
+
+func (d *turnDecoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errTurnCodec
+		d.b = nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *turnDecoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errTurnCodec
+		d.b = nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *turnDecoder) string() string {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errTurnCodec
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
