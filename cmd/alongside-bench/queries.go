@@ -67,7 +67,9 @@ func spread(list []string, n, span int) []string {
 // querySets returns 50 queries of each kind the issue names.
 func querySets(v vocabulary) map[string][]string {
 	sets := map[string][]string{}
-	for _, b := range spread(v.bigrams, 50, 500) {
+	// Phrases as analysts search them: two-word phrases with a topical
+	// word ("cut down" is a common one; "you know" is not a search).
+	for _, b := range spread(v.topical, 50, 2000) {
 		sets["phrase"] = append(sets["phrase"], `"`+b+`"`)
 		sets["proximity"] = append(sets["proximity"], `"`+b+`"~3`)
 	}
