@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,11 +32,7 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 	if *status != "" && !contains(statuses, *status) {
 		return usageError{fmt.Sprintf("candidates: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
 	}
-	p := stages.Project{Dir: *project}
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
-	}
-	st, err := p.OpenStore()
+	st, err := openStore(*project)
 	if err != nil {
 		return err
 	}
@@ -47,13 +42,7 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		for _, c := range cands {
-			if err := enc.Encode(c); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(e.stdout, cands)
 	}
 	for _, c := range cands {
 		printCandidate(e.stdout, c, e.stdoutTTY)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -112,11 +111,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError{"history: give one candidate ID"}
 	}
-	p := stages.Project{Dir: *project}
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
-	}
-	st, err := p.OpenStore()
+	st, err := openStore(*project)
 	if err != nil {
 		return err
 	}
@@ -126,13 +121,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		for _, h := range hist {
-			if err := enc.Encode(h); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(e.stdout, hist)
 	}
 	if len(hist) == 0 {
 		fmt.Fprintf(e.stderr, "alongside: no decisions on %s\n", pos[0])

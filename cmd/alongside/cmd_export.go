@@ -67,11 +67,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		return exportQDPX(ctx, e, *project, filter, *out)
 	}
 
-	p := stages.Project{Dir: *project}
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
-	}
-	st, err := p.OpenStore()
+	st, err := openStore(*project)
 	if err != nil {
 		return err
 	}

@@ -67,13 +67,7 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 		return queryErr(err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		for _, h := range hits {
-			if err := enc.Encode(h); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(e.stdout, hits)
 	}
 	for _, h := range hits {
 		printHit(e.stdout, h, e.stdoutTTY)

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/stages"
 )
 
 // writeFileAtomic writes a file whole or not at all: a temporary file in
@@ -32,6 +37,27 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// openStore opens an existing project's store: a project no batch has run
+// on yet is an error that says what to do, not a new empty store.
+func openStore(project string) (*store.Store, error) {
+	p := stages.Project{Dir: project}
+	if _, err := os.Stat(p.StorePath()); err != nil {
+		return nil, fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
+	}
+	return p.OpenStore()
+}
+
+// writeJSONLines prints one JSON object per line (--json).
+func writeJSONLines[T any](w io.Writer, items []T) error {
+	enc := json.NewEncoder(w)
+	for _, v := range items {
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -111,20 +111,7 @@ func (s *Store) CodeStates(ctx context.Context) (map[string]string, error) {
 // matched on their current version (new, changed, or a batch that stopped
 // before matching).
 func (s *Store) Unmatched(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM transcripts WHERE matched != version AND removed = 0 ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("reading transcripts: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return s.strings(ctx, "reading transcripts", `SELECT id FROM transcripts WHERE matched != version AND removed = 0 ORDER BY id`)
 }
 
 // MatchResult is what one matching pass found, to apply in one transaction.

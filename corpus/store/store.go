@@ -206,20 +206,28 @@ var ErrNotFound = errors.New("not found")
 
 // Shards lists the registered index shards, oldest first.
 func (s *Store) Shards(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name FROM shards ORDER BY batch_id, name`)
+	return s.strings(ctx, "reading shards", `SELECT name FROM shards ORDER BY batch_id, name`)
+}
+
+// strings runs a query whose rows are one string each.
+func (s *Store) strings(ctx context.Context, what, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading shards: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, n)
+		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // Masked returns the IDs of passages that registered shards still hold but
@@ -229,24 +237,11 @@ func (s *Store) Shards(ctx context.Context) ([]string, error) {
 func (s *Store) Masked(ctx context.Context) ([]string, error) {
 	// From the few version rows (through an index that holds no text), not
 	// from the many passages: this runs at every search's start.
-	rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM versions v
+	return s.strings(ctx, "reading masked passages", `SELECT p.id FROM versions v
 		JOIN passages p ON p.transcript_id = v.transcript_id AND p.version = v.version
 		WHERE v.shard IN (SELECT name FROM shards)
 		AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.id = v.transcript_id AND t.version = v.version)
 		ORDER BY p.id`)
-	if err != nil {
-		return nil, fmt.Errorf("reading masked passages: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // HasVersion reports whether a version of a transcript is already indexed
