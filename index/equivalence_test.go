@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -83,6 +84,8 @@ var annomiQueries = []string{
 	`transcript:AnnoMI-simple/1*`,
 	`transcript:AnnoMI-simple/6 drink*`,
 	`transcript:AnnoMI-simple/1* OR speaker:client alcohol`,
+	// every hit ties: ordered by transcript ID ("AnnoMI-simple/10" before "/2")
+	`speaker:client NOT (transcript:AnnoMI-simple/0 OR transcript:AnnoMI-simple/1)`,
 	// tokenizer edges seen in AnnoMI
 	`6:15`,     // a colon between digits splits: the phrase "6 15"
 	`1,000`,    // a comma between digits does not
@@ -106,12 +109,28 @@ var annomiRare = []string{"1,000", "2.8", "there.I", "A1C"}
 // of annomiRare.
 func annomiSample(t *testing.T) ([]*corpus.Transcript, []corpus.Passage) {
 	t.Helper()
+	annomi.once.Do(func() { annomi.ts, annomi.passages, annomi.err = readAnnoMI() })
+	if annomi.err != nil {
+		t.Fatal(annomi.err)
+	}
+	return annomi.ts, annomi.passages
+}
+
+// annomi is the sample, read once and shared (read-only) by the tests.
+var annomi struct {
+	once     sync.Once
+	ts       []*corpus.Transcript
+	passages []corpus.Passage
+	err      error
+}
+
+func readAnnoMI() ([]*corpus.Transcript, []corpus.Passage, error) {
 	all, err := corpus.ReadFile(annomiCSV, "AnnoMI-simple.csv", corpus.Options{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	if len(all) != 133 {
-		t.Fatalf("read %d AnnoMI transcripts, want 133", len(all))
+		return nil, nil, fmt.Errorf("read %d AnnoMI transcripts, want 133", len(all))
 	}
 	ts := all
 	if testing.Short() || raceEnabled {
@@ -128,12 +147,12 @@ func annomiSample(t *testing.T) ([]*corpus.Transcript, []corpus.Passage) {
 	)
 	for _, tr := range ts {
 		if err := seg.Segment(tr); err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		tr.SetVersion()
 		passages = append(passages, corpus.Passages(tr)...)
 	}
-	return ts, passages
+	return ts, passages, nil
 }
 
 // indexPassages writes passages into a new shard and opens it.
@@ -214,8 +233,146 @@ func TestAnnoMIEquivalence(t *testing.T) {
 			for _, h := range hits {
 				checkHit(t, o, texts, n, h)
 			}
+			checkOrder(t, o, hits)
+			all, err := r.All(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(hitIDs(all), got) {
+				t.Errorf("All: %d hits, not the %d IDs in order", len(all), len(got))
+			}
+			for _, h := range all {
+				if p := o.byID[h.ID]; p != nil {
+					if _, want := o.words(n, p); !slices.Equal(h.Matches, want) {
+						t.Errorf("All: hit %s: matches\n got  %s\n want %s", h.ID, o.show(p, h.Matches), o.show(p, want))
+					}
+				}
+			}
+			for _, limit := range []int{1, 20} {
+				top, total, err := r.Search(ctx, c, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := hits[:min(limit, len(hits))]; total != len(got) || !sameHits(top, want) {
+					t.Errorf("Search with limit %d: total %d, hits %v; want %d, %v", limit, total, hitIDs(top), len(got), hitIDs(want))
+				}
+			}
 		})
 	}
+}
+
+// TestAnnoMIShards checks the queries on the passages spread over three
+// shards, searched together, with every seventh passage masked: the index
+// finds what the matcher finds outside the masked passages.
+func TestAnnoMIShards(t *testing.T) {
+	_, all := annomiSample(t)
+	root := t.TempDir()
+	names := []string{"s0", "s1", "s2"}
+	var (
+		passages []corpus.Passage // not masked
+		masked   []string
+	)
+	for i, name := range names {
+		w, err := Create(root, name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range all {
+			if j%len(names) != i {
+				continue
+			}
+			if err := w.Add(&all[j]); err != nil {
+				w.Abort()
+				t.Fatal(err)
+			}
+			if j%7 == 0 {
+				masked = append(masked, all[j].ID)
+			} else {
+				passages = append(passages, all[j])
+			}
+		}
+		if err := w.Finish(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := Open(root, names, masked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	o := newOracle(passages)
+	ctx := context.Background()
+	for _, q := range annomiQueries {
+		n, err := Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := o.ids(n)
+		c, err := r.Compile(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.IDs(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: index: %d passages, matcher: %d\n%s", q, len(got), len(want), o.diff(got, want))
+		}
+		hits, total, err := r.Search(ctx, c, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := hitIDs(hits)
+		sort.Strings(ids)
+		if total != len(want) || !slices.Equal(ids, want) {
+			t.Errorf("%s: Search: total %d, %d hits; want %d", q, total, len(hits), len(want))
+		}
+		for _, h := range hits {
+			p := o.byID[h.ID]
+			if p == nil {
+				t.Errorf("%s: hit %s: masked or unknown", q, h.ID)
+				break
+			}
+			if _, wantMatches := o.words(n, p); !slices.Equal(h.Matches, wantMatches) {
+				t.Errorf("%s: hit %s: matches\n got  %s\n want %s", q, h.ID, o.show(p, h.Matches), o.show(p, wantMatches))
+				break
+			}
+		}
+	}
+}
+
+// checkOrder checks that hits come by score, then transcript and position.
+func checkOrder(t *testing.T, o *oracle, hits []Hit) {
+	t.Helper()
+	for i := 1; i < len(hits); i++ {
+		a, b := hits[i-1], hits[i]
+		pa, pb := o.byID[a.ID], o.byID[b.ID]
+		if pa == nil || pb == nil {
+			return // reported by checkHit
+		}
+		if a.Score > b.Score {
+			continue
+		}
+		if a.Score < b.Score || pa.TranscriptID > pb.TranscriptID || pa.TranscriptID == pb.TranscriptID && pa.Seq >= pb.Seq {
+			t.Errorf("hit %d (%s, score %v) comes before hit %d (%s, score %v)", i-1, a.ID, a.Score, i, b.ID, b.Score)
+			return
+		}
+	}
+}
+
+func sameHits(a, b []Hit) bool {
+	return slices.EqualFunc(a, b, func(x, y Hit) bool {
+		return x.ID == y.ID && x.Score == y.Score && slices.Equal(x.Matches, y.Matches)
+	})
+}
+
+func hitIDs(hits []Hit) []string {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	return ids
 }
 
 // checkHit checks a hit's matches: they are exactly the words that the
@@ -540,7 +697,11 @@ func (o *oracle) diff(got, want []string) string {
 				continue
 			}
 			shown++
-			fmt.Fprintf(&b, "  %s: %s %q %q\n", side.label, id, o.byID[id].SpeakerKey, strings.Join(o.byID[id].Sentences, " | "))
+			if p := o.byID[id]; p != nil {
+				fmt.Fprintf(&b, "  %s: %s %q %q\n", side.label, id, p.SpeakerKey, strings.Join(p.Sentences, " | "))
+			} else {
+				fmt.Fprintf(&b, "  %s: %s (not a passage the matcher searches)\n", side.label, id)
+			}
 		}
 	}
 	return b.String()

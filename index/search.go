@@ -1,10 +1,13 @@
 package index
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -179,7 +182,7 @@ func (r *Reader) near(ctx context.Context, terms []string, field string, n int, 
 		q = b
 	}
 	var ids []string
-	err := r.each(ctx, q, true, func(h *search.DocumentMatch) {
+	err := r.each(ctx, q, true, false, func(h *search.DocumentMatch) {
 		if m := window(h.Locations[field], terms, n); m != nil {
 			ids = append(ids, h.ID)
 			c.near[h.ID] = append(c.near[h.ID], m...)
@@ -206,30 +209,39 @@ func uniq(ss []string) []string {
 	return out
 }
 
-// each runs q over every shard and calls fn for every hit, paging through
-// all of them.
-func (r *Reader) each(ctx context.Context, q query.Query, locations bool, fn func(*search.DocumentMatch)) error {
-	const page = 2000
-	var after []string
-	for {
-		req := bleve.NewSearchRequestOptions(q, page, 0, false)
-		req.IncludeLocations = locations
-		req.SortBy([]string{"_id"})
-		if after != nil {
-			req.SetSearchAfter(after)
-		}
-		res, err := r.alias.SearchInContext(ctx, req)
-		if err != nil {
-			return fmt.Errorf("searching: %w", err)
-		}
-		for _, h := range res.Hits {
+// each runs q over every shard and calls fn for every hit, in no order and
+// never concurrently; fn must not keep the hit. Hits have their locations
+// when locations is set, and their scores when scores is. It is one pass: a
+// document match handler takes each hit from Bleve's collector as it is
+// found, with no sorting or paging (paging with SearchAfter re-ran the
+// query for every page, which grew with the square of the number of hits).
+func (r *Reader) each(ctx context.Context, q query.Query, locations, scores bool, fn func(*search.DocumentMatch)) error {
+	var mu sync.Mutex // shards are searched concurrently
+	handler := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
+		return func(h *search.DocumentMatch) error {
+			if h == nil { // the end of a shard
+				return nil
+			}
+			if locations {
+				h.Complete(nil)
+			}
+			mu.Lock()
 			fn(h)
-		}
-		if len(res.Hits) < page {
+			mu.Unlock()
+			sc.DocumentMatchPool.Put(h)
 			return nil
-		}
-		after = []string{res.Hits[len(res.Hits)-1].ID}
+		}, true, nil // true: load the IDs
 	}
+	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(handler))
+	req := bleve.NewSearchRequestOptions(q, 0, 0, false)
+	req.IncludeLocations = locations
+	if !scores {
+		req.Score = bleve.ScoreNone
+	}
+	if _, err := r.alias.SearchInContext(ctx, req); err != nil {
+		return fmt.Errorf("searching: %w", err)
+	}
+	return nil
 }
 
 // window finds, per sentence, the smallest windows holding every term
@@ -301,8 +313,15 @@ func window(locs search.TermLocationMap, terms []string, n int) []Match {
 
 // Search runs a compiled query and returns hits ordered by score, then
 // transcript and position, and the total number of hits.
+//
+// Bleve sorts by score only: sorting by the transcript and seq fields made
+// it read their doc values for every hit, which took most of a search's
+// time on a million passages. Hits of equal score are put in order here,
+// by the transcript and position their passage IDs hold. When hits tie
+// across the limit, a second pass keeps the first of every hit with that
+// score.
 func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int, error) {
-	size := limit
+	size := limit + 1 // one more, to see whether hits tie across the limit
 	if limit <= 0 {
 		count, err := r.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(c.Query, 0, 0, false))
 		if err != nil {
@@ -315,22 +334,141 @@ func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int
 	}
 	req := bleve.NewSearchRequestOptions(c.Query, size, 0, false)
 	req.IncludeLocations = true
-	req.SortBy([]string{"-_score", FieldTranscript, FieldSeq, "_id"})
 	res, err := r.alias.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("searching: %w", err)
 	}
-	hits := make([]Hit, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		hits = append(hits, Hit{ID: h.ID, Score: h.Score, Matches: c.matches(h)})
+	found := res.Hits
+	if limit > 0 && len(found) > limit && found[limit].Score == found[limit-1].Score {
+		if found, err = r.topTied(ctx, c.Query, limit, found[limit-1].Score); err != nil {
+			return nil, 0, err
+		}
+	}
+	ranked := make([]rankedHit, len(found))
+	for i, h := range found {
+		ranked[i] = rankedHit{key: newRankKey(h.ID, h.Score), hit: h}
+	}
+	sort.Slice(ranked, func(i, j int) bool { return ranked[i].key.before(ranked[j].key) })
+	if limit > 0 && len(ranked) > limit {
+		ranked = ranked[:limit]
+	}
+	hits := make([]Hit, len(ranked))
+	for i, rh := range ranked {
+		hits[i] = Hit{ID: rh.hit.ID, Score: rh.hit.Score, Matches: c.matches(rh.hit)}
 	}
 	return hits, int(res.Total), nil
+}
+
+// topTied returns the first limit hits of q by rank (see rankKey) among
+// those scoring at least min, in one pass over every hit: a document match
+// handler keeps the best seen, loading a hit's ID only when its score can
+// place it.
+func (r *Reader) topTied(ctx context.Context, q query.Query, limit int, min float64) ([]*search.DocumentMatch, error) {
+	var (
+		mu  sync.Mutex // shards are searched concurrently
+		top rankHeap
+	)
+	handler := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
+		return func(h *search.DocumentMatch) error {
+			if h == nil { // the end of a shard
+				return nil
+			}
+			if h.Score < min {
+				sc.DocumentMatchPool.Put(h)
+				return nil
+			}
+			id, err := sc.IndexReader.ExternalID(h.IndexInternalID)
+			if err != nil {
+				return err
+			}
+			k := newRankKey(id, h.Score)
+			mu.Lock()
+			defer mu.Unlock()
+			if len(top) == limit && !k.before(top[0].key) {
+				sc.DocumentMatchPool.Put(h)
+				return nil
+			}
+			h.ID = id
+			h.Complete(nil)
+			heap.Push(&top, rankedHit{key: k, hit: h})
+			if len(top) > limit {
+				heap.Pop(&top) // left to the garbage collector: it may be another shard's
+			}
+			return nil
+		}, false, nil
+	}
+	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(handler))
+	req := bleve.NewSearchRequestOptions(q, 0, 0, false)
+	req.IncludeLocations = true
+	if _, err := r.alias.SearchInContext(ctx, req); err != nil {
+		return nil, fmt.Errorf("searching: %w", err)
+	}
+	out := make([]*search.DocumentMatch, len(top))
+	for i, rh := range top {
+		out[i] = rh.hit
+	}
+	return out, nil
+}
+
+// rankKey orders hits: by score (highest first), then transcript and
+// position, then ID.
+type rankKey struct {
+	score      float64
+	transcript string
+	seq        int
+	id         string
+}
+
+// newRankKey takes the transcript and position from a passage ID
+// ("<transcript ID>#<version>#<seq>", see corpus.PassageID); an ID of
+// another form orders as a transcript of its own.
+func newRankKey(id string, score float64) rankKey {
+	k := rankKey{score: score, transcript: id, id: id}
+	if i := strings.LastIndexByte(id, '#'); i >= 0 {
+		if j := strings.LastIndexByte(id[:i], '#'); j >= 0 {
+			if seq, err := strconv.Atoi(id[i+1:]); err == nil {
+				k.transcript, k.seq = id[:j], seq
+			}
+		}
+	}
+	return k
+}
+
+func (a rankKey) before(b rankKey) bool {
+	switch {
+	case a.score != b.score:
+		return a.score > b.score
+	case a.transcript != b.transcript:
+		return a.transcript < b.transcript
+	case a.seq != b.seq:
+		return a.seq < b.seq
+	}
+	return a.id < b.id
+}
+
+type rankedHit struct {
+	key rankKey
+	hit *search.DocumentMatch
+}
+
+// rankHeap holds the best hits seen, the last by rank on top.
+type rankHeap []rankedHit
+
+func (h rankHeap) Len() int           { return len(h) }
+func (h rankHeap) Less(i, j int) bool { return h[j].key.before(h[i].key) }
+func (h rankHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *rankHeap) Push(x any)        { *h = append(*h, x.(rankedHit)) }
+func (h *rankHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // IDs returns the IDs of every passage the query matches, sorted.
 func (r *Reader) IDs(ctx context.Context, c *Compiled) ([]string, error) {
 	var ids []string
-	err := r.each(ctx, c.Query, false, func(h *search.DocumentMatch) { ids = append(ids, h.ID) })
+	err := r.each(ctx, c.Query, false, false, func(h *search.DocumentMatch) { ids = append(ids, h.ID) })
 	sort.Strings(ids)
 	return ids, err
 }
