@@ -21,6 +21,9 @@ import (
 // 750 MB of heap (measured on 2 cores, see ../shared/docs/libraries.md).
 const DefaultBatchSize = 1000
 
+// forceMergeMaxDocs is the largest shard Finish merges into one segment.
+const forceMergeMaxDocs = 200_000
+
 // tmpPrefix marks a shard folder still being written: no reader opens it.
 const tmpPrefix = ".tmp-"
 
@@ -107,8 +110,10 @@ func (w *Writer) Finish() error {
 	}
 	// One segment searches faster than the dozens the background merger
 	// leaves (measured: phrase and proximity medians 15-25% lower on 5M
-	// words), and a shard is never written again: merge it now, once.
-	if adv, err := w.idx.Advanced(); err == nil {
+	// words), and a shard is never written again: merge it now, once. Not
+	// a large one: merging millions of passages into one segment costs
+	// hundreds of megabytes (the night's shards are small).
+	if adv, err := w.idx.Advanced(); err == nil && w.docs <= forceMergeMaxDocs {
 		if sc, ok := adv.(*scorch.Scorch); ok {
 			if err := sc.ForceMerge(context.Background(), nil); err != nil {
 				w.Abort()

@@ -153,11 +153,10 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		idsOfFile[t.File] = append(idsOfFile[t.File], t.ID)
 	}
 
-	batch, err := st.BeginBatch(ctx, now())
+	batch, shardName, err := st.BeginBatch(ctx, now())
 	if err != nil {
 		return nil, err
 	}
-	shardName := fmt.Sprintf("b%06d", batch)
 	sum := &Summary{Batch: batch, Pruned: opts.Prune}
 	commit := store.Commit{Batch: batch, Prune: opts.Prune}
 	var writer *index.Writer

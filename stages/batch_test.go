@@ -864,7 +864,7 @@ func TestKilledAfterRenameIsSwept(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		`INSERT INTO batches (started) VALUES ('2026-01-01T00:00:00Z')`,
+		`INSERT INTO batches (started, shard) VALUES ('2026-01-01T00:00:00Z', '` + stale + `')`,
 		`INSERT INTO versions (transcript_id, version, shard, source, metadata, text, turns) VALUES ('focus-group-1', 'v-from-a-killed-batch', '` + stale + `', 'transcripts/focus-group-1.txt', '{}', 'x', '[]')`,
 		`INSERT INTO passages (id, transcript_id, version, seq, shard, turn, sentence, sentences, speaker, speaker_key, start, end) VALUES ('p-killed', 'focus-group-1', 'v-from-a-killed-batch', 0, '` + stale + `', 0, 0, 1, 'P1', 'p1', 0, 1)`,
 	} {
