@@ -33,9 +33,9 @@ import (
 const benchShardName = "bench"
 
 // benchFormat names how Writer lays out a shard; change it when that
-// changes (the cached shard is then rebuilt). 2: force-merged into one
-// segment.
-const benchFormat = 2
+// changes (the cached shard is then rebuilt). 3: a shard of more than
+// forceMergeMaxDocs passages keeps the segments the merger leaves.
+const benchFormat = 3
 
 var benchIndex struct {
 	once   sync.Once
@@ -58,7 +58,8 @@ func benchReader(b *testing.B) *Reader {
 	if benchIndex.cached {
 		state = "cached; it was built in"
 	}
-	b.Logf("%d passages in %s (%s %v)", benchIndex.docs, benchIndex.dir, state, benchIndex.build.Round(time.Second))
+	segments, _ := filepath.Glob(filepath.Join(benchIndex.dir, benchShardName, "store", "*.zap"))
+	b.Logf("%d passages, %d segments, in %s (%s %v)", benchIndex.docs, len(segments), benchIndex.dir, state, benchIndex.build.Round(time.Second))
 	return benchIndex.r
 }
 
