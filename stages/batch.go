@@ -33,8 +33,10 @@ type Options struct {
 	Progress    Progress           // nil for none
 	Codebook    *codebook.Codebook // nil: no candidates
 	// AfterStage, when set, is called as each named step of the batch
-	// starts ("read", "index", "record", "commit"); tests use it to kill a
-	// batch at a known point.
+	// starts ("discover", "read", "index", "record", "commit", "match"),
+	// once per item for the per-item steps and from several workers at
+	// once: it must be safe for concurrent use. Tests use it to stop or
+	// kill a batch at a known point.
 	AfterStage func(step string)
 }
 
