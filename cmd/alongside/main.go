@@ -125,7 +125,7 @@ func exitCode(ctx context.Context, e *env, err error) int {
 		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
 		return exitSkipped
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		fmt.Fprintln(e.stderr, "alongside: interrupted; nothing from this run was kept")
+		fmt.Fprintln(e.stderr, "alongside: interrupted (a batch keeps nothing half-written; decisions already recorded stay)")
 		return exitInterrupted
 	case errors.Is(err, stages.ErrBusy):
 		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
