@@ -14,6 +14,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/alongside-qda/alongside/corpus"
+
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/xuri/excelize/v2"
@@ -354,7 +356,7 @@ func readDecisionsCSV(path string) ([]ImportRow, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = csvSeparator(data)
+	cr.Comma = corpus.CSVSeparator(data)
 	cr.FieldsPerRecord = -1 // a short row is a row whose last cells are empty
 	var table [][]string
 	for {
@@ -380,20 +382,6 @@ func readDecisionsCSV(path string) ([]ImportRow, error) {
 		}
 		return nil
 	})
-}
-
-// csvSeparator picks the comma, semicolon or tab, whichever the header
-// line holds most of: spreadsheets in many European locales save CSV with
-// semicolons.
-func csvSeparator(data []byte) rune {
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	sep, most := ',', bytes.Count(first, []byte(","))
-	for _, r := range []rune{';', '\t'} {
-		if n := bytes.Count(first, []byte(string(r))); n > most {
-			sep, most = r, n
-		}
-	}
-	return sep
 }
 
 func readDecisionsXLSX(path string) ([]ImportRow, error) {

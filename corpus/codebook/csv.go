@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/alongside-qda/alongside/corpus"
 )
 
 // csvColumns maps the accepted header names (lower case) to the field they
@@ -52,7 +54,7 @@ func ParseCSV(name string, data []byte) (*Codebook, error) {
 		return nil, &Error{File: name, Line: line, Msg: "not UTF-8 text; save the table as CSV UTF-8"}
 	}
 	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = csvSeparator(data)
+	r.Comma = corpus.CSVSeparator(data)
 	r.FieldsPerRecord = -1 // ragged rows get our own message
 
 	header, err := r.Read()
@@ -230,19 +232,6 @@ func splitSpeakers(s string) []string {
 		}
 	}
 	return out
-}
-
-// csvSeparator picks the comma, semicolon or tab, whichever the first line
-// holds most of (the comma on a tie).
-func csvSeparator(data []byte) rune {
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	sep, most := ',', bytes.Count(first, []byte(","))
-	for _, r := range []rune{';', '\t'} {
-		if n := bytes.Count(first, []byte(string(r))); n > most {
-			sep, most = r, n
-		}
-	}
-	return sep
 }
 
 func csvError(file string, err error) error {
