@@ -46,14 +46,7 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*project)
-	if err != nil {
-		return err
-	}
-	if *file != "" {
-		cfg.Codebook = *file
-	}
-	cb, err := loadCodebook(*project, cfg, true)
+	cb, err := codebookOf(*project, *file)
 	if err != nil {
 		var ce *codebook.Error
 		if errors.As(err, &ce) {
@@ -120,18 +113,24 @@ func codebookExport(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return usageError{"codebook export: give -o FILE.qdc"}
 	}
-	cfg, err := loadConfig(*project)
-	if err != nil {
-		return err
-	}
-	if *file != "" {
-		cfg.Codebook = *file
-	}
-	cb, err := loadCodebook(*project, cfg, true)
+	cb, err := codebookOf(*project, *file)
 	if err != nil {
 		return err
 	}
 	return writeFileAtomic(*out, func(f *os.File) error { return codebook.WriteQDC(f, cb) })
+}
+
+// codebookOf reads the codebook named by file, or else by the project's
+// alongside.yaml; it must exist.
+func codebookOf(project, file string) (*codebook.Codebook, error) {
+	cfg, err := loadConfig(project)
+	if err != nil {
+		return nil, err
+	}
+	if file != "" {
+		cfg.Codebook = file
+	}
+	return loadCodebook(project, cfg, true)
 }
 
 func truncate(s string, n int) string {
