@@ -78,12 +78,18 @@ func (t *Transcript) TurnText(i int) string { return t.Cut(t.Turns[i].Span) }
 // function Cut it does not walk the text from its start on every call: a
 // transcript is cut thousands of times (sentences, passages, candidates).
 func (t *Transcript) Cut(s Span) string {
+	b0, b1 := t.byteRange(s)
+	return t.Text[b0:b1]
+}
+
+// byteRange returns the byte offsets of a span of the canonical text.
+func (t *Transcript) byteRange(s Span) (int, int) {
 	idx := t.index.Load()
 	if idx == nil || idx.text != t.Text {
 		idx = newTextIndex(t.Text)
 		t.index.Store(idx)
 	}
-	return t.Text[idx.byteOffset(s.Start):idx.byteOffset(s.End)]
+	return idx.byteOffset(s.Start), idx.byteOffset(s.End)
 }
 
 // textIndex holds the byte offset of every 64th code point of a text.

@@ -110,9 +110,8 @@ type speech struct {
 func joinTurns(t *Transcript) speech {
 	var b strings.Builder
 	sp := speech{turnAt: make([]int, len(t.Turns)), turnByte: make([]int, len(t.Turns))}
-	walk := runeWalker{text: t.Text}
 	for i, turn := range t.Turns {
-		b0, b1 := walk.byteOffset(turn.Span.Start), walk.byteOffset(turn.Span.End)
+		b0, b1 := t.byteRange(turn.Span)
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
@@ -264,23 +263,3 @@ func trimPiece(text string, a, b int) (int, int) {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' }
-
-// runeWalker converts increasing code point offsets into byte offsets with
-// one pass over the text.
-type runeWalker struct {
-	text   string
-	byteAt int
-	runeAt int
-}
-
-func (w *runeWalker) byteOffset(n int) int {
-	if n < w.runeAt {
-		w.byteAt, w.runeAt = 0, 0
-	}
-	for w.runeAt < n && w.byteAt < len(w.text) {
-		_, size := utf8.DecodeRuneInString(w.text[w.byteAt:])
-		w.byteAt += size
-		w.runeAt++
-	}
-	return w.byteAt
-}
