@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,7 +18,8 @@ import (
 	"github.com/alongside-qda/alongside/corpus"
 )
 
-// The query benchmarks search one shard of at least a million passages:
+// The query benchmarks search a million passages, in shards as a batch
+// writes them:
 // the AnnoMI passages copied over and over, each copy under other
 // transcript IDs ("c0001/AnnoMI-simple/5"), so every passage ID is unique
 // and the words are real speech. Building it takes minutes, so it is
@@ -32,10 +34,10 @@ import (
 
 const benchShardName = "bench"
 
-// benchFormat names how Writer lays out a shard; change it when that
-// changes (the cached shard is then rebuilt). 3: a shard of more than
-// forceMergeMaxDocs passages keeps the segments the merger leaves.
-const benchFormat = 3
+// benchFormat names how Writer lays out shards; change it when that
+// changes (the cached shards are then rebuilt). 4: shards of at most
+// DefaultShardDocs passages, each merged into one segment.
+const benchFormat = 4
 
 var benchIndex struct {
 	once   sync.Once
@@ -58,7 +60,7 @@ func benchReader(b *testing.B) *Reader {
 	if benchIndex.cached {
 		state = "cached; it was built in"
 	}
-	segments, _ := filepath.Glob(filepath.Join(benchIndex.dir, benchShardName, "store", "*.zap"))
+	segments, _ := filepath.Glob(filepath.Join(benchIndex.dir, benchShardName+"-*", "store", "*.zap"))
 	b.Logf("%d passages, %d segments, in %s (%s %v)", benchIndex.docs, len(segments), benchIndex.dir, state, benchIndex.build.Round(time.Second))
 	return benchIndex.r
 }
@@ -90,17 +92,26 @@ func openBenchIndex() error {
 	root := filepath.Join(os.TempDir(), fmt.Sprintf("alongside-bench-%d-%s", size, hex.EncodeToString(h.Sum(nil))[:12]))
 	benchIndex.dir = root
 	took := filepath.Join(root, "build-time")
+	list := filepath.Join(root, "shards")
 
-	if _, err := os.Stat(filepath.Join(root, benchShardName)); err != nil {
+	names, err := os.ReadFile(list)
+	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		start := time.Now()
-		if err := buildBenchShard(root, size); err != nil {
+		shards, err := buildBenchShards(root, size)
+		if err != nil {
 			return err
 		}
 		benchIndex.build = time.Since(start)
 		if err := os.WriteFile(took, []byte(benchIndex.build.String()), 0o600); err != nil {
+			return err
+		}
+		for _, s := range shards {
+			names = append(names, s.Name+"\n"...)
+		}
+		if err := os.WriteFile(list, names, 0o600); err != nil {
 			return err
 		}
 	} else {
@@ -109,24 +120,24 @@ func openBenchIndex() error {
 			benchIndex.build, _ = time.ParseDuration(string(s))
 		}
 	}
-	r, err := Open(root, []string{benchShardName}, nil)
+	r, err := Open(root, strings.Fields(string(names)), nil)
 	if err != nil {
 		return err
 	}
 	benchIndex.r = r
 	benchIndex.docs, err = r.DocCount()
 	if err == nil && benchIndex.docs != uint64(size) {
-		err = fmt.Errorf("the benchmark shard in %s has %d passages, want %d: delete it", root, benchIndex.docs, size)
+		err = fmt.Errorf("the benchmark shards in %s have %d passages, want %d: delete it", root, benchIndex.docs, size)
 	}
 	return err
 }
 
-// buildBenchShard writes size passages, copies of the AnnoMI passages,
-// into a new shard under root.
-func buildBenchShard(root string, size int) error {
+// buildBenchShards writes size passages, copies of the AnnoMI passages,
+// into new shards under root.
+func buildBenchShards(root string, size int) ([]Shard, error) {
 	ts, err := corpus.ReadFile(annomiCSV, "AnnoMI-simple.csv", corpus.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var (
 		seg      corpus.Segmenter
@@ -134,14 +145,14 @@ func buildBenchShard(root string, size int) error {
 	)
 	for _, t := range ts {
 		if err := seg.Segment(t); err != nil {
-			return err
+			return nil, err
 		}
 		t.SetVersion()
 		passages = append(passages, corpus.Passages(t)...)
 	}
-	w, err := Create(root, benchShardName, 0)
+	w, err := Create(root, benchShardName, WriterOptions{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i := 0; i < size; i++ {
 		p := passages[i%len(passages)]
@@ -149,7 +160,7 @@ func buildBenchShard(root string, size int) error {
 		p.ID = corpus.PassageID(p.TranscriptID, p.Version, p.Seq)
 		if err := w.Add(&p); err != nil {
 			w.Abort()
-			return err
+			return nil, err
 		}
 	}
 	return w.Finish()

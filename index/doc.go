@@ -1,27 +1,34 @@
 // Package index keeps a project's passages in Bleve and answers queries in
 // Alongside's query language.
 //
-// # Layout: one shard per batch
+// # Layout: shards written by batches
 //
 // Bleve lets one process write an index at a time, and a read-only open
 // waits for (or blocks) a writer. Analysts search and review while the
 // nightly batch runs, in other processes, and a batch may be killed at any
 // moment. So a batch never writes an index anyone reads:
 //
-//  1. It builds a new shard under DIR/.alongside/index/.tmp-<name>, which
-//     no reader opens.
-//  2. When every passage is in, it closes the shard (Bleve's safe batches
-//     have fsynced it) and renames it to DIR/.alongside/index/<name>.
-//  3. The store's final transaction registers the shard together with the
-//     transcripts' new versions. Until then the shard does not exist for
+//  1. It builds new shards under DIR/.alongside/index/.tmp-<name>, which
+//     no reader opens: <batch>-001, then <batch>-002 once the first holds
+//     DefaultShardDocs passages, and so on.
+//  2. When a shard is full, or every passage is in, it merges the shard
+//     into one segment, closes it (Bleve's safe batches have fsynced it)
+//     and renames it to DIR/.alongside/index/<name>.
+//  3. The store's final transaction registers the shards together with
+//     the transcripts' new versions. Until then the shards do not exist for
 //     anyone; a batch killed at any step leaves either nothing registered
 //     or everything, and the next run sweeps up unregistered folders and
 //     store rows (store.Sweep).
 //
+// The cap on a shard's size bounds the memory Bleve needs to index and
+// merge it (one index of 2 million passages peaked at 763 MB), and lets
+// every shard be merged into the single segment that phrase and proximity
+// searches go through fastest.
+//
 // Readers open every registered shard read-only, with a bolt timeout, and
-// search them together through one bleve.IndexAlias. A passage ID (see
-// corpus.PassageID) holds the transcript version, so it lives in exactly
-// one shard. When a transcript changes, its old passages stay in their old
+// search them together through one bleve.IndexAlias. Scores come from each
+// shard's own term statistics. A passage ID (see corpus.PassageID) holds
+// the transcript version, so it lives in exactly one shard. When a transcript changes, its old passages stay in their old
 // shard and the store lists them as masked; every query excludes them, until
 // a compaction rewrites the shards without them. Many small shards cost a
 // fan-out per search; compaction also merges them.

@@ -159,7 +159,7 @@ func readAnnoMI() ([]*corpus.Transcript, []corpus.Passage, error) {
 func indexPassages(t testing.TB, passages []corpus.Passage) *Reader {
 	t.Helper()
 	root := t.TempDir()
-	w, err := Create(root, "annomi", 0)
+	w, err := Create(root, "annomi", WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,10 +169,11 @@ func indexPassages(t testing.TB, passages []corpus.Passage) *Reader {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Finish(); err != nil {
+	shards, err := w.Finish()
+	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(root, []string{"annomi"}, nil)
+	r, err := Open(root, shardNames(shards), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,18 +268,19 @@ func TestAnnoMIEquivalence(t *testing.T) {
 func TestAnnoMIShards(t *testing.T) {
 	_, all := annomiSample(t)
 	root := t.TempDir()
-	names := []string{"s0", "s1", "s2"}
+	bases := []string{"s0", "s1", "s2"}
 	var (
+		names    []string
 		passages []corpus.Passage // not masked
 		masked   []string
 	)
-	for i, name := range names {
-		w, err := Create(root, name, 0)
+	for i, base := range bases {
+		w, err := Create(root, base, WriterOptions{ShardDocs: 1000}) // several shards each
 		if err != nil {
 			t.Fatal(err)
 		}
 		for j := range all {
-			if j%len(names) != i {
+			if j%len(bases) != i {
 				continue
 			}
 			if err := w.Add(&all[j]); err != nil {
@@ -291,9 +293,11 @@ func TestAnnoMIShards(t *testing.T) {
 				passages = append(passages, all[j])
 			}
 		}
-		if err := w.Finish(); err != nil {
+		shards, err := w.Finish()
+		if err != nil {
 			t.Fatal(err)
 		}
+		names = append(names, shardNames(shards)...)
 	}
 	r, err := Open(root, names, masked)
 	if err != nil {

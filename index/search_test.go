@@ -13,7 +13,7 @@ import (
 func testReader(t *testing.T, passages ...[]string) *Reader {
 	t.Helper()
 	root := t.TempDir()
-	w, err := Create(root, "s1", 0)
+	w, err := Create(root, "s1", WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,10 +27,11 @@ func testReader(t *testing.T, passages ...[]string) *Reader {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Finish(); err != nil {
+	shards, err := w.Finish()
+	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(root, []string{"s1"}, nil)
+	r, err := Open(root, shardNames(shards), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,4 +107,13 @@ func TestSearchMatches(t *testing.T) {
 	if !reflect.DeepEqual(hits[0].Matches, want) {
 		t.Fatalf("matches %v, want %v", hits[0].Matches, want)
 	}
+}
+
+// shardNames lists the names of shards a Writer finished.
+func shardNames(shards []Shard) []string {
+	var names []string
+	for _, s := range shards {
+		names = append(names, s.Name)
+	}
+	return names
 }

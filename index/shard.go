@@ -21,8 +21,12 @@ import (
 // 750 MB of heap (measured on 2 cores, see ../shared/docs/libraries.md).
 const DefaultBatchSize = 1000
 
-// forceMergeMaxDocs is the largest shard Finish merges into one segment.
-const forceMergeMaxDocs = 200_000
+// DefaultShardDocs is the most passages one shard holds; a batch with more
+// writes several. Bleve's memory while indexing and merging grows with the
+// index (one 2-million-passage index peaked at 763 MB), and a shard this
+// size can be merged into one segment when it is finished, which phrase and
+// proximity searches need most (see README, Performance).
+const DefaultShardDocs = 250_000
 
 // tmpPrefix marks a shard folder still being written: no reader opens it.
 const tmpPrefix = ".tmp-"
@@ -42,46 +46,87 @@ func Document(p *corpus.Passage) any {
 	return document{Text: p.Sentences, Exact: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey, Seq: float64(p.Seq)}
 }
 
-// Writer builds one new shard.
-type Writer struct {
-	root, name string
-	idx        bleve.Index
-	batch      *bleve.Batch
-	batchSize  int
-	docs       int
+// Shard names a finished shard and how many passages it holds.
+type Shard struct {
+	Name string
+	Docs int
 }
 
-// Create starts a new shard called name under root. It is written under a
-// temporary name, which Finish renames.
-func Create(root, name string, batchSize int) (*Writer, error) {
-	if batchSize <= 0 {
-		batchSize = DefaultBatchSize
+// WriterOptions tune a Writer; zero values mean the defaults.
+type WriterOptions struct {
+	BatchSize int // passages per Bleve batch (DefaultBatchSize)
+	ShardDocs int // passages per shard before the next one starts (DefaultShardDocs)
+}
+
+// Writer builds the shards of one batch: "<base>-001", "<base>-002", ...,
+// each at most ShardDocs passages. Every shard is written under a temporary
+// name and renamed when finished; none is visible to readers until the
+// store registers them (see the package doc).
+type Writer struct {
+	root, base string
+	opts       WriterOptions
+	idx        bleve.Index // the shard being written; nil between shards
+	name       string
+	batch      *bleve.Batch
+	shardDocs  int // in the shard being written
+	docs       int // in all shards
+	finished   []Shard
+}
+
+// Create starts the shards of a batch called base under root.
+func Create(root, base string, opts WriterOptions) (*Writer, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultBatchSize
+	}
+	if opts.ShardDocs <= 0 {
+		opts.ShardDocs = DefaultShardDocs
 	}
 	if err := os.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("creating shard %s: %w", name, err)
+		return nil, fmt.Errorf("creating shard %s: %w", base, err)
 	}
-	tmp := filepath.Join(root, tmpPrefix+name)
+	return &Writer{root: root, base: base, opts: opts}, nil
+}
+
+// ShardName is the name of a batch's n-th shard (from 1).
+func ShardName(base string, n int) string { return fmt.Sprintf("%s-%03d", base, n) }
+
+func (w *Writer) start() error {
+	w.name = ShardName(w.base, len(w.finished)+1)
+	tmp := filepath.Join(w.root, tmpPrefix+w.name)
 	if err := os.RemoveAll(tmp); err != nil { // left by a killed run
-		return nil, fmt.Errorf("creating shard %s: %w", name, err)
+		return fmt.Errorf("creating shard %s: %w", w.name, err)
 	}
 	m, err := NewMapping()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	idx, err := bleve.New(tmp, m)
 	if err != nil {
-		return nil, fmt.Errorf("creating shard %s: %w", name, err)
+		return fmt.Errorf("creating shard %s: %w", w.name, err)
 	}
-	return &Writer{root: root, name: name, idx: idx, batch: idx.NewBatch(), batchSize: batchSize}, nil
+	w.idx, w.batch, w.shardDocs = idx, idx.NewBatch(), 0
+	return nil
 }
 
-// Add indexes one passage (in the current batch).
+// Add indexes one passage (in the current batch), starting a new shard
+// when the current one is full.
 func (w *Writer) Add(p *corpus.Passage) error {
+	if w.idx != nil && w.shardDocs >= w.opts.ShardDocs {
+		if err := w.finishShard(); err != nil {
+			return err
+		}
+	}
+	if w.idx == nil {
+		if err := w.start(); err != nil {
+			return err
+		}
+	}
 	if err := w.batch.Index(p.ID, Document(p)); err != nil {
 		return fmt.Errorf("indexing passage %s: %w", p.ID, err)
 	}
 	w.docs++
-	if w.batch.Size() >= w.batchSize {
+	w.shardDocs++
+	if w.batch.Size() >= w.opts.BatchSize {
 		return w.flush()
 	}
 	return nil
@@ -101,31 +146,27 @@ func (w *Writer) flush() error {
 // Docs is the number of passages added.
 func (w *Writer) Docs() int { return w.docs }
 
-// Finish writes the last batch, closes the shard and gives it its final
-// name. Only then may the store register it.
-func (w *Writer) Finish() error {
+// finishShard writes the last batch of the current shard, merges it into
+// one segment, closes it and gives it its final name.
+func (w *Writer) finishShard() error {
 	if err := w.flush(); err != nil {
-		w.Abort()
 		return err
 	}
 	// One segment searches faster than the dozens the background merger
-	// leaves (measured: phrase and proximity medians 15-25% lower on 5M
-	// words), and a shard is never written again: merge it now, once. Not
-	// a large one: merging millions of passages into one segment costs
-	// hundreds of megabytes (the night's shards are small).
-	if adv, err := w.idx.Advanced(); err == nil && w.docs <= forceMergeMaxDocs {
+	// leaves, and a shard is never written again: merge it now, once.
+	// ShardDocs keeps the cost of this merge bounded.
+	if adv, err := w.idx.Advanced(); err == nil {
 		if sc, ok := adv.(*scorch.Scorch); ok {
 			if err := sc.ForceMerge(context.Background(), nil); err != nil {
-				w.Abort()
 				return fmt.Errorf("merging shard %s: %w", w.name, err)
 			}
 		}
 	}
-	if err := w.idx.Close(); err != nil {
-		w.Abort()
+	err := w.idx.Close()
+	w.idx, w.batch = nil, nil
+	if err != nil {
 		return fmt.Errorf("closing shard %s: %w", w.name, err)
 	}
-	w.idx = nil
 	tmp := filepath.Join(w.root, tmpPrefix+w.name)
 	if err := private(tmp); err != nil {
 		return fmt.Errorf("finishing shard %s: %w", w.name, err)
@@ -137,16 +178,34 @@ func (w *Writer) Finish() error {
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("finishing shard %s: %w", w.name, err)
 	}
+	w.finished = append(w.finished, Shard{Name: w.name, Docs: w.shardDocs})
 	return syncDir(w.root)
 }
 
-// Abort closes and deletes an unfinished shard.
+// Finish finishes the last shard and returns every shard the batch wrote
+// (none when no passage was added). Only then may the store register them.
+// On error the shards are deleted.
+func (w *Writer) Finish() ([]Shard, error) {
+	if w.idx != nil {
+		if err := w.finishShard(); err != nil {
+			w.Abort()
+			return nil, err
+		}
+	}
+	return w.finished, nil
+}
+
+// Abort closes and deletes every shard of the batch, finished or not.
 func (w *Writer) Abort() {
 	if w.idx != nil {
 		w.idx.Close()
 		w.idx = nil
 	}
 	os.RemoveAll(filepath.Join(w.root, tmpPrefix+w.name))
+	for _, s := range w.finished {
+		os.RemoveAll(filepath.Join(w.root, s.Name))
+	}
+	w.finished = nil
 }
 
 // private makes a shard readable by its owner only, whatever the umask:

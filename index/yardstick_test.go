@@ -108,7 +108,7 @@ func BenchmarkIndexWriter(b *testing.B) {
 	passages, words := yardstickPassages(b)
 	b.ResetTimer()
 	for i := range b.N {
-		w, err := Create(b.TempDir(), "s"+strconv.Itoa(i), 0)
+		w, err := Create(b.TempDir(), "s"+strconv.Itoa(i), WriterOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -117,7 +117,7 @@ func BenchmarkIndexWriter(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		if err := w.Finish(); err != nil {
+		if _, err := w.Finish(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -38,6 +38,9 @@ type Options struct {
 	// once: it must be safe for concurrent use. Tests use it to stop or
 	// kill a batch at a known point.
 	AfterStage func(step string)
+	// ShardDocs is the most passages one index shard holds (0: the
+	// default, index.DefaultShardDocs); tests set it low.
+	ShardDocs int
 }
 
 // Progress hears how a batch advances.
@@ -155,7 +158,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		idsOfFile[t.File] = append(idsOfFile[t.File], t.ID)
 	}
 
-	batch, shardName, err := st.BeginBatch(ctx, now())
+	batch, batchName, err := st.BeginBatch(ctx, now())
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +171,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 			writer.Abort()
 		}
 		// The batch's own rows go; on a dead context use a fresh one.
-		st.FailBatch(context.WithoutCancel(ctx), batch, shardName, now())
+		st.FailBatch(context.WithoutCancel(ctx), batch, batchName, now())
 		return nil, err
 	}
 
@@ -212,7 +215,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 	}
 
 	if len(jobs) > 0 {
-		writer, err = index.Create(p.IndexDir(), shardName, 0)
+		writer, err = index.Create(p.IndexDir(), batchName, index.WriterOptions{ShardDocs: opts.ShardDocs})
 		if err != nil {
 			return fail(err)
 		}
@@ -352,7 +355,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 				sum.Changed++
 			}
 			if !strings.HasSuffix(it.state, "+revert") {
-				if err := st.AddVersion(ctx, it.t, it.passages, shardName); err != nil {
+				if err := st.AddVersion(ctx, it.t, it.passages, batchName); err != nil {
 					return err
 				}
 				sum.Passages += len(it.passages)
@@ -379,16 +382,13 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 
 	step("commit")
 	if writer != nil {
-		commit.ShardDocs = writer.Docs()
-		if writer.Docs() > 0 {
-			if err := writer.Finish(); err != nil {
-				return fail(err)
-			}
-			commit.Shard = shardName
-		} else {
-			writer.Abort()
+		shards, err := writer.Finish()
+		if err != nil {
+			return fail(err)
 		}
-		writer = nil
+		for _, sh := range shards {
+			commit.Shards = append(commit.Shards, store.Shard{Name: sh.Name, Docs: sh.Docs})
+		}
 	}
 	sort.Slice(sum.SkippedFiles, func(i, j int) bool { return sum.SkippedFiles[i].File < sum.SkippedFiles[j].File })
 	sort.Slice(commit.Files, func(i, j int) bool { return commit.Files[i].Path < commit.Files[j].Path })
@@ -403,10 +403,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 	}
 	commit.Summary, commit.Now = sum, now()
 	if err := st.Commit(ctx, commit); err != nil {
-		if commit.Shard != "" {
-			os.RemoveAll(filepath.Join(p.IndexDir(), commit.Shard))
-		}
-		return fail(err)
+		return fail(err) // the writer deletes its shards
 	}
 	if opts.Codebook != nil {
 		// The batch is committed; matching failing here leaves its

@@ -880,3 +880,72 @@ func TestKilledAfterRenameIsSwept(t *testing.T) {
 	}
 	sameDump(t, "after sweeping a killed batch", dump(t, dir), before)
 }
+
+// A batch larger than a shard writes several shards; searches find the same
+// passages as in one shard, and an edit masks old
+// passages in whichever shard holds them.
+func TestSmallShardsSearchLikeOne(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	now := func() time.Time { return clock }
+	one, many := newSampleProject(t), newSampleProject(t)
+	queries := []string{`"walking alongside"`, `drink*`, `smok* AND NOT cigarette`, `"cut down"~3`, `family speaker:client`, `=quit OR stop`}
+	searchAll := func(dir string) string {
+		t.Helper()
+		s, err := stages.OpenSearcher(context.Background(), stages.Project{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var b strings.Builder
+		for _, q := range queries {
+			hits, total, err := s.Search(context.Background(), stages.SearchOptions{Query: q})
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			fmt.Fprintf(&b, "%s: %d hits\n", q, total)
+			sort.Slice(hits, func(i, j int) bool { return hits[i].Passage < hits[j].Passage })
+			for _, h := range hits {
+				// Not the order: scores come from each shard's own term
+				// statistics, so they differ between layouts.
+				fmt.Fprintf(&b, "  %s %s %d-%d\n", h.Transcript, h.Passage, h.Start, h.End)
+			}
+		}
+		return b.String()
+	}
+	withoutShards := func(dump string) string {
+		var keep []string
+		for _, line := range strings.Split(dump, "\n") {
+			if !strings.HasPrefix(line, "shards\t") {
+				keep = append(keep, line)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	compare := func(what string) {
+		t.Helper()
+		sameDump(t, what+": store, small shards against one", withoutShards(dump(t, many)), withoutShards(dump(t, one)))
+		sameDump(t, what+": searches, small shards against one", searchAll(many), searchAll(one))
+	}
+	runBatch(t, one, stages.Options{Now: now})
+	runBatch(t, many, stages.Options{Now: now, ShardDocs: 40})
+	if n := len(readIndex(t, one).shards); n != 1 {
+		t.Fatalf("default shard size: %d shards, want 1", n)
+	}
+	if n := len(readIndex(t, many).shards); n < 4 {
+		t.Fatalf("40 passages a shard: %d shards, want several", n)
+	}
+	if got := searchAll(one); !strings.Contains(got, "hits\n  ") {
+		t.Fatalf("the queries find nothing in the sample project:\n%s", got)
+	}
+	compare("first run")
+
+	for _, dir := range []string{one, many} {
+		tr := filepath.Join(dir, "transcripts")
+		if err := os.WriteFile(filepath.Join(tr, "focus-group-1.txt"), []byte("Moderator: Shorter now.\n\nP1: Much shorter. We walked alongside him and cut down.\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runBatch(t, one, stages.Options{Now: now})
+	runBatch(t, many, stages.Options{Now: now, ShardDocs: 40})
+	compare("after an edit")
+}

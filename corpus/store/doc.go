@@ -9,7 +9,8 @@
 //
 // A batch is atomic through one rule: nothing it wrote is visible until its
 // final transaction (Store.Commit) points the transcripts at their new
-// versions and registers the batch's index shard. Rows it wrote before that
-// carry the shard's name; Store.Sweep deletes the rows of any shard that was
-// never registered, which is what a batch killed half-way leaves behind.
+// versions, registers the batch's index shards and marks the batch done.
+// Rows it wrote before that carry the batch's name ("b000042"), and only the
+// rows of done batches count; Store.Sweep deletes the rows of batches still
+// marked running, which is what a batch killed half-way leaves behind.
 package store

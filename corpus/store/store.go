@@ -249,7 +249,7 @@ func (s *Store) Masked(ctx context.Context) ([]string, error) {
 	// from the many passages: this runs at every search's start.
 	return s.strings(ctx, "reading masked passages", `SELECT p.id FROM versions v
 		JOIN passages p ON p.transcript_id = v.transcript_id AND p.version = v.version
-		WHERE v.shard IN (SELECT name FROM shards)
+		WHERE v.shard IN (SELECT shard FROM batches WHERE status = 'done')
 		AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.id = v.transcript_id AND t.version = v.version)
 		ORDER BY p.id`)
 }
@@ -258,15 +258,15 @@ func (s *Store) Masked(ctx context.Context) ([]string, error) {
 // in a registered shard (a file changed back to earlier content).
 func (s *Store) HasVersion(ctx context.Context, id, version string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE transcript_id = ? AND version = ? AND shard IN (SELECT name FROM shards)`, id, version).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE transcript_id = ? AND version = ? AND shard IN (SELECT shard FROM batches WHERE status = 'done')`, id, version).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("reading versions: %w", err)
 	}
 	return n > 0, nil
 }
 
-// BeginBatch starts a batch and returns its ID and the name of the index
-// shard it writes ("b000042"), which every row it writes carries.
+// BeginBatch starts a batch and returns its ID and its name ("b000042"),
+// which every row it writes carries and its index shards start with.
 func (s *Store) BeginBatch(ctx context.Context, now time.Time) (int64, string, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO batches (started) VALUES (?)`, now.UTC().Format(time.RFC3339Nano))
 	if err != nil {
@@ -313,8 +313,7 @@ func (s *Store) Sweep(ctx context.Context) ([]string, error) {
 	defer tx.Rollback()
 	// The shards of batches that never finished (found from the few batch
 	// rows: scanning the passages for them took seconds on a large corpus).
-	stale, err := txStrings(ctx, tx, `SELECT shard FROM batches WHERE status != 'done' AND shard != ''
-		AND shard NOT IN (SELECT name FROM shards) ORDER BY id`)
+	stale, err := txStrings(ctx, tx, `SELECT shard FROM batches WHERE status = 'running' AND shard != '' ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sweeping store: %w", err)
 	}
@@ -332,9 +331,9 @@ func (s *Store) Sweep(ctx context.Context) ([]string, error) {
 }
 
 // AddVersion stores a new transcript version and its passages, tagged with
-// the batch's shard. It is invisible until Commit points the transcript at
+// the batch's name (batch). It is invisible until Commit points the transcript at
 // it; writing the same version twice replaces it.
-func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages []corpus.Passage, shard string) error {
+func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages []corpus.Passage, batch string) error {
 	meta, err := json.Marshal(t.Metadata)
 	if err != nil {
 		return err
@@ -346,7 +345,7 @@ func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages [
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO versions (transcript_id, version, shard, source, metadata, text, turns) VALUES (?,?,?,?,?,?,?)`,
-		t.ID, t.Version, shard, t.Source, string(meta), t.Text, turns); err != nil {
+		t.ID, t.Version, batch, t.Source, string(meta), t.Text, turns); err != nil {
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE transcript_id = ? AND version = ?`, t.ID, t.Version); err != nil {
@@ -362,21 +361,26 @@ func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages [
 		if p.Time != corpus.NoTime {
 			ms = p.Time.Milliseconds()
 		}
-		if _, err := stmt.ExecContext(ctx, p.ID, p.TranscriptID, p.Version, p.Seq, shard, p.Turn, p.Sentence, len(p.Sentences), p.Speaker, p.SpeakerKey, ms, p.Span.Start, p.Span.End); err != nil {
+		if _, err := stmt.ExecContext(ctx, p.ID, p.TranscriptID, p.Version, p.Seq, batch, p.Turn, p.Sentence, len(p.Sentences), p.Speaker, p.SpeakerKey, ms, p.Span.Start, p.Span.End); err != nil {
 			return fmt.Errorf("recording %q: %w", t.ID, err)
 		}
 	}
 	return tx.Commit()
 }
 
+// Shard is an index shard a batch wrote.
+type Shard struct {
+	Name string
+	Docs int
+}
+
 // Commit is the end of a batch: in one transaction it registers the
-// batch's shard (when it has one), records the files seen, points the
+// batch's shards, records the files seen, points the
 // transcripts at their new versions, marks removed ones, prunes, and
 // closes the batch with its summary.
 type Commit struct {
 	Batch       int64
-	Shard       string // "" when the batch indexed nothing
-	ShardDocs   int
+	Shards      []Shard // none when the batch indexed nothing
 	Files       []File
 	Transcripts []TranscriptInfo
 	Removed     []string // transcript IDs whose file is gone
@@ -402,8 +406,8 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 			_, err = tx.ExecContext(ctx, q, args...)
 		}
 	}
-	if c.Shard != "" {
-		exec(`INSERT OR REPLACE INTO shards (name, batch_id, docs) VALUES (?,?,?)`, c.Shard, c.Batch, c.ShardDocs)
+	for _, sh := range c.Shards {
+		exec(`INSERT OR REPLACE INTO shards (name, batch_id, docs) VALUES (?,?,?)`, sh.Name, c.Batch, sh.Docs)
 	}
 	for _, f := range c.Files {
 		exec(`INSERT OR REPLACE INTO files (path, root, size, mtime, hash, status, error, batch_id) VALUES (?,?,?,?,?,?,?,?)`,
