@@ -162,6 +162,12 @@ func buildBenchShards(root string, size int) ([]Shard, error) {
 			w.Abort()
 			return nil, err
 		}
+		if (i+1)%len(passages) == 0 { // a copy of the corpus ends
+			if err := w.EndTranscript(); err != nil {
+				w.Abort()
+				return nil, err
+			}
+		}
 	}
 	return w.Finish()
 }

@@ -287,6 +287,10 @@ func TestAnnoMIShards(t *testing.T) {
 				w.Abort()
 				t.Fatal(err)
 			}
+			if err := w.EndTranscript(); err != nil { // here any passage may end a shard
+				w.Abort()
+				t.Fatal(err)
+			}
 			if j%7 == 0 {
 				masked = append(masked, all[j].ID)
 			} else {

@@ -59,7 +59,8 @@ type WriterOptions struct {
 }
 
 // Writer builds the shards of one batch: "<base>-001", "<base>-002", ...,
-// each at most ShardDocs passages. Every shard is written under a temporary
+// each of ShardDocs passages or a little more (a transcript version is
+// never split). Every shard is written under a temporary
 // name and renamed when finished; none is visible to readers until the
 // store registers them (see the package doc).
 type Writer struct {
@@ -108,14 +109,9 @@ func (w *Writer) start() error {
 	return nil
 }
 
-// Add indexes one passage (in the current batch), starting a new shard
-// when the current one is full.
+// Add indexes one passage (in the current batch). Passages of one
+// transcript version go into one shard: call EndTranscript after each.
 func (w *Writer) Add(p *corpus.Passage) error {
-	if w.idx != nil && w.shardDocs >= w.opts.ShardDocs {
-		if err := w.finishShard(); err != nil {
-			return err
-		}
-	}
 	if w.idx == nil {
 		if err := w.start(); err != nil {
 			return err
@@ -140,6 +136,16 @@ func (w *Writer) flush() error {
 		return fmt.Errorf("writing shard %s: %w", w.name, err)
 	}
 	w.batch.Reset()
+	return nil
+}
+
+// EndTranscript marks the end of a transcript version's passages: if the
+// current shard is full, the next passage starts a new one. Keeping a
+// version in one shard lets candidate matching work shard by shard.
+func (w *Writer) EndTranscript() error {
+	if w.idx != nil && w.shardDocs >= w.opts.ShardDocs {
+		return w.finishShard()
+	}
 	return nil
 }
 
@@ -315,4 +321,18 @@ func (r *Reader) DocCount() (uint64, error) {
 		n += c
 	}
 	return n, nil
+}
+
+// PerShard returns a Reader for each shard, with this Reader's masks: a
+// query compiled by this Reader runs on each in turn. Candidate matching
+// works through a large index this way, so that what it holds at once is
+// bounded by a shard. Closing this Reader closes them.
+func (r *Reader) PerShard() []*Reader {
+	out := make([]*Reader, 0, len(r.shards))
+	for _, s := range r.shards {
+		alias := bleve.NewIndexAlias()
+		alias.Add(s)
+		out = append(out, &Reader{alias: alias, mapping: r.mapping, masked: r.masked})
+	}
+	return out
 }

@@ -316,6 +316,9 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 					return nil, err
 				}
 			}
+			if err := writer.EndTranscript(); err != nil {
+				return nil, err
+			}
 		}
 		return r, nil
 	})

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/corpus/codebook"
+	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
 )
 
@@ -921,13 +923,35 @@ func TestSmallShardsSearchLikeOne(t *testing.T) {
 		}
 		return strings.Join(keep, "\n")
 	}
+	candidates := func(dir string) string {
+		t.Helper()
+		st, err := stages.Project{Dir: dir}.OpenStore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		cands, err := st.Candidates(context.Background(), store.CandidateFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, c := range cands {
+			fmt.Fprintf(&b, "%s %s %s %d-%d %s %q %v\n", c.ID, c.Code, c.Transcript, c.Start, c.End, c.Status, c.Text, c.Matches)
+		}
+		return b.String()
+	}
+	cb, err := codebook.Read(filepath.Join(sampleTranscripts, "..", "codebook.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	compare := func(what string) {
 		t.Helper()
 		sameDump(t, what+": store, small shards against one", withoutShards(dump(t, many)), withoutShards(dump(t, one)))
 		sameDump(t, what+": searches, small shards against one", searchAll(many), searchAll(one))
+		sameDump(t, what+": candidates, small shards against one", candidates(many), candidates(one))
 	}
-	runBatch(t, one, stages.Options{Now: now})
-	runBatch(t, many, stages.Options{Now: now, ShardDocs: 40})
+	runBatch(t, one, stages.Options{Now: now, Codebook: cb})
+	runBatch(t, many, stages.Options{Now: now, Codebook: cb, ShardDocs: 40})
 	if n := len(readIndex(t, one).shards); n != 1 {
 		t.Fatalf("default shard size: %d shards, want 1", n)
 	}
@@ -937,6 +961,9 @@ func TestSmallShardsSearchLikeOne(t *testing.T) {
 	if got := searchAll(one); !strings.Contains(got, "hits\n  ") {
 		t.Fatalf("the queries find nothing in the sample project:\n%s", got)
 	}
+	if got := candidates(one); strings.Count(got, "\n") < 10 {
+		t.Fatalf("the sample codebook proposes few candidates:\n%s", got)
+	}
 	compare("first run")
 
 	for _, dir := range []string{one, many} {
@@ -945,7 +972,7 @@ func TestSmallShardsSearchLikeOne(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runBatch(t, one, stages.Options{Now: now})
-	runBatch(t, many, stages.Options{Now: now, ShardDocs: 40})
+	runBatch(t, one, stages.Options{Now: now, Codebook: cb})
+	runBatch(t, many, stages.Options{Now: now, Codebook: cb, ShardDocs: 40})
 	compare("after an edit")
 }

@@ -101,14 +101,18 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 		res.Scope[c.Path] = scope
 		work = append(work, codeScope{code: c, scope: scope})
 	}
-	cands, err := m.match(ctx, work)
+	if err := st.ClearStaged(ctx); err != nil {
+		return nil, err
+	}
+	err = m.match(ctx, work, func(cands []store.Candidate) error {
+		for _, c := range cands {
+			sum.PerCode[c.Code]++
+		}
+		return st.StageCandidates(ctx, cands)
+	})
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range cands {
-		sum.PerCode[c.Code]++
-	}
-	res.Proposed = cands
 	// Every current transcript has now been matched on its version.
 	infos, err := st.Transcripts(ctx)
 	if err != nil {
@@ -162,18 +166,22 @@ type ruleHit struct {
 	matches    []index.Match
 }
 
-// match finds the candidates of every code in work. It runs in two
-// passes, so that each transcript is loaded once however many codes and
-// keywords hit it: first every keyword query runs and its hits are kept by
-// passage; then the hits are grouped by transcript and turned into
-// candidates.
-func (m *matcher) match(ctx context.Context, work []codeScope) ([]store.Candidate, error) {
-	byPassage := map[string][]ruleHit{}
+// compiledRule is one keyword of a code, compiled with the code's filters.
+type compiledRule struct {
+	code, rule int
+	query      *index.Compiled
+}
+
+// match finds the candidates of every code in work and hands them to stage,
+// a shard at a time: a transcript version lives in one shard, so what the
+// matcher holds at once is bounded by a shard's hits, whatever the corpus.
+func (m *matcher) match(ctx context.Context, work []codeScope, stage func([]store.Candidate) error) error {
+	var rules []compiledRule
 	inScope := make([]map[string]bool, len(work))
 	for ci, w := range work {
 		filters, err := codeFilters(w)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if w.scope != nil {
 			inScope[ci] = map[string]bool{}
@@ -185,15 +193,37 @@ func (m *matcher) match(ctx context.Context, work []codeScope) ([]store.Candidat
 			n, _ := index.Parse(r.Query) // checked by CheckCodebook
 			compiled, err := m.s.Index.Compile(ctx, index.And{Nodes: append([]index.Node{n}, filters...)})
 			if err != nil {
-				return nil, err
+				return err
 			}
-			hits, err := m.s.Index.All(ctx, compiled)
-			if err != nil {
-				return nil, fmt.Errorf("matching code %q keyword %q: %w", w.code.Path, r.Query, err)
-			}
-			for _, h := range hits {
-				byPassage[h.ID] = append(byPassage[h.ID], ruleHit{code: ci, rule: ri, matches: h.Matches})
-			}
+			rules = append(rules, compiledRule{code: ci, rule: ri, query: compiled})
+		}
+	}
+	for _, shard := range m.s.Index.PerShard() {
+		cands, err := m.matchShard(ctx, shard, work, rules, inScope)
+		if err != nil {
+			return err
+		}
+		if err := stage(cands); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchShard matches the rules in one shard. It runs in two passes, so
+// that each transcript is loaded once however many codes and keywords hit
+// it: first every keyword query runs and its hits are kept by passage; then
+// the hits are grouped by transcript and turned into candidates.
+func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []codeScope, rules []compiledRule, inScope []map[string]bool) ([]store.Candidate, error) {
+	byPassage := map[string][]ruleHit{}
+	for _, r := range rules {
+		hits, err := shard.All(ctx, r.query)
+		if err != nil {
+			w := work[r.code].code
+			return nil, fmt.Errorf("matching code %q keyword %q: %w", w.Path, w.Keywords[r.rule].Query, err)
+		}
+		for _, h := range hits {
+			byPassage[h.ID] = append(byPassage[h.ID], ruleHit{code: r.code, rule: r.rule, matches: h.Matches})
 		}
 	}
 	ids := make([]string, 0, len(byPassage))

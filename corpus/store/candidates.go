@@ -114,15 +114,77 @@ func (s *Store) Unmatched(ctx context.Context) ([]string, error) {
 	return s.strings(ctx, "reading transcripts", `SELECT id FROM transcripts WHERE matched != version AND removed = 0 ORDER BY id`)
 }
 
-// MatchResult is what one matching pass found, to apply in one transaction.
+// The candidates a matching pass finds are staged here, a few transcripts
+// at a time, so the pass never holds them all in memory; ApplyMatches then
+// applies them in one transaction.
+const stagedSchema = `
+CREATE TABLE IF NOT EXISTS staged_candidates (
+	id            TEXT PRIMARY KEY,
+	code          TEXT NOT NULL,
+	transcript_id TEXT NOT NULL,
+	version       TEXT NOT NULL,
+	turn          INTEGER NOT NULL,
+	first         INTEGER NOT NULL,
+	last          INTEGER NOT NULL,
+	start         INTEGER NOT NULL,
+	end           INTEGER NOT NULL,
+	speaker       TEXT NOT NULL,
+	time_ms       INTEGER,
+	text          TEXT NOT NULL,
+	rules         TEXT NOT NULL,
+	matches       TEXT NOT NULL,
+	score         REAL NOT NULL
+);
+`
+
+// ClearStaged forgets the candidates staged by a matching pass that did
+// not finish. A pass starts with it.
+func (s *Store) ClearStaged(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM staged_candidates`); err != nil {
+		return fmt.Errorf("clearing staged candidates: %w", err)
+	}
+	return nil
+}
+
+// StageCandidates keeps candidates a matching pass found until
+// ApplyMatches; nothing else sees them.
+func (s *Store) StageCandidates(ctx context.Context, cands []Candidate) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("staging candidates: %w", err)
+	}
+	defer tx.Rollback()
+	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO staged_candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return fmt.Errorf("staging candidates: %w", err)
+	}
+	defer ins.Close()
+	for _, c := range cands {
+		rules, _ := json.Marshal(c.Rules)
+		matches, _ := json.Marshal(c.Matches)
+		var ms any
+		if c.StartTime != nil {
+			ms = int64(*c.StartTime * 1000)
+		}
+		if _, err := ins.ExecContext(ctx, c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score); err != nil {
+			return fmt.Errorf("staging candidate %s: %w", c.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("staging candidates: %w", err)
+	}
+	return nil
+}
+
+// MatchResult is what one matching pass found, to apply in one transaction
+// together with the staged candidates.
 type MatchResult struct {
 	Batch    int64
 	Codebook string
-	// Proposed are the candidates found, for every (code, transcript) in
-	// scope.
-	Proposed []Candidate
 	// Scope says what was matched: per code path, the transcripts matched
-	// (nil means the whole corpus).
+	// (nil means the whole corpus). The staged candidates are all that
+	// was found in it.
 	Scope map[string][]string
 	// Rules are the rules hashes of every code of the codebook now.
 	Rules map[string]string
@@ -130,7 +192,7 @@ type MatchResult struct {
 	Transcripts map[string]string
 }
 
-// ApplyMatches records a matching pass: new candidates are proposed,
+// ApplyMatches records a matching pass: the staged candidates are proposed,
 // undecided ones in scope that were not found again are withdrawn, decided
 // ones are never changed (but marked orphaned when their text is gone from
 // their transcript's current version), and codes and transcripts remember
@@ -141,6 +203,61 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (proposed, with
 		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	defer tx.Rollback()
+	count := func(q string, args ...any) (int, error) {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		return int(n), err
+	}
+	// Decided candidates are the analyst's: never altered.
+	const undecided = `id NOT IN (SELECT candidate_id FROM decisions)`
+	proposed, err = count(`INSERT INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, state)
+		SELECT id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, ?, ?, 'proposed'
+		FROM staged_candidates WHERE `+undecided+`
+		ON CONFLICT(id) DO UPDATE SET version=excluded.version, turn=excluded.turn, first=excluded.first, last=excluded.last,
+			start=excluded.start, end=excluded.end, speaker=excluded.speaker, time_ms=excluded.time_ms, text=excluded.text,
+			rules=excluded.rules, matches=excluded.matches, score=excluded.score, codebook=excluded.codebook,
+			batch_id=CASE WHEN candidates.state = 'proposed' THEN candidates.batch_id ELSE excluded.batch_id END, state='proposed'`,
+		m.Codebook, m.Batch)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+	}
+
+	// Withdraw undecided candidates in scope that were not found again,
+	// and those of codes no longer in the codebook.
+	const notFound = ` AND state = 'proposed' AND id NOT IN (SELECT id FROM staged_candidates) AND ` + undecided
+	for code, ts := range m.Scope {
+		var n int
+		if ts == nil {
+			n, err = count(`UPDATE candidates SET state = 'withdrawn' WHERE code = ?`+notFound, code)
+		} else {
+			for _, t := range ts {
+				var k int
+				if k, err = count(`UPDATE candidates SET state = 'withdrawn' WHERE code = ? AND transcript_id = ?`+notFound, code, t); err != nil {
+					break
+				}
+				n += k
+			}
+		}
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+		withdrawn += n
+	}
+	if len(m.Rules) > 0 {
+		args := make([]any, 0, len(m.Rules))
+		for c := range m.Rules {
+			args = append(args, c)
+		}
+		n, err := count(`UPDATE candidates SET state = 'withdrawn' WHERE state = 'proposed' AND code NOT IN (?`+strings.Repeat(",?", len(args)-1)+`) AND `+undecided, args...)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+		withdrawn += n
+	}
+
 	decided := map[string]bool{}
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT candidate_id FROM decisions`)
 	if err != nil {
@@ -152,88 +269,6 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (proposed, with
 		decided[id] = true
 	}
 	rows.Close()
-
-	found := map[string]bool{}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, state)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed')
-		ON CONFLICT(id) DO UPDATE SET version=excluded.version, turn=excluded.turn, first=excluded.first, last=excluded.last,
-			start=excluded.start, end=excluded.end, speaker=excluded.speaker, time_ms=excluded.time_ms, text=excluded.text,
-			rules=excluded.rules, matches=excluded.matches, score=excluded.score, codebook=excluded.codebook,
-			batch_id=CASE WHEN candidates.state = 'proposed' THEN candidates.batch_id ELSE excluded.batch_id END, state='proposed'`)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
-	}
-	defer ins.Close()
-	for _, c := range m.Proposed {
-		found[c.ID] = true
-		if decided[c.ID] {
-			continue // the analyst's: never altered
-		}
-		rules, _ := json.Marshal(c.Rules)
-		matches, _ := json.Marshal(c.Matches)
-		var ms any
-		if c.StartTime != nil {
-			ms = int64(*c.StartTime * 1000)
-		}
-		if _, err := ins.ExecContext(ctx, c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score, m.Codebook, m.Batch); err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidate %s: %w", c.ID, err)
-		}
-		proposed++
-	}
-
-	// Withdraw undecided candidates in scope that were not found again,
-	// and those of codes no longer in the codebook.
-	var stale []string
-	withdraw := func(q string, args ...any) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			if !found[id] && !decided[id] {
-				stale = append(stale, id)
-			}
-		}
-		return rows.Err()
-	}
-	for code, ts := range m.Scope {
-		if ts == nil {
-			err = withdraw(`SELECT id FROM candidates WHERE code = ? AND state = 'proposed'`, code)
-		} else {
-			for _, t := range ts {
-				if err = withdraw(`SELECT id FROM candidates WHERE code = ? AND transcript_id = ? AND state = 'proposed'`, code, t); err != nil {
-					break
-				}
-			}
-		}
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
-		}
-	}
-	codes := make([]string, 0, len(m.Rules))
-	for c := range m.Rules {
-		codes = append(codes, c)
-	}
-	if len(codes) > 0 {
-		args := make([]any, len(codes))
-		for i, c := range codes {
-			args[i] = c
-		}
-		if err := withdraw(`SELECT id FROM candidates WHERE state = 'proposed' AND code NOT IN (?`+strings.Repeat(",?", len(codes)-1)+`)`, args...); err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
-		}
-	}
-	for _, id := range stale {
-		if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'withdrawn' WHERE id = ?`, id); err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
-		}
-	}
-	withdrawn = len(stale)
 
 	// Orphans: decided candidates of re-matched transcripts whose text is
 	// gone from the version now current.
@@ -282,6 +317,9 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (proposed, with
 		if _, err := tx.ExecContext(ctx, `UPDATE transcripts SET matched = ? WHERE id = ? AND version = ?`, v, id, v); err != nil {
 			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM staged_candidates`); err != nil {
+		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)

@@ -103,7 +103,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	if _, err := db.Exec(schema + candidateSchema); err != nil {
+	if _, err := db.Exec(schema + candidateSchema + stagedSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
