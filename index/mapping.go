@@ -74,6 +74,7 @@ func NewMapping() (mapping.IndexMapping, error) {
 		f.Store = false
 		f.IncludeTermVectors = true
 		f.IncludeInAll = false
+		f.DocValues = false // nothing sorts or facets on it
 		return f
 	}
 	kw := bleve.NewKeywordFieldMapping()
@@ -81,6 +82,7 @@ func NewMapping() (mapping.IndexMapping, error) {
 	kw.Store = false
 	kw.IncludeInAll = false
 	kw.IncludeTermVectors = false
+	kw.DocValues = false
 
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(FieldText, text(analyzerStem))
@@ -90,6 +92,7 @@ func NewMapping() (mapping.IndexMapping, error) {
 	seq := bleve.NewNumericFieldMapping()
 	seq.Store = false
 	seq.IncludeInAll = false
+	seq.DocValues = false
 	doc.AddFieldMappingsAt(FieldSeq, seq)
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = analyzerStem

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -161,19 +162,32 @@ func (w *Writer) finishShard() error {
 	// One segment searches faster than the dozens the background merger
 	// leaves, and a shard is never written again: merge it now, once.
 	// ShardDocs keeps the cost of this merge bounded.
-	if adv, err := w.idx.Advanced(); err == nil {
-		if sc, ok := adv.(*scorch.Scorch); ok {
-			if err := sc.ForceMerge(context.Background(), nil); err != nil {
-				return fmt.Errorf("merging shard %s: %w", w.name, err)
-			}
-		}
+	if err := mergeToOne(w.idx); err != nil {
+		return fmt.Errorf("merging shard %s: %w", w.name, err)
 	}
-	err := w.idx.Close()
-	w.idx, w.batch = nil, nil
-	if err != nil {
-		return fmt.Errorf("closing shard %s: %w", w.name, err)
-	}
+	// Bleve leaves the merged-away segment files behind until a later
+	// cleanup that a closed shard never gets (they doubled its size); a
+	// copy holds the live segment only.
 	tmp := filepath.Join(w.root, tmpPrefix+w.name)
+	copied := tmp + ".copy"
+	if err := os.RemoveAll(copied); err != nil {
+		return fmt.Errorf("finishing shard %s: %w", w.name, err)
+	}
+	err := w.idx.(bleve.IndexCopyable).CopyTo(bleve.FileSystemDirectory(copied))
+	if cerr := w.idx.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	w.idx, w.batch = nil, nil
+	if err == nil {
+		err = os.RemoveAll(tmp)
+	}
+	if err == nil {
+		err = os.Rename(copied, tmp)
+	}
+	if err != nil {
+		os.RemoveAll(copied)
+		return fmt.Errorf("finishing shard %s: %w", w.name, err)
+	}
 	if err := private(tmp); err != nil {
 		return fmt.Errorf("finishing shard %s: %w", w.name, err)
 	}
@@ -186,6 +200,47 @@ func (w *Writer) finishShard() error {
 	}
 	w.finished = append(w.finished, Shard{Name: w.name, Docs: w.shardDocs})
 	return syncDir(w.root)
+}
+
+// mergeToOne merges an index's segments into one. Bleve's force merge
+// merges only segments already on disk, and at most ten at a time, so it
+// runs until one segment is left.
+func mergeToOne(idx bleve.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	for merges := 0; ; {
+		stats := sc.StatsMap()
+		inMemory, onDisk := statCount(stats["num_root_memorysegments"]), statCount(stats["num_root_filesegments"])
+		switch {
+		case inMemory == 0 && onDisk <= 1:
+			return nil
+		case inMemory > 0: // the persister is still writing them
+			time.Sleep(10 * time.Millisecond)
+			continue
+		case merges >= 100:
+			return fmt.Errorf("%d segments left after %d merges", onDisk, merges)
+		}
+		if err := sc.ForceMerge(context.Background(), nil); err != nil {
+			return err
+		}
+		merges++
+	}
+}
+
+func statCount(v any) uint64 {
+	switch n := v.(type) {
+	case uint64:
+		return n
+	case int:
+		return uint64(n)
+	}
+	return 0
 }
 
 // Finish finishes the last shard and returns every shard the batch wrote

@@ -1,0 +1,91 @@
+package index
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"github.com/alongside-qda/alongside/corpus"
+)
+
+// A finished shard is one segment in one file, however many small batches
+// wrote it, and a batch larger than ShardDocs rolls over to new shards at
+// transcript boundaries only.
+func TestFinishedShardsAreOneSegment(t *testing.T) {
+	ts, passages := annomiSample(t)
+	root := t.TempDir()
+	const shardDocs = 2000
+	w, err := Create(root, "b1", WriterOptions{BatchSize: 50, ShardDocs: shardDocs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := map[string]int{} // transcript -> index of its last passage
+	for i := range passages {
+		ends[passages[i].TranscriptID] = i
+	}
+	for i := range passages {
+		if err := w.Add(&passages[i]); err != nil {
+			t.Fatal(err)
+		}
+		if ends[passages[i].TranscriptID] == i {
+			if err := w.EndTranscript(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	shards, err := w.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(passages) / shardDocs; len(shards) < want {
+		t.Fatalf("%d passages in %d shards of %d at most", len(passages), len(shards), shardDocs)
+	}
+	total := 0
+	for _, s := range shards {
+		total += s.Docs
+		zaps, _ := filepath.Glob(filepath.Join(root, s.Name, "store", "*.zap"))
+		if len(zaps) != 1 {
+			t.Errorf("shard %s: %d segment files, want 1", s.Name, len(zaps))
+		}
+		idx, err := bleve.OpenUsing(filepath.Join(root, s.Name), map[string]interface{}{"read_only": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		adv, _ := idx.Advanced()
+		stats := adv.(*scorch.Scorch).StatsMap()
+		if n := statCount(stats["num_root_filesegments"]) + statCount(stats["num_root_memorysegments"]); n != 1 {
+			t.Errorf("shard %s: %d segments, want 1", s.Name, n)
+		}
+		if n, _ := idx.DocCount(); n != uint64(s.Docs) {
+			t.Errorf("shard %s: %d documents, the writer says %d", s.Name, n, s.Docs)
+		}
+		// Every transcript is whole in one shard.
+		for _, tr := range ts {
+			q := bleve.NewTermQuery(tr.ID)
+			q.SetField(FieldTranscript)
+			res, err := idx.Search(bleve.NewSearchRequestOptions(q, 0, 0, false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Total; got != 0 && int(got) != countOf(passages, tr.ID) {
+				t.Errorf("shard %s holds %d of transcript %s's %d passages", s.Name, got, tr.ID, countOf(passages, tr.ID))
+			}
+		}
+		idx.Close()
+	}
+	if total != len(passages) {
+		t.Errorf("the shards hold %d passages, want %d", total, len(passages))
+	}
+}
+
+func countOf(passages []corpus.Passage, transcript string) int {
+	n := 0
+	for _, p := range passages {
+		if p.TranscriptID == transcript {
+			n++
+		}
+	}
+	return n
+}
