@@ -2,6 +2,8 @@ package corpus
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -38,6 +40,24 @@ func PassageID(transcriptID, version string, seq int) string {
 		version = version[:12]
 	}
 	return fmt.Sprintf("%s#%s#%d", transcriptID, version, seq)
+}
+
+// ParsePassageID splits a passage ID into its transcript ID, the first 12
+// characters of its version and its seq; ok is false for other strings.
+func ParsePassageID(id string) (transcriptID, version string, seq int, ok bool) {
+	i := strings.LastIndexByte(id, '#')
+	if i < 0 {
+		return "", "", 0, false
+	}
+	j := strings.LastIndexByte(id[:i], '#')
+	if j < 0 {
+		return "", "", 0, false
+	}
+	seq, err := strconv.Atoi(id[i+1:])
+	if err != nil {
+		return "", "", 0, false
+	}
+	return id[:j], id[j+1 : i], seq, true
 }
 
 // Passages cuts a segmented transcript into passages.

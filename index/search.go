@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -34,13 +33,12 @@ type Hit struct {
 // nodes, the match locations found while resolving them.
 type Compiled struct {
 	Query query.Query
-	near  map[string][]Match
 }
 
 // Compile turns a parsed query into a Bleve query over r's shards.
 // Proximity nodes are resolved here, with their own searches.
 func (r *Reader) Compile(ctx context.Context, n Node) (*Compiled, error) {
-	c := &Compiled{near: map[string][]Match{}}
+	c := &Compiled{}
 	q, err := r.compile(ctx, n, c)
 	if err != nil {
 		return nil, err
@@ -72,7 +70,10 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		if v.Near < 0 {
 			return termsQuery(terms, field), nil
 		}
-		return r.near(ctx, terms, field, v.Near, c)
+		if len(terms) == 0 {
+			return bleve.NewMatchNoneQuery(), nil
+		}
+		return &nearQuery{field: field, terms: terms, n: v.Near}, nil
 	case Prefix:
 		p := bleve.NewPrefixQuery(normalizeApostrophes(strings.ToLower(v.Text)))
 		p.SetField(FieldExact)
@@ -158,43 +159,6 @@ func normalizeApostrophes(s string) string {
 		s = strings.ReplaceAll(s, string(c), "'")
 	}
 	return s
-}
-
-// near resolves "a b"~N: passages where one sentence holds every term with
-// at most N other words between the first and the last. Bleve finds the
-// passages holding all the terms, with their locations; the window is
-// checked here on those positions (never by re-reading text).
-func (r *Reader) near(ctx context.Context, terms []string, field string, n int, c *Compiled) (query.Query, error) {
-	if len(terms) == 0 {
-		return bleve.NewMatchNoneQuery(), nil
-	}
-	conj := bleve.NewConjunctionQuery()
-	for _, t := range uniq(terms) {
-		tq := bleve.NewTermQuery(t)
-		tq.SetField(field)
-		conj.AddQuery(tq)
-	}
-	var q query.Query = conj
-	if len(r.masked) > 0 {
-		b := bleve.NewBooleanQuery()
-		b.AddMust(conj)
-		b.AddMustNot(bleve.NewDocIDQuery(r.masked))
-		q = b
-	}
-	var ids []string
-	err := r.each(ctx, q, true, false, func(h *search.DocumentMatch) {
-		if m := window(h.Locations[field], terms, n); m != nil {
-			ids = append(ids, h.ID)
-			c.near[h.ID] = append(c.near[h.ID], m...)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(ids) == 0 {
-		return bleve.NewMatchNoneQuery(), nil
-	}
-	return bleve.NewDocIDQuery(ids), nil
 }
 
 func uniq(ss []string) []string {
@@ -424,12 +388,8 @@ type rankKey struct {
 // another form orders as a transcript of its own.
 func newRankKey(id string, score float64) rankKey {
 	k := rankKey{score: score, transcript: id, id: id}
-	if i := strings.LastIndexByte(id, '#'); i >= 0 {
-		if j := strings.LastIndexByte(id[:i], '#'); j >= 0 {
-			if seq, err := strconv.Atoi(id[i+1:]); err == nil {
-				k.transcript, k.seq = id[:j], seq
-			}
-		}
+	if t, _, seq, ok := corpus.ParsePassageID(id); ok {
+		k.transcript, k.seq = t, seq
 	}
 	return k
 }
@@ -487,7 +447,6 @@ func (c *Compiled) matches(h *search.DocumentMatch) []Match {
 			}
 		}
 	}
-	ms = append(ms, c.near[h.ID]...)
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].Sentence != ms[j].Sentence {
 			return ms[i].Sentence < ms[j].Sentence

@@ -101,14 +101,18 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 		res.Scope[c.Path] = scope
 		work = append(work, codeScope{code: c, scope: scope})
 	}
-	if err := st.ClearStaged(ctx); err != nil {
-		return nil, err
-	}
+	res.Found = map[string]bool{}
 	err = m.match(ctx, work, func(cands []store.Candidate) error {
 		for _, c := range cands {
 			sum.PerCode[c.Code]++
+			res.Found[c.ID] = true
 		}
-		return st.StageCandidates(ctx, cands)
+		// In transcript order, which is the order of the one index on
+		// candidates besides the ID's: its writes then stay together.
+		sort.SliceStable(cands, func(i, j int) bool { return cands[i].Transcript < cands[j].Transcript })
+		n, err := st.ProposeCandidates(ctx, res.Codebook, batch, cands)
+		sum.Proposed += n
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -121,7 +125,7 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	for _, t := range unmatchedSet(unmatched, infos) {
 		res.Transcripts[t.ID] = t.Version
 	}
-	if sum.Proposed, sum.Withdrawn, sum.Orphaned, err = st.ApplyMatches(ctx, res); err != nil {
+	if sum.Withdrawn, sum.Orphaned, err = st.ApplyMatches(ctx, res); err != nil {
 		return nil, err
 	}
 	sum.Seconds = time.Since(start).Seconds()
@@ -172,10 +176,10 @@ type compiledRule struct {
 	query      *index.Compiled
 }
 
-// match finds the candidates of every code in work and hands them to stage,
-// a shard at a time: a transcript version lives in one shard, so what the
+// match finds the candidates of every code in work and hands them to
+// record, a shard at a time: a transcript version lives in one shard, so what the
 // matcher holds at once is bounded by a shard's hits, whatever the corpus.
-func (m *matcher) match(ctx context.Context, work []codeScope, stage func([]store.Candidate) error) error {
+func (m *matcher) match(ctx context.Context, work []codeScope, record func([]store.Candidate) error) error {
 	var rules []compiledRule
 	inScope := make([]map[string]bool, len(work))
 	for ci, w := range work {
@@ -203,7 +207,7 @@ func (m *matcher) match(ctx context.Context, work []codeScope, stage func([]stor
 		if err != nil {
 			return err
 		}
-		if err := stage(cands); err != nil {
+		if err := record(cands); err != nil {
 			return err
 		}
 	}
@@ -293,9 +297,10 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 				}
 			}
 		}
+		occurrences := map[corpus.Span]int{} // of this transcript version
 		for ci, turns := range found {
 			for turn, sentences := range turns {
-				out = append(out, m.candidates(work[ci].code, t, turn, sentences)...)
+				out = append(out, m.candidates(work[ci].code, t, turn, sentences, occurrences)...)
 			}
 		}
 	}
@@ -347,7 +352,7 @@ func codeFilters(w codeScope) ([]index.Node, error) {
 
 // candidates turns the matching sentences of one code in one turn into
 // candidates: runs of adjacent sentences (unit sentence) or the whole turn.
-func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit) []store.Candidate {
+func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit, occurrences map[corpus.Span]int) []store.Candidate {
 	turn := t.Turns[turnIndex]
 	idx := make([]int, 0, len(sentences))
 	for si := range sentences {
@@ -395,7 +400,14 @@ func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex i
 			}
 		}
 		cand.Score = float64(len(cand.Rules)) + float64(len(cand.Matches))/10
-		cand.ID = CandidateID(c.Path, t, cand.Start, cand.End)
+		// Many codes propose the same span: count its occurrences once.
+		span := corpus.Span{Start: cand.Start, End: cand.End}
+		occ, ok := occurrences[span]
+		if !ok {
+			occ = occurrence(t, span.Start, span.End)
+			occurrences[span] = occ
+		}
+		cand.ID = candidateID(c.Path, t, cand.Start, cand.End, occ)
 		out = append(out, cand)
 	}
 	return out
@@ -429,9 +441,18 @@ func uniqueSpans(ms []store.MatchSpan) []store.MatchSpan {
 // transcript. The text's occurrence number tells repeated identical spans
 // apart.
 func CandidateID(code string, t *corpus.Transcript, start, end int) string {
+	return candidateID(code, t, start, end, occurrence(t, start, end))
+}
+
+// occurrence is how many times the text of a span occurs in the transcript
+// before it: the same words twice in one transcript get two IDs.
+func occurrence(t *corpus.Transcript, start, end int) int {
 	text := t.Cut(corpus.Span{Start: start, End: end})
-	before := t.Cut(corpus.Span{Start: 0, End: start})
-	occurrence := strings.Count(before, text)
+	return strings.Count(t.Cut(corpus.Span{Start: 0, End: start}), text)
+}
+
+func candidateID(code string, t *corpus.Transcript, start, end, occurrence int) string {
+	text := t.Cut(corpus.Span{Start: start, End: end})
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", code, t.ID, text, occurrence)
 	return "c" + hex.EncodeToString(h.Sum(nil))[:11]

@@ -250,9 +250,11 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 	peak := 0.0
 	for _, r := range rep.Rows {
-		peak = max(peak, r.PeakMB)
+		if !strings.Contains(r.What, "(yardstick)") { // the tool's steps, not the yardsticks'
+			peak = max(peak, r.PeakMB)
+		}
 	}
-	add(row{What: "peak memory, any step above", Value: peak, Unit: "MB", Target: "< 500 MB", Met: met(peak < 500)})
+	add(row{What: "peak memory of alongside, any step above", Value: peak, Unit: "MB", Target: "< 500 MB", Met: met(peak < 500)})
 
 	printTable(stdout, rep)
 	if o.out != "" {

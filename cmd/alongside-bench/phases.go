@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -19,6 +20,13 @@ import (
 // childPhase runs one measuring step in this process and prints its result
 // as JSON on stdout.
 func childPhase(ctx context.Context, o options, stdout io.Writer) error {
+	if path := os.Getenv("ALONGSIDE_CPUPROFILE"); path != "" {
+		// For performance work: a CPU profile of this step, for pprof.
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	var result any
 	var err error
 	switch o.phase {

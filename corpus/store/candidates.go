@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS candidates (
 	batch_id      INTEGER NOT NULL,
 	state         TEXT NOT NULL  -- proposed | withdrawn | orphaned
 );
-CREATE INDEX IF NOT EXISTS candidates_code ON candidates (code, transcript_id);
+-- One index besides the ID's: each costs a random write per candidate
+-- recorded (a code index made matching at 30 M words 20% slower), and
+-- candidates are read by transcript, or all of them.
+DROP INDEX IF EXISTS candidates_code;
 CREATE INDEX IF NOT EXISTS candidates_transcript ON candidates (transcript_id);
 CREATE TABLE IF NOT EXISTS decisions (
 	seq          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -114,52 +117,29 @@ func (s *Store) Unmatched(ctx context.Context) ([]string, error) {
 	return s.strings(ctx, "reading transcripts", `SELECT id FROM transcripts WHERE matched != version AND removed = 0 ORDER BY id`)
 }
 
-// The candidates a matching pass finds are staged here, a few transcripts
-// at a time, so the pass never holds them all in memory; ApplyMatches then
-// applies them in one transaction.
-const stagedSchema = `
-CREATE TABLE IF NOT EXISTS staged_candidates (
-	id            TEXT PRIMARY KEY,
-	code          TEXT NOT NULL,
-	transcript_id TEXT NOT NULL,
-	version       TEXT NOT NULL,
-	turn          INTEGER NOT NULL,
-	first         INTEGER NOT NULL,
-	last          INTEGER NOT NULL,
-	start         INTEGER NOT NULL,
-	end           INTEGER NOT NULL,
-	speaker       TEXT NOT NULL,
-	time_ms       INTEGER,
-	text          TEXT NOT NULL,
-	rules         TEXT NOT NULL,
-	matches       TEXT NOT NULL,
-	score         REAL NOT NULL
-);
-`
-
-// ClearStaged forgets the candidates staged by a matching pass that did
-// not finish. A pass starts with it.
-func (s *Store) ClearStaged(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM staged_candidates`); err != nil {
-		return fmt.Errorf("clearing staged candidates: %w", err)
-	}
-	return nil
-}
-
-// StageCandidates keeps candidates a matching pass found until
-// ApplyMatches; nothing else sees them.
-func (s *Store) StageCandidates(ctx context.Context, cands []Candidate) error {
+// ProposeCandidates records candidates a matching pass found, in one
+// transaction: new ones are proposed, undecided ones already known are
+// brought up to date (and proposed again if they were withdrawn), and
+// decided ones are never altered. A pass records its candidates a shard at
+// a time, so it never holds them all; ApplyMatches then finishes the pass.
+// It returns how many it proposed or updated.
+func (s *Store) ProposeCandidates(ctx context.Context, codebook string, batch int64, cands []Candidate) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("staging candidates: %w", err)
+		return 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO staged_candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, state)
+		SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed' WHERE NOT EXISTS (SELECT 1 FROM decisions WHERE candidate_id = ?)
+		ON CONFLICT(id) DO UPDATE SET version=excluded.version, turn=excluded.turn, first=excluded.first, last=excluded.last,
+			start=excluded.start, end=excluded.end, speaker=excluded.speaker, time_ms=excluded.time_ms, text=excluded.text,
+			rules=excluded.rules, matches=excluded.matches, score=excluded.score, codebook=excluded.codebook,
+			batch_id=CASE WHEN candidates.state = 'proposed' THEN candidates.batch_id ELSE excluded.batch_id END, state='proposed'`)
 	if err != nil {
-		return fmt.Errorf("staging candidates: %w", err)
+		return 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	defer ins.Close()
+	n := 0
 	for _, c := range cands {
 		rules, _ := json.Marshal(c.Rules)
 		matches, _ := json.Marshal(c.Matches)
@@ -167,101 +147,52 @@ func (s *Store) StageCandidates(ctx context.Context, cands []Candidate) error {
 		if c.StartTime != nil {
 			ms = int64(*c.StartTime * 1000)
 		}
-		if _, err := ins.ExecContext(ctx, c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score); err != nil {
-			return fmt.Errorf("staging candidate %s: %w", c.ID, err)
+		res, err := ins.ExecContext(ctx, c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score, codebook, batch, c.ID)
+		if err != nil {
+			return 0, fmt.Errorf("recording candidate %s: %w", c.ID, err)
+		}
+		if k, err := res.RowsAffected(); err == nil {
+			n += int(k)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("staging candidates: %w", err)
+		return 0, fmt.Errorf("recording candidates: %w", err)
 	}
-	return nil
+	return n, nil
 }
 
-// MatchResult is what one matching pass found, to apply in one transaction
-// together with the staged candidates.
+// MatchResult is how a matching pass ends, applied in one transaction
+// after its candidates were recorded with ProposeCandidates.
 type MatchResult struct {
 	Batch    int64
 	Codebook string
 	// Scope says what was matched: per code path, the transcripts matched
-	// (nil means the whole corpus). The staged candidates are all that
-	// was found in it.
+	// (nil means the whole corpus).
 	Scope map[string][]string
+	// Found holds the IDs of every candidate the pass found in Scope.
+	Found map[string]bool
 	// Rules are the rules hashes of every code of the codebook now.
 	Rules map[string]string
 	// Transcripts were matched on these versions (by ID).
 	Transcripts map[string]string
 }
 
-// ApplyMatches records a matching pass: the staged candidates are proposed,
-// undecided ones in scope that were not found again are withdrawn, decided
-// ones are never changed (but marked orphaned when their text is gone from
-// their transcript's current version), and codes and transcripts remember
-// what they were matched with.
-func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (proposed, withdrawn, orphaned int, err error) {
+// ApplyMatches finishes a matching pass: undecided candidates in scope
+// that were not found again are withdrawn, decided ones are never changed
+// (but marked orphaned when their text is gone from their transcript's
+// current version), and codes and transcripts remember what they were
+// matched with. A pass stopped before it leaves its transcripts unmatched,
+// so the next run matches them again and finishes.
+func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (withdrawn, orphaned int, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		return 0, 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	defer tx.Rollback()
-	count := func(q string, args ...any) (int, error) {
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return 0, err
-		}
-		n, err := res.RowsAffected()
-		return int(n), err
-	}
-	// Decided candidates are the analyst's: never altered.
-	const undecided = `id NOT IN (SELECT candidate_id FROM decisions)`
-	proposed, err = count(`INSERT INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, state)
-		SELECT id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, ?, ?, 'proposed'
-		FROM staged_candidates WHERE `+undecided+`
-		ON CONFLICT(id) DO UPDATE SET version=excluded.version, turn=excluded.turn, first=excluded.first, last=excluded.last,
-			start=excluded.start, end=excluded.end, speaker=excluded.speaker, time_ms=excluded.time_ms, text=excluded.text,
-			rules=excluded.rules, matches=excluded.matches, score=excluded.score, codebook=excluded.codebook,
-			batch_id=CASE WHEN candidates.state = 'proposed' THEN candidates.batch_id ELSE excluded.batch_id END, state='proposed'`,
-		m.Codebook, m.Batch)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
-	}
-
-	// Withdraw undecided candidates in scope that were not found again,
-	// and those of codes no longer in the codebook.
-	const notFound = ` AND state = 'proposed' AND id NOT IN (SELECT id FROM staged_candidates) AND ` + undecided
-	for code, ts := range m.Scope {
-		var n int
-		if ts == nil {
-			n, err = count(`UPDATE candidates SET state = 'withdrawn' WHERE code = ?`+notFound, code)
-		} else {
-			for _, t := range ts {
-				var k int
-				if k, err = count(`UPDATE candidates SET state = 'withdrawn' WHERE code = ? AND transcript_id = ?`+notFound, code, t); err != nil {
-					break
-				}
-				n += k
-			}
-		}
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
-		}
-		withdrawn += n
-	}
-	if len(m.Rules) > 0 {
-		args := make([]any, 0, len(m.Rules))
-		for c := range m.Rules {
-			args = append(args, c)
-		}
-		n, err := count(`UPDATE candidates SET state = 'withdrawn' WHERE state = 'proposed' AND code NOT IN (?`+strings.Repeat(",?", len(args)-1)+`) AND `+undecided, args...)
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
-		}
-		withdrawn += n
-	}
-
 	decided := map[string]bool{}
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT candidate_id FROM decisions`)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		return 0, 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	for rows.Next() {
 		var id string
@@ -269,13 +200,88 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (proposed, with
 		decided[id] = true
 	}
 	rows.Close()
+	found := m.Found
+
+	// Withdraw undecided candidates in scope that were not found again,
+	// and those of codes no longer in the codebook. One pass over the
+	// proposed candidates when a scope is the whole corpus or a code left
+	// the codebook; else only those of the transcripts in scope, through
+	// their index.
+	scoped := map[string]map[string]bool{} // code -> transcripts; nil: all
+	var transcripts []string
+	seen := map[string]bool{}
+	wholeCorpus := false
+	for code, ts := range m.Scope {
+		if ts == nil {
+			scoped[code] = nil
+			wholeCorpus = true
+			continue
+		}
+		scoped[code] = map[string]bool{}
+		for _, t := range ts {
+			scoped[code][t] = true
+			if !seen[t] {
+				seen[t] = true
+				transcripts = append(transcripts, t)
+			}
+		}
+	}
+	gone, err := txStrings(ctx, tx, `SELECT path FROM codes`)
+	if err != nil {
+		return 0, 0, fmt.Errorf("recording candidates: %w", err)
+	}
+	codeGone := false
+	for _, c := range gone {
+		if _, ok := m.Rules[c]; !ok {
+			codeGone = true
+		}
+	}
+	var stale []string
+	withdraw := func(q string, args ...any) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, code, transcript string
+			if err := rows.Scan(&id, &code, &transcript); err != nil {
+				return err
+			}
+			ts, inScope := scoped[code]
+			inScope = inScope && (ts == nil || ts[transcript])
+			_, known := m.Rules[code]
+			if (inScope || !known) && !found[id] && !decided[id] {
+				stale = append(stale, id)
+			}
+		}
+		return rows.Err()
+	}
+	if wholeCorpus || codeGone {
+		err = withdraw(`SELECT id, code, transcript_id FROM candidates WHERE state = 'proposed'`)
+	} else {
+		for _, t := range transcripts {
+			if err = withdraw(`SELECT id, code, transcript_id FROM candidates WHERE transcript_id = ? AND state = 'proposed'`, t); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("recording candidates: %w", err)
+	}
+	for _, id := range stale {
+		if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'withdrawn' WHERE id = ?`, id); err != nil {
+			return 0, 0, fmt.Errorf("recording candidates: %w", err)
+		}
+	}
+	withdrawn = len(stale)
 
 	// Orphans: decided candidates of re-matched transcripts whose text is
 	// gone from the version now current.
 	for t, version := range m.Transcripts {
 		rows, err := tx.QueryContext(ctx, `SELECT id, text FROM candidates WHERE transcript_id = ? AND version != ? AND state != 'orphaned'`, t, version)
 		if err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+			return 0, 0, fmt.Errorf("recording candidates: %w", err)
 		}
 		type decidedText struct{ id, text string }
 		var check []decidedText
@@ -292,39 +298,36 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (proposed, with
 		}
 		var text string
 		if err := tx.QueryRowContext(ctx, `SELECT text FROM versions WHERE transcript_id = ? AND version = ?`, t, version).Scan(&text); err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+			return 0, 0, fmt.Errorf("recording candidates: %w", err)
 		}
 		for _, d := range check {
 			if strings.Contains(text, d.text) {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'orphaned' WHERE id = ?`, d.id); err != nil {
-				return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+				return 0, 0, fmt.Errorf("recording candidates: %w", err)
 			}
 			orphaned++
 		}
 	}
 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM codes`); err != nil {
-		return 0, 0, 0, fmt.Errorf("recording codes: %w", err)
+		return 0, 0, fmt.Errorf("recording codes: %w", err)
 	}
 	for path, h := range m.Rules {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO codes (path, rules_hash, batch_id) VALUES (?,?,?)`, path, h, m.Batch); err != nil {
-			return 0, 0, 0, fmt.Errorf("recording codes: %w", err)
+			return 0, 0, fmt.Errorf("recording codes: %w", err)
 		}
 	}
 	for id, v := range m.Transcripts {
 		if _, err := tx.ExecContext(ctx, `UPDATE transcripts SET matched = ? WHERE id = ? AND version = ?`, v, id, v); err != nil {
-			return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+			return 0, 0, fmt.Errorf("recording candidates: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM staged_candidates`); err != nil {
-		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
-	}
 	if err := tx.Commit(); err != nil {
-		return 0, 0, 0, fmt.Errorf("recording candidates: %w", err)
+		return 0, 0, fmt.Errorf("recording candidates: %w", err)
 	}
-	return proposed, withdrawn, orphaned, nil
+	return withdrawn, orphaned, nil
 }
 
 // CandidateFilter selects candidates; empty fields select all.
