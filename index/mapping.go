@@ -9,6 +9,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -18,12 +19,15 @@ import (
 const (
 	FieldText       = "text"
 	FieldExact      = "text_exact"
+	FieldPairs      = "text_pairs"
 	FieldTranscript = "transcript"
 	FieldSpeaker    = "speaker"
 	FieldSeq        = "seq"
 
 	analyzerStem  = "alongside_stem"
 	analyzerExact = "alongside_exact"
+	analyzerPairs = "alongside_pairs"
+	pairsTF       = "alongside_pair_shingles"
 	apostropheTF  = "alongside_apostrophe"
 )
 
@@ -68,6 +72,21 @@ func NewMapping() (mapping.IndexMapping, error) {
 	}); err != nil {
 		return nil, err
 	}
+	// Adjacent pairs of stemmed words, one term each ("cut down"): a phrase
+	// query walks the few passages holding its pairs instead of every
+	// passage holding its words ("little bit" took 450 ms at 30 M words).
+	if err := m.AddCustomTokenFilter(pairsTF, map[string]interface{}{
+		"type": shingle.Name, "min": 2.0, "max": 2.0, "output_original": false, "separator": " ", "filler": "",
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.AddCustomAnalyzer(analyzerPairs, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{apostropheTF, lowercase.Name, en.PossessiveName, en.SnowballStemmerName, pairsTF},
+	}); err != nil {
+		return nil, err
+	}
 	text := func(analyzer string) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzer
@@ -87,6 +106,9 @@ func NewMapping() (mapping.IndexMapping, error) {
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(FieldText, text(analyzerStem))
 	doc.AddFieldMappingsAt(FieldExact, text(analyzerExact))
+	pairs := text(analyzerPairs)
+	pairs.IncludeTermVectors = false // a filter: positions come from "text"
+	doc.AddFieldMappingsAt(FieldPairs, pairs)
 	doc.AddFieldMappingsAt(FieldTranscript, kw)
 	doc.AddFieldMappingsAt(FieldSpeaker, kw)
 	seq := bleve.NewNumericFieldMapping()
@@ -105,8 +127,11 @@ func NewMapping() (mapping.IndexMapping, error) {
 // Analyze returns the terms the named field's analyzer makes of text.
 func analyze(m mapping.IndexMapping, field, text string) []string {
 	name := analyzerStem
-	if field == FieldExact {
+	switch field {
+	case FieldExact:
 		name = analyzerExact
+	case FieldPairs:
+		name = analyzerPairs
 	}
 	a := m.AnalyzerNamed(name)
 	var out []string

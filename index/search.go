@@ -66,9 +66,23 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		if v.Exact {
 			field = FieldExact
 		}
-		terms := analyze(r.mapping, field, strings.Join(v.Words, " "))
+		text := strings.Join(v.Words, " ")
+		terms := analyze(r.mapping, field, text)
 		if v.Near < 0 {
-			return termsQuery(terms, field), nil
+			q := termsQuery(terms, field)
+			if field != FieldText || len(terms) < 2 || !r.pairs {
+				return q, nil
+			}
+			// The word pairs first: Bleve's conjunction walks its rarest
+			// clause and only advances the phrase to the passages it finds.
+			conj := bleve.NewConjunctionQuery()
+			for _, p := range uniq(analyze(r.mapping, FieldPairs, text)) {
+				t := bleve.NewTermQuery(p)
+				t.SetField(FieldPairs)
+				conj.AddQuery(t)
+			}
+			conj.AddQuery(q)
+			return conj, nil
 		}
 		if len(terms) == 0 {
 			return bleve.NewMatchNoneQuery(), nil

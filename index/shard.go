@@ -36,6 +36,7 @@ const tmpPrefix = ".tmp-"
 type document struct {
 	Text       []string `json:"text"`
 	Exact      []string `json:"text_exact"`
+	Pairs      []string `json:"text_pairs"`
 	Transcript string   `json:"transcript"`
 	Speaker    string   `json:"speaker"`
 	Seq        float64  `json:"seq"`
@@ -44,7 +45,7 @@ type document struct {
 // Document is what the index stores of a passage (exported for the
 // benchmark's bare-Bleve yardstick, which must index the same documents).
 func Document(p *corpus.Passage) any {
-	return document{Text: p.Sentences, Exact: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey, Seq: float64(p.Seq)}
+	return document{Text: p.Sentences, Exact: p.Sentences, Pairs: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey, Seq: float64(p.Seq)}
 }
 
 // Shard names a finished shard and how many passages it holds.
@@ -328,6 +329,7 @@ type Reader struct {
 	shards  []bleve.Index
 	mapping mapping.IndexMapping
 	masked  []string
+	pairs   bool // every shard indexes word pairs (shards written before they did do not)
 }
 
 // Open opens the named shards under root read-only. masked lists passage IDs
@@ -349,6 +351,10 @@ func Open(root string, names []string, masked []string) (*Reader, error) {
 		}
 		r.shards = append(r.shards, idx)
 		r.alias.Add(idx)
+	}
+	r.pairs = len(r.shards) > 0
+	for _, s := range r.shards {
+		r.pairs = r.pairs && hasField(s, FieldPairs)
 	}
 	return r, nil
 }
@@ -387,7 +393,17 @@ func (r *Reader) PerShard() []*Reader {
 	for _, s := range r.shards {
 		alias := bleve.NewIndexAlias()
 		alias.Add(s)
-		out = append(out, &Reader{alias: alias, mapping: r.mapping, masked: r.masked})
+		out = append(out, &Reader{alias: alias, mapping: r.mapping, masked: r.masked, pairs: r.pairs})
 	}
 	return out
+}
+
+// hasField reports whether a shard's mapping indexes a field.
+func hasField(idx bleve.Index, field string) bool {
+	m, ok := idx.Mapping().(*mapping.IndexMappingImpl)
+	if !ok || m.DefaultMapping == nil {
+		return false
+	}
+	_, ok = m.DefaultMapping.Properties[field]
+	return ok
 }

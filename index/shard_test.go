@@ -1,11 +1,13 @@
 package index
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
 
 	"github.com/alongside-qda/alongside/corpus"
 )
@@ -88,4 +90,77 @@ func countOf(passages []corpus.Passage, transcript string) int {
 		}
 	}
 	return n
+}
+
+// Shards written before word pairs were indexed still answer phrases, and
+// the same as shards with pairs.
+func TestShardsWithoutPairsAnswerPhrases(t *testing.T) {
+	_, passages := annomiSample(t)
+	passages = passages[:3000]
+	root := t.TempDir()
+	m, err := NewMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(m.(*mapping.IndexMappingImpl).DefaultMapping.Properties, FieldPairs)
+	old, err := bleve.New(filepath.Join(root, "old"), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := old.NewBatch()
+	for i := range passages {
+		if err := b.Index(passages[i].ID, Document(&passages[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := old.Batch(b); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	w, err := Create(root, "new", WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range passages {
+		if err := w.Add(&passages[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shards, err := w.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(names []string, q string) (int, bool) {
+		r, err := Open(root, names, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		n, err := Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := r.Compile(context.Background(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, total, err := r.Search(context.Background(), c, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total, r.pairs
+	}
+	for _, q := range []string{`"cut down"`, `"a little bit"`, `"you know"`} {
+		withPairs, used := count(shardNames(shards), q)
+		if !used {
+			t.Fatal("a new shard does not use its word pairs")
+		}
+		without, used := count([]string{"old"}, q)
+		if used {
+			t.Fatal("a shard without word pairs is searched as if it had them")
+		}
+		if withPairs == 0 || withPairs != without {
+			t.Errorf("%s: %d hits with pairs, %d without", q, withPairs, without)
+		}
+	}
 }

@@ -87,30 +87,38 @@ func TestCorpusGenerator(t *testing.T) {
 	}
 }
 
-// TestBenchCodebookAndQueries checks that the generated codebook has 30
-// codes and 150 valid keywords, and that every query parses.
+// TestBenchCodebookAndQueries checks that the generated codebooks have 30
+// codes and 150 valid keywords each, and that every query parses.
 func TestBenchCodebookAndQueries(t *testing.T) {
 	convs, err := loadAnnoMI(annomiPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := newVocabulary(convs)
-	cb, err := codebook.ParseYAML("bench.yaml", []byte(codebookYAML(v)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := stages.CheckCodebook(cb); err != nil {
-		t.Fatal(err)
-	}
-	codes, keywords := 0, 0
-	for _, c := range cb.All() {
-		if len(c.Keywords) > 0 {
-			codes++
-			keywords += len(c.Keywords)
+	// The topical codebook alone, and with the broad one added, as the
+	// benchmark writes them.
+	topical := codebookYAML(v, false)
+	for _, tc := range []struct {
+		yaml  string
+		codes int
+	}{{topical, 30}, {topical + codebookYAML(v, true), 60}} {
+		cb, err := codebook.ParseYAML("bench.yaml", []byte(tc.yaml))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if codes != 30 || keywords != 150 {
-		t.Errorf("%d codes, %d keywords; want 30 and 150", codes, keywords)
+		if err := stages.CheckCodebook(cb); err != nil {
+			t.Fatal(err)
+		}
+		codes, keywords := 0, 0
+		for _, c := range cb.All() {
+			if len(c.Keywords) > 0 {
+				codes++
+				keywords += len(c.Keywords)
+			}
+		}
+		if codes != tc.codes || keywords != 5*tc.codes {
+			t.Errorf("%d codes, %d keywords; want %d and %d", codes, keywords, tc.codes, 5*tc.codes)
+		}
 	}
 	for kind, qs := range querySets(v) {
 		if len(qs) != 50 {

@@ -87,17 +87,32 @@ func querySets(v vocabulary) map[string][]string {
 var kinds = []string{"phrase", "word", "prefix", "boolean+speaker", "proximity"}
 
 // codebookYAML writes a codebook of 30 codes with 5 keywords each (150 in
-// all), mixing every rule kind, from the corpus's own vocabulary.
-func codebookYAML(v vocabulary) string {
+// all), mixing every rule kind, from the corpus's own vocabulary: words
+// and pairs of the kind a codebook names, from the 400th most frequent
+// content word on ("pressure", "relapse*", "cut down"). With broad set,
+// the codes are named "Broad N" and take their words from the 150th on and
+// their prefixes from their first five letters ("somet*"): a codebook no
+// analyst would keep, which proposes a candidate every 64 words; the
+// benchmark reports it beside the topical one.
+func codebookYAML(v vocabulary, broad bool) string {
 	var b strings.Builder
-	b.WriteString("name: Benchmark codebook (generated from AnnoMI vocabulary)\ncodes:\n")
-	words := spread(v.words[150:], 90, 3000)
-	bigrams := spread(v.topical[20:], 60, 2000)
-	for theme := range 5 {
-		fmt.Fprintf(&b, "  - name: Theme %d\n    codes:\n", theme+1)
-		for code := range 6 {
-			k := theme*6 + code
-			fmt.Fprintf(&b, "      - name: Code %d\n", k+1)
+	words := spread(v.words[400:], 90, 4000)
+	bigrams := spread(v.topical[100:], 60, 3000)
+	prefix := func(w string) string { return w }
+	theme, code := "Theme", "Code"
+	if broad {
+		words = spread(v.words[150:], 90, 3000)
+		bigrams = spread(v.topical[20:], 60, 2000)
+		prefix = func(w string) string { return w[:min(5, len(w))] }
+		theme, code = "Broad theme", "Broad code"
+	} else {
+		b.WriteString("name: Benchmark codebook (generated from AnnoMI vocabulary)\ncodes:\n")
+	}
+	for t := range 5 {
+		fmt.Fprintf(&b, "  - name: %s %d\n    codes:\n", theme, t+1)
+		for c := range 6 {
+			k := t*6 + c
+			fmt.Fprintf(&b, "      - name: %s %d\n", code, k+1)
 			if k%4 == 3 {
 				b.WriteString("        unit: turn\n")
 			}
@@ -106,7 +121,7 @@ func codebookYAML(v vocabulary) string {
 			}
 			b.WriteString("        keywords:\n")
 			fmt.Fprintf(&b, "          - '%s'\n", words[k*3])
-			fmt.Fprintf(&b, "          - '%s*'\n", words[k*3+1][:min(5, len(words[k*3+1]))])
+			fmt.Fprintf(&b, "          - '%s*'\n", prefix(words[k*3+1]))
 			fmt.Fprintf(&b, "          - '\"%s\"'\n", bigrams[k*2])
 			fmt.Fprintf(&b, "          - '\"%s\"~3'\n", bigrams[k*2+1])
 			fmt.Fprintf(&b, "          - '=%s OR %s'\n", words[k*3+2], words[(k*3+45)%90])
