@@ -102,6 +102,9 @@ type textIndex struct {
 const textIndexStep = 64
 
 func newTextIndex(text string) *textIndex {
+	if isASCII(text) { // most transcripts: code points are bytes
+		return &textIndex{text: text, ascii: true}
+	}
 	idx := &textIndex{text: text, ascii: true}
 	n := 0
 	for b := range text {
@@ -112,6 +115,22 @@ func newTextIndex(text string) *textIndex {
 	}
 	idx.ascii = n == len(text)
 	return idx
+}
+
+// isASCII reports whether s is all ASCII, eight bytes at a time.
+func isASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if (s[i]|s[i+1]|s[i+2]|s[i+3]|s[i+4]|s[i+5]|s[i+6]|s[i+7])&0x80 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (idx *textIndex) byteOffset(n int) int {

@@ -53,6 +53,10 @@ func DecodeTurns(b []byte) ([]Turn, error) {
 		return nil, errTurnCodec
 	}
 	turns := make([]Turn, 0, n)
+	// All the sentences in one array, each turn a piece of it: a search
+	// decodes the turns of up to twenty transcripts, and one allocation a
+	// turn was most of that.
+	var sentences []Sentence
 	prev := 0
 	for range n {
 		var t Turn
@@ -68,7 +72,12 @@ func DecodeTurns(b []byte) ([]Turn, error) {
 			return nil, errTurnCodec
 		}
 		if ns > 0 {
-			t.Sentences = make([]Sentence, ns)
+			if uint64(cap(sentences)-len(sentences)) < ns {
+				sentences = make([]Sentence, 0, max(ns, uint64(len(d.b)/2)))
+			}
+			first := len(sentences)
+			sentences = sentences[:first+int(ns)]
+			t.Sentences = sentences[first:len(sentences):len(sentences)]
 		}
 		at := t.Span.Start
 		for i := range t.Sentences {
@@ -89,8 +98,9 @@ func DecodeTurns(b []byte) ([]Turn, error) {
 }
 
 type turnDecoder struct {
-	b   []byte
-	err error
+	b       []byte
+	err     error
+	strings map[string]string // a transcript has few speakers: one string each
 }
 
 func (d *turnDecoder) uvarint() uint64 {
@@ -121,7 +131,14 @@ func (d *turnDecoder) string() string {
 		d.err = errTurnCodec
 		return ""
 	}
-	s := string(d.b[:n])
+	s, ok := d.strings[string(d.b[:n])] // no allocation to look up
+	if !ok {
+		if d.strings == nil {
+			d.strings = map[string]string{}
+		}
+		s = string(d.b[:n])
+		d.strings[s] = s
+	}
 	d.b = d.b[n:]
 	return s
 }

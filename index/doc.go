@@ -38,15 +38,18 @@
 // A passage (corpus.Passage: up to five sentences of one turn) is one
 // document. Its sentences are a []string, so phrases never cross a
 // sentence, and they are indexed twice: "text" with a stemmed analyzer and
-// "text_exact" with an exact (lower-case only) one. Neither drops stop
+// "text_exact" with an exact (lower-case only) one (and once more as word
+// pairs, below). Neither drops stop
 // words, because Bleve's phrase queries would then treat a dropped word as
 // a wildcard ("part of the family" would match "part two big family").
 // Curly and straight apostrophes are made the same by a token filter, not a
 // char filter, which would shift offsets. Both fields keep term vectors,
 // for phrases and for the match locations that proximity and highlighting
 // use; the text itself is not stored, since the store has it. "transcript"
-// and "speaker" (the speaker key) are keyword fields for filters, and "seq"
-// (the passage's position in its transcript) orders hits of equal score.
+// and "speaker" (the speaker key) are keyword fields for filters; "seq" is
+// the passage's position in its transcript. No field keeps doc values:
+// nothing sorts or facets on them (sorting on them made Bleve read them for
+// every hit), and hits of equal score are ordered by their passage IDs.
 //
 // # Query language
 //
@@ -55,8 +58,16 @@
 // Bleve query, the same for "alongside search" and for codebook rules.
 // Stemmed words and phrases run on "text", exact forms and prefixes on
 // "text_exact" (prefixes on stems would miss: "walkin*" matches no stem).
-// Bleve has no proximity operator, so "a b"~N runs as a conjunction of the
-// words with match locations, keeps the passages where one sentence holds
-// all the words within the window, and enters the main query as the set of
-// those passage IDs.
+// Bleve has no proximity operator, so "a b"~N is a query type of our own
+// (near.go): a conjunction of the words with their locations whose searcher
+// passes on the passages where one sentence holds all the words within the
+// window, with the locations inside it.
+//
+// A phrase of two or more stemmed words also runs through "text_pairs",
+// which indexes each pair of adjacent words as one term ("cut down"): the
+// phrase becomes a conjunction of its pairs and the phrase itself, so Bleve
+// walks only the passages that hold the pairs and checks positions there.
+// Without it a phrase with a common word ("a little bit") walked every
+// passage holding "little" and "bit". Shards written before "text_pairs"
+// existed are searched without it.
 package index

@@ -77,6 +77,12 @@ var annomiQueries = []string{
 	`quit OR (cut AND down) NOT alcohol`,
 	`"cut down" OR "want to quit"~3`,
 	`NOT "quit smoking"~2 quit`,
+	// phrases inside other clauses: their searcher is advanced, not walked
+	`"cut down" AND smok*`,
+	`NOT "give up" quit`,
+	`"little bit" AND (drink* OR smok*)`,
+	`"at the end of the day" OR "part of the" OR "you know"~1`,
+	`"I don't know" "a little bit"`,
 	// fields
 	`smok* speaker:client`,
 	`NOT drink* speaker:therapist`,

@@ -29,14 +29,12 @@ type Hit struct {
 	Matches []Match // in order, without duplicates
 }
 
-// Compiled is a query ready to run: the Bleve query and, for proximity
-// nodes, the match locations found while resolving them.
+// Compiled is a query ready to run.
 type Compiled struct {
 	Query query.Query
 }
 
 // Compile turns a parsed query into a Bleve query over r's shards.
-// Proximity nodes are resolved here, with their own searches.
 func (r *Reader) Compile(ctx context.Context, n Node) (*Compiled, error) {
 	c := &Compiled{}
 	q, err := r.compile(ctx, n, c)
@@ -69,25 +67,15 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		text := strings.Join(v.Words, " ")
 		terms := analyze(r.mapping, field, text)
 		if v.Near < 0 {
-			q := termsQuery(terms, field)
 			if field != FieldText || len(terms) < 2 || !r.pairs {
-				return q, nil
+				return termsQuery(terms, field), nil
 			}
-			// The word pairs first: Bleve's conjunction walks its rarest
-			// clause and only advances the phrase to the passages it finds.
-			conj := bleve.NewConjunctionQuery()
-			for _, p := range uniq(analyze(r.mapping, FieldPairs, text)) {
-				t := bleve.NewTermQuery(p)
-				t.SetField(FieldPairs)
-				conj.AddQuery(t)
-			}
-			conj.AddQuery(q)
-			return conj, nil
+			return &positionsQuery{field: field, terms: terms, phrase: true, pairs: analyze(r.mapping, FieldPairs, text)}, nil
 		}
 		if len(terms) == 0 {
 			return bleve.NewMatchNoneQuery(), nil
 		}
-		return &nearQuery{field: field, terms: terms, n: v.Near}, nil
+		return &positionsQuery{field: field, terms: terms, n: v.Near}, nil
 	case Prefix:
 		p := bleve.NewPrefixQuery(normalizeApostrophes(strings.ToLower(v.Text)))
 		p.SetField(FieldExact)
