@@ -3,6 +3,7 @@ package corpus
 import (
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestParsePassageID(t *testing.T) {
@@ -46,5 +47,25 @@ func TestCutASCIIAndNot(t *testing.T) {
 		if got := ascii.Cut(Span{Start: at, End: at + 3}); got != "xyz" {
 			t.Errorf("ASCII of %d: Cut = %q", at+3, got)
 		}
+	}
+}
+
+// A transcript's title must not share memory with its text: a batch keeps
+// every title until its commit, and a title cut from the text kept every
+// text with it.
+func TestTitleDoesNotHoldText(t *testing.T) {
+	data := []byte("Title: Walking alongside\n\nInterviewer: How was the week?\n\nP1: Better. We walked alongside him.\n")
+	ts, err := Parse("week.txt", "week", data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := ts[0]
+	if tr.Title == "" {
+		t.Fatal("no title read")
+	}
+	text := uintptr(unsafe.Pointer(unsafe.StringData(tr.Text)))
+	title := uintptr(unsafe.Pointer(unsafe.StringData(tr.Title)))
+	if title >= text && title < text+uintptr(len(tr.Text)) {
+		t.Errorf("the title %q points into the transcript's text", tr.Title)
 	}
 }

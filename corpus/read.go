@@ -223,7 +223,10 @@ type rawTurn struct {
 // span to its text, drops empty turns, checks that spans are in order and
 // in range, and converts byte offsets into code points.
 func build(src source, id, title, text string, raw []rawTurn, meta map[string]string) (*Transcript, error) {
-	t := &Transcript{ID: id, Title: title, Source: src.name, Hash: src.hash, Format: src.ext, Metadata: meta, Text: text}
+	// The title is often a piece of the text: a copy, so that keeping the
+	// title (a batch keeps it for every transcript until its commit) does
+	// not keep the whole text (200 MB of texts at 30 M words).
+	t := &Transcript{ID: id, Title: strings.Clone(title), Source: src.name, Hash: src.hash, Format: src.ext, Metadata: meta, Text: text}
 	conv := offsets{text: text}
 	prev := 0
 	for _, r := range raw {
