@@ -107,9 +107,6 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 			sum.PerCode[c.Code]++
 			res.Found[c.ID] = true
 		}
-		// In transcript order, which is the order of the one index on
-		// candidates besides the ID's: its writes then stay together.
-		sort.SliceStable(cands, func(i, j int) bool { return cands[i].Transcript < cands[j].Transcript })
 		n, err := st.ProposeCandidates(ctx, res.Codebook, batch, cands)
 		sum.Proposed += n
 		return err
@@ -304,13 +301,15 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 			}
 		}
 	}
+	// In transcript order, which is the order of the one index on
+	// candidates besides the ID's: their writes then stay together.
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
-		if a.Code != b.Code {
-			return a.Code < b.Code
-		}
 		if a.Transcript != b.Transcript {
 			return a.Transcript < b.Transcript
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
 		}
 		return a.Start < b.Start
 	})

@@ -240,31 +240,24 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 
 	// 7. The matching stage: a 30-code, 150-keyword topical codebook over
-	// the whole corpus.
-	logf("matching: 30 codes, 150 keywords, whole corpus")
-	var matchSum runSummary
-	matchRun, err := measure(ctx, &matchSum, bin, "run", "--project", full, "--codebook", filepath.Join(dir, "codebook.yaml"), "-j", j, "--json")
-	if err != nil {
-		return err
+	// the whole corpus; then (8) the same with 30 broad codes added, of
+	// which only the new ones are matched.
+	for _, m := range []struct{ what, log, file string }{
+		{"matching stage (%d candidates)", "30 codes, 150 keywords, whole corpus", "codebook.yaml"},
+		{"matching stage, 30 broad codes (%d candidates)", "30 broad codes added, whole corpus", "codebook-broad.yaml"},
+	} {
+		logf("matching: %s", m.log)
+		var sum runSummary
+		run, err := measure(ctx, &sum, bin, "run", "--project", full, "--codebook", filepath.Join(dir, m.file), "-j", j, "--json")
+		if err != nil {
+			return err
+		}
+		if sum.Candidates == nil {
+			return errors.New("matching: the run reported no candidates")
+		}
+		add(row{What: fmt.Sprintf(m.what, sum.Candidates.Proposed), Value: sum.Candidates.Seconds, Unit: "s", Target: "< 30 s",
+			Met: met(sum.Candidates.Seconds < 30), PeakMB: run.peakMB})
 	}
-	if matchSum.Candidates == nil {
-		return errors.New("matching: the run reported no candidates")
-	}
-	add(row{What: fmt.Sprintf("matching stage (%d candidates)", matchSum.Candidates.Proposed), Value: matchSum.Candidates.Seconds, Unit: "s", Target: "< 30 s",
-		Met: met(matchSum.Candidates.Seconds < 30), PeakMB: matchRun.peakMB})
-
-	// 8. The same with 30 broad codes added: only they are matched.
-	logf("matching: 30 broad codes added, whole corpus")
-	var broadSum runSummary
-	broadRun, err := measure(ctx, &broadSum, bin, "run", "--project", full, "--codebook", filepath.Join(dir, "codebook-broad.yaml"), "-j", j, "--json")
-	if err != nil {
-		return err
-	}
-	if broadSum.Candidates == nil {
-		return errors.New("matching: the run reported no candidates")
-	}
-	add(row{What: fmt.Sprintf("matching stage, 30 broad codes (%d candidates)", broadSum.Candidates.Proposed), Value: broadSum.Candidates.Seconds, Unit: "s",
-		Target: "< 30 s", Met: met(broadSum.Candidates.Seconds < 30), PeakMB: broadRun.peakMB})
 
 	peak := 0.0
 	for _, r := range rep.Rows {
