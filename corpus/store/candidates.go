@@ -200,7 +200,6 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (withdrawn, orp
 		decided[id] = true
 	}
 	rows.Close()
-	found := m.Found
 
 	// Withdraw undecided candidates in scope that were not found again,
 	// and those of codes no longer in the codebook. One pass over the
@@ -226,12 +225,12 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (withdrawn, orp
 			}
 		}
 	}
-	gone, err := txStrings(ctx, tx, `SELECT path FROM codes`)
+	previous, err := txStrings(ctx, tx, `SELECT path FROM codes`) // the last pass's codes
 	if err != nil {
 		return 0, 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	codeGone := false
-	for _, c := range gone {
+	for _, c := range previous {
 		if _, ok := m.Rules[c]; !ok {
 			codeGone = true
 		}
@@ -251,7 +250,7 @@ func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (withdrawn, orp
 			ts, inScope := scoped[code]
 			inScope = inScope && (ts == nil || ts[transcript])
 			_, known := m.Rules[code]
-			if (inScope || !known) && !found[id] && !decided[id] {
+			if (inScope || !known) && !m.Found[id] && !decided[id] {
 				stale = append(stale, id)
 			}
 		}
