@@ -41,8 +41,7 @@ CREATE TABLE IF NOT EXISTS candidates (
 	state         TEXT NOT NULL  -- proposed | withdrawn | orphaned
 );
 -- One index besides the ID's: each costs a random write per candidate
--- recorded (a code index made matching at 30 M words 20% slower), and
--- candidates are read by transcript, or all of them.
+-- recorded, and candidates are read by transcript, or all of them.
 DROP INDEX IF EXISTS candidates_code;
 CREATE INDEX IF NOT EXISTS candidates_transcript ON candidates (transcript_id);
 CREATE TABLE IF NOT EXISTS decisions (
