@@ -20,6 +20,7 @@ import (
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/search"
 )
 
 // sampleTranscripts is the sample project of the repository: one
@@ -893,14 +894,14 @@ func TestSmallShardsSearchLikeOne(t *testing.T) {
 	queries := []string{`"walking alongside"`, `drink*`, `smok* AND NOT cigarette`, `"cut down"~3`, `family speaker:client`, `=quit OR stop`}
 	searchAll := func(dir string) string {
 		t.Helper()
-		s, err := stages.OpenSearcher(context.Background(), stages.Project{Dir: dir})
+		s, err := search.Open(context.Background(), stages.Project{Dir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
 		var b strings.Builder
 		for _, q := range queries {
-			hits, total, err := s.Search(context.Background(), stages.SearchOptions{Query: q})
+			hits, total, err := s.Search(context.Background(), search.Options{Query: q})
 			if err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}

@@ -76,7 +76,7 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 		return nil, err
 	}
 	defer idx.Close()
-	m := matcher{s: &Searcher{Store: st, Index: idx}, cb: cb, version: cb.Version()}
+	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version()}
 	var work []codeScope
 
 	for _, c := range cb.All() {
@@ -144,7 +144,8 @@ func unmatchedSet(ids []string, infos []store.TranscriptInfo) []store.Transcript
 }
 
 type matcher struct {
-	s       *Searcher
+	st      *store.Store
+	idx     *index.Reader
 	cb      *codebook.Codebook
 	version string // cb.Version(), computed once
 }
@@ -192,14 +193,14 @@ func (m *matcher) match(ctx context.Context, work []codeScope, record func([]sto
 		}
 		for ri, r := range w.code.Keywords {
 			n, _ := index.Parse(r.Query) // checked by CheckCodebook
-			compiled, err := m.s.Index.Compile(ctx, index.And{Nodes: append([]index.Node{n}, filters...)})
+			compiled, err := m.idx.Compile(ctx, index.And{Nodes: append([]index.Node{n}, filters...)})
 			if err != nil {
 				return err
 			}
 			rules = append(rules, compiledRule{code: ci, rule: ri, query: compiled})
 		}
 	}
-	for _, shard := range m.s.Index.PerShard() {
+	for _, shard := range m.idx.PerShard() {
 		cands, err := m.matchShard(ctx, shard, work, rules, inScope)
 		if err != nil {
 			return err
@@ -231,7 +232,7 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 	for id := range byPassage {
 		ids = append(ids, id)
 	}
-	rows, err := m.s.Store.Passages(ctx, ids)
+	rows, err := m.st.Passages(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +256,7 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 
 	var out []store.Candidate
 	for _, v := range versions {
-		t, err := m.s.Store.Version(ctx, v.id, v.version) // once per transcript
+		t, err := m.st.Version(ctx, v.id, v.version) // once per transcript
 		if err != nil {
 			return nil, err
 		}

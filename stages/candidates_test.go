@@ -16,6 +16,7 @@ import (
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/decisions"
 )
 
 // candProject is a small project the candidate tests build in a temporary
@@ -96,11 +97,11 @@ func (p *candProject) transcript(id, version string) *corpus.Transcript {
 	return t
 }
 
-func (p *candProject) decide(cb *codebook.Codebook, ds ...stages.Decision) {
+func (p *candProject) decide(cb *codebook.Codebook, ds ...decisions.Decision) {
 	p.t.Helper()
 	st := p.store()
 	defer st.Close()
-	r := stages.Reviewer{Store: st, Codebook: cb, Name: "tester", Now: func() time.Time { return time.Date(2024, 2, 1, 9, 0, 0, 0, time.UTC) }}
+	r := decisions.Reviewer{Store: st, Codebook: cb, Name: "tester", Now: func() time.Time { return time.Date(2024, 2, 1, 9, 0, 0, 0, time.UTC) }}
 	if _, err := r.Record(context.Background(), ds); err != nil {
 		p.t.Fatal(err)
 	}
@@ -494,8 +495,8 @@ func TestCandidatesFollowCodebookAndTranscriptChanges(t *testing.T) {
 	howOften := find(t, run1, "Alcohol", "How often do you drink beer?")
 	running := find(t, run1, "Exercise", "I went running on Sunday.")
 	p.decide(cb1,
-		stages.Decision{Candidate: wine.ID, Action: stages.ActionConfirm},
-		stages.Decision{Candidate: cigarette.ID, Action: stages.ActionConfirm, Note: "clear case"},
+		decisions.Decision{Candidate: wine.ID, Action: store.ActionConfirm},
+		decisions.Decision{Candidate: cigarette.ID, Action: store.ActionConfirm, Note: "clear case"},
 	)
 	decided := byID(p.candidates(store.CandidateFilter{IDs: []string{wine.ID, cigarette.ID}}))
 	for _, c := range decided {

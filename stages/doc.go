@@ -21,4 +21,15 @@
 // the transcripts at their new versions (see package index and package
 // store). A batch that fails or is cancelled deletes what it wrote; one that
 // is killed leaves rows and folders that the next run sweeps away first.
+//
+// The analyst's side lives in sub-packages, in the order the work flows
+// after a batch:
+//
+//	search     search the corpus; hits in context with their speakers
+//	decisions  confirm, reject, re-code, span, note; importing a review sheet
+//	export     the review sheet out (CSV, XLSX) and back in
+//	qdpx       the REFI-QDA project for NVivo, ATLAS.ti and MAXQDA
+//
+// Project (this package) names a project's files; every sub-package opens
+// the project through it.
 package stages

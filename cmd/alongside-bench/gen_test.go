@@ -10,6 +10,7 @@ import (
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/search"
 )
 
 const annomiPath = "../../corpus/testdata/annomi/AnnoMI-simple.csv"
@@ -125,7 +126,7 @@ func TestBenchCodebookAndQueries(t *testing.T) {
 			t.Errorf("%s: %d queries, want 50", kind, len(qs))
 		}
 		for _, q := range qs {
-			if _, err := stages.BuildQuery(stages.SearchOptions{Query: q}); err != nil {
+			if _, err := search.BuildQuery(search.Options{Query: q}); err != nil {
 				t.Errorf("%s: %v", q, err)
 			}
 		}

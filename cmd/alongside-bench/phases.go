@@ -15,6 +15,7 @@ import (
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/search"
 )
 
 // childPhase runs one measuring step in this process and prints its result
@@ -152,7 +153,7 @@ func searches(ctx context.Context, project, file string) (map[string][]float64, 
 	if err := json.Unmarshal(data, &sets); err != nil {
 		return nil, err
 	}
-	s, err := stages.OpenSearcher(ctx, stages.Project{Dir: project})
+	s, err := search.Open(ctx, stages.Project{Dir: project})
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +162,7 @@ func searches(ctx context.Context, project, file string) (map[string][]float64, 
 	for _, kind := range kinds {
 		for _, q := range sets[kind] {
 			start := time.Now()
-			if _, _, err := s.Search(ctx, stages.SearchOptions{Query: q, Limit: 20, Context: 1}); err != nil {
+			if _, _, err := s.Search(ctx, search.Options{Query: q, Limit: 20, Context: 1}); err != nil {
 				return nil, fmt.Errorf("%s: %w", q, err)
 			}
 			out[kind] = append(out[kind], float64(time.Since(start).Microseconds())/1000)

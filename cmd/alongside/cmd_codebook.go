@@ -9,6 +9,7 @@ import (
 
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/search"
 )
 
 func cmdCodebook(ctx context.Context, e *env, args []string) error {
@@ -61,7 +62,7 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "alongside: the project has no index yet; run \"alongside run\" to see what each keyword matches")
 		return nil
 	}
-	s, err := stages.OpenSearcher(ctx, p)
+	s, err := search.Open(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 				rules = c.Exclude
 			}
 			for _, r := range rules {
-				hits, total, err := s.Search(ctx, stages.SearchOptions{Query: r.Query, Limit: 2})
+				hits, total, err := s.Search(ctx, search.Options{Query: r.Query, Limit: 2})
 				if err != nil {
 					return err
 				}

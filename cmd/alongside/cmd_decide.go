@@ -8,11 +8,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/decisions"
 )
 
 // openReviewer opens a project for recording decisions.
-func openReviewer(project, reviewerFlag string) (*stages.Reviewer, func(), error) {
+func openReviewer(project, reviewerFlag string) (*decisions.Reviewer, func(), error) {
 	cfg, err := loadConfig(project)
 	if err != nil {
 		return nil, nil, err
@@ -36,18 +38,18 @@ func openReviewer(project, reviewerFlag string) (*stages.Reviewer, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	return &stages.Reviewer{Store: st, Codebook: cb, Name: name, Now: time.Now}, func() { st.Close() }, nil
+	return &decisions.Reviewer{Store: st, Codebook: cb, Name: name, Now: time.Now}, func() { st.Close() }, nil
 }
 
 // cmdDecide makes the scriptable verbs: confirm, reject, recode, span, note.
 func cmdDecide(action string) func(context.Context, *env, []string) error {
 	return func(ctx context.Context, e *env, args []string) error {
 		synopsis := map[string]string{
-			stages.ActionConfirm: "confirm [--project DIR] [--reviewer NAME] [--note TEXT] ID...",
-			stages.ActionReject:  "reject [--project DIR] [--reviewer NAME] [--note TEXT] ID...",
-			stages.ActionRecode:  "recode [--project DIR] [--reviewer NAME] [--note TEXT] --code PATH ID",
-			stages.ActionSpan:    "span [--project DIR] [--reviewer NAME] [--note TEXT] --sentences FIRST-LAST ID",
-			stages.ActionNote:    "note [--project DIR] [--reviewer NAME] ID TEXT",
+			store.ActionConfirm: "confirm [--project DIR] [--reviewer NAME] [--note TEXT] ID...",
+			store.ActionReject:  "reject [--project DIR] [--reviewer NAME] [--note TEXT] ID...",
+			store.ActionRecode:  "recode [--project DIR] [--reviewer NAME] [--note TEXT] --code PATH ID",
+			store.ActionSpan:    "span [--project DIR] [--reviewer NAME] [--note TEXT] --sentences FIRST-LAST ID",
+			store.ActionNote:    "note [--project DIR] [--reviewer NAME] ID TEXT",
 		}[action]
 		fs := newFlags(e, action, synopsis)
 		project := fs.String("project", ".", "project `folder`")
@@ -59,28 +61,28 @@ func cmdDecide(action string) func(context.Context, *env, []string) error {
 		if err != nil {
 			return err
 		}
-		var ds []stages.Decision
+		var ds []decisions.Decision
 		switch action {
-		case stages.ActionNote:
+		case store.ActionNote:
 			if len(pos) < 2 {
 				return usageError{"note: give a candidate ID and the note"}
 			}
-			ds = append(ds, stages.Decision{Candidate: pos[0], Action: action, Value: strings.Join(pos[1:], " ")})
-		case stages.ActionRecode, stages.ActionSpan:
+			ds = append(ds, decisions.Decision{Candidate: pos[0], Action: action, Value: strings.Join(pos[1:], " ")})
+		case store.ActionRecode, store.ActionSpan:
 			value := *code
-			if action == stages.ActionSpan {
+			if action == store.ActionSpan {
 				value = *sentences
 			}
 			if len(pos) != 1 || value == "" {
 				return usageError{action + ": usage: alongside " + synopsis}
 			}
-			ds = append(ds, stages.Decision{Candidate: pos[0], Action: action, Value: value, Note: *note})
+			ds = append(ds, decisions.Decision{Candidate: pos[0], Action: action, Value: value, Note: *note})
 		default:
 			if len(pos) == 0 {
 				return usageError{action + ": give one or more candidate IDs"}
 			}
 			for _, id := range pos {
-				ds = append(ds, stages.Decision{Candidate: id, Action: action, Note: *note})
+				ds = append(ds, decisions.Decision{Candidate: id, Action: action, Note: *note})
 			}
 		}
 		r, done, err := openReviewer(*project, *reviewer)

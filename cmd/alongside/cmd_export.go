@@ -12,7 +12,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/alongside-qda/alongside/corpus/store"
-	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/decisions"
+	"github.com/alongside-qda/alongside/stages/export"
 )
 
 var exportFormats = []string{"csv", "xlsx", "jsonl", "qdpx"}
@@ -90,14 +91,14 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 			return nil
 		}
 	} else {
-		rows, err := stages.ExportRows(ctx, st, filter)
+		rows, err := export.ExportRows(ctx, st, filter)
 		if err != nil {
 			return err
 		}
 		n = len(rows)
-		write = func(w io.Writer) error { return stages.WriteCSV(w, rows) }
+		write = func(w io.Writer) error { return export.WriteCSV(w, rows) }
 		if *format == "xlsx" {
-			write = func(w io.Writer) error { return stages.WriteXLSX(w, rows) }
+			write = func(w io.Writer) error { return export.WriteXLSX(w, rows) }
 		}
 	}
 	if *out == "-" {
@@ -141,8 +142,8 @@ func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	plan, err := stages.ImportDecisions(ctx, r, path, *dryRun)
-	var ie *stages.ImportError
+	plan, err := decisions.ImportDecisions(ctx, r, path, *dryRun)
+	var ie *export.ImportError
 	if errors.As(err, &ie) {
 		for _, row := range ie.Rows {
 			fmt.Fprintf(e.stderr, "alongside: %s: %v\n", ie.File, row)

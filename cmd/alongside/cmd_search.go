@@ -12,6 +12,7 @@ import (
 
 	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/search"
 )
 
 const searchHelp = `search [--project DIR] [--speaker S] [--transcript T] [--limit N] [--context N] [--count] [--json] QUERY
@@ -46,11 +47,11 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 	if *limit < 0 || *contextN < 0 {
 		return usageError{"search: --limit and --context take a number of 0 or more"}
 	}
-	opts := stages.SearchOptions{Query: strings.Join(pos, " "), Speaker: *speaker, Transcript: *transcript, Limit: *limit, Context: *contextN}
-	if _, err := stages.BuildQuery(opts); err != nil {
+	opts := search.Options{Query: strings.Join(pos, " "), Speaker: *speaker, Transcript: *transcript, Limit: *limit, Context: *contextN}
+	if _, err := search.BuildQuery(opts); err != nil {
 		return queryErr(err)
 	}
-	s, err := stages.OpenSearcher(ctx, stages.Project{Dir: *project})
+	s, err := search.Open(ctx, stages.Project{Dir: *project})
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func queryErr(err error) error {
 	return err
 }
 
-func printHit(w io.Writer, h stages.SearchHit, color bool) {
+func printHit(w io.Writer, h search.Hit, color bool) {
 	when := ""
 	if h.Time != nil {
 		t := int(*h.Time)
@@ -110,14 +111,14 @@ func printHit(w io.Writer, h stages.SearchHit, color bool) {
 // mark returns the passage's sentences that hold matches (all of them when
 // none does) with the matched words marked: bold colour on a terminal,
 // [brackets] otherwise.
-func mark(h stages.SearchHit, color bool) string {
+func mark(h search.Hit, color bool) string {
 	open, close := "[", "]"
 	if color {
 		open, close = "\x1b[1;31m", "\x1b[0m"
 	}
 	var parts []string
 	for _, s := range h.Sentences {
-		var ms []stages.Span
+		var ms []search.Span
 		for _, m := range h.Matches {
 			if m.Start >= s.Start && m.End <= s.End {
 				ms = append(ms, m)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/qdpx"
 )
 
 // qdpxHelp says what --format qdpx writes and how the filters apply to it,
@@ -18,7 +19,7 @@ are exported whatever --status says; --code (and --transcript) limit which
 of them. Positions are code points into each transcript's exported text.`
 
 // exportQDPX writes the project's confirmed units as a REFI-QDA project
-// (stages.WriteQDPX does the work).
+// (qdpx.Write does the work).
 func exportQDPX(ctx context.Context, e *env, project string, filter store.CandidateFilter, out string) error {
 	if out == "" || out == "-" {
 		return usageError{"export: --format qdpx writes a zip: give -o FILE.qdpx"}
@@ -41,7 +42,7 @@ func exportQDPX(ctx context.Context, e *env, project string, filter store.Candid
 	}
 	defer st.Close()
 	if err := writeFileAtomic(out, func(f *os.File) error {
-		return stages.WriteQDPX(ctx, st, cb, f, filter)
+		return qdpx.Write(ctx, st, cb, f, filter)
 	}); err != nil {
 		return err
 	}

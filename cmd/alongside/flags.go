@@ -7,8 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"golang.org/x/term"
 	"os"
+
+	"golang.org/x/term"
 )
 
 var errHelp = errors.New("help shown")

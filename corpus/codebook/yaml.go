@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // ParseYAML reads the analyst's YAML codebook:
@@ -20,7 +20,7 @@ import (
 //	        speakers: [client, S]
 //	        unit: sentence
 //
-// It works on yaml.v3's node tree, so every error has a line, and unknown
+// It works on the yaml package's node tree, so every error has a line, and unknown
 // keys are refused (a typo such as "keywrods" would otherwise silently
 // disable a code).
 func ParseYAML(name string, data []byte) (*Codebook, error) {

@@ -470,6 +470,15 @@ func (s *Store) Decide(ctx context.Context, candidate, action, value, reviewer, 
 	return nil
 }
 
+// Decision actions, as the log records them.
+const (
+	ActionConfirm = "confirm"
+	ActionReject  = "reject"
+	ActionRecode  = "recode" // value: the new code path
+	ActionSpan    = "span"   // value: "first-last", sentence indices in the turn
+	ActionNote    = "note"   // value: the note
+)
+
 // DecisionEntry is one line of the decision log; Create, when set, is a
 // candidate to insert first (the target of a re-code).
 type DecisionEntry struct {

@@ -7,7 +7,7 @@
 // batch), cuts each one's neighbouring sentences from its transcript
 // version and renders page.html, which carries all its CSS and script
 // inline. The script posts each decision at once to POST /api/decisions as
-// JSON; the handler records it with stages.Reviewer and answers with the
+// JSON; the handler records it with decisions.Reviewer and answers with the
 // candidate's new status and the progress of the current filters.
 //
 // The page holds health data and writes to the analyst's audit trail, so

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/alongside-qda/alongside/corpus/store"
-	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/decisions"
 )
 
 // TokenHeader carries the session token on every POST.
@@ -35,7 +35,7 @@ type Server struct {
 	// Reviewer records the decisions; its store stays open while the
 	// server runs (SQLite in WAL mode: a running batch does not block the
 	// page, and the page sees the batch's candidates once it commits).
-	Reviewer *stages.Reviewer
+	Reviewer *decisions.Reviewer
 	// AllowRemote accepts requests that name any IP address or one of
 	// Hosts, for a page served on a non-loopback address on purpose.
 	AllowRemote bool
@@ -50,7 +50,7 @@ type Server struct {
 
 // New makes a server with a fresh session token: 32 random bytes that only
 // the page served by this process knows.
-func New(r *stages.Reviewer) *Server {
+func New(r *decisions.Reviewer) *Server {
 	b := make([]byte, 32)
 	rand.Read(b) // never fails: since Go 1.24 it crashes the program instead
 	return &Server{Reviewer: r, Context: 2, Limit: 500, token: hex.EncodeToString(b)}
@@ -175,7 +175,7 @@ func (s *Server) serveDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ds := []stages.Decision{{Candidate: req.Candidate, Action: req.Action, Value: req.Value, Note: req.Note}}
+	ds := []decisions.Decision{{Candidate: req.Candidate, Action: req.Action, Value: req.Value, Note: req.Note}}
 	if err := s.Reviewer.Validate(ctx, ds); err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/decisions"
 )
 
 const testReviewer = "Ada Reviewer"
@@ -55,7 +56,7 @@ func newProject(t *testing.T) (*Server, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return New(&stages.Reviewer{Store: st, Codebook: cb, Name: testReviewer, Now: time.Now}), dir
+	return New(&decisions.Reviewer{Store: st, Codebook: cb, Name: testReviewer, Now: time.Now}), dir
 }
 
 // candidates reads the store's candidates, by ID.

@@ -1,4 +1,4 @@
-package stages
+package decisions
 
 import (
 	"context"
@@ -10,15 +10,7 @@ import (
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
-)
-
-// Decision actions, as the log records them.
-const (
-	ActionConfirm = "confirm"
-	ActionReject  = "reject"
-	ActionRecode  = "recode" // value: the new code path
-	ActionSpan    = "span"   // value: "first-last", sentence indices in the turn
-	ActionNote    = "note"   // value: the note
+	"github.com/alongside-qda/alongside/stages"
 )
 
 // Decision is one analyst decision to record.
@@ -62,15 +54,15 @@ func (r *Reviewer) Validate(ctx context.Context, ds []Decision) error {
 			return fmt.Errorf("candidate %q: no such candidate", d.Candidate)
 		}
 		switch d.Action {
-		case ActionConfirm, ActionReject, ActionNote:
-		case ActionRecode:
+		case store.ActionConfirm, store.ActionReject, store.ActionNote:
+		case store.ActionRecode:
 			if r.Codebook == nil || r.Codebook.Find(d.Value) == nil {
 				return fmt.Errorf("candidate %s: re-code to %q: no such code in the codebook", d.Candidate, d.Value)
 			}
 			if d.Value == c.Code {
 				return fmt.Errorf("candidate %s: re-code to %q: it already has that code", d.Candidate, d.Value)
 			}
-		case ActionSpan:
+		case store.ActionSpan:
 			first, last, err := parseSpan(d.Value)
 			if err != nil {
 				return fmt.Errorf("candidate %s: span %q: %w", d.Candidate, d.Value, err)
@@ -123,7 +115,7 @@ func (r *Reviewer) Record(ctx context.Context, ds []Decision) (created []string,
 	for _, d := range ds {
 		at := now()
 		entries = append(entries, store.DecisionEntry{Candidate: d.Candidate, Action: d.Action, Value: d.Value, Reviewer: r.Name, At: at, Codebook: version})
-		if d.Action == ActionRecode {
+		if d.Action == store.ActionRecode {
 			cands, err := r.Store.Candidates(ctx, store.CandidateFilter{IDs: []string{d.Candidate}})
 			if err != nil {
 				return nil, err
@@ -135,14 +127,14 @@ func (r *Reviewer) Record(ctx context.Context, ds []Decision) (created []string,
 			}
 			nc := old
 			nc.Code = d.Value
-			nc.ID = CandidateID(d.Value, t, old.Start, old.End)
+			nc.ID = stages.CandidateID(d.Value, t, old.Start, old.End)
 			nc.Rules = []string{"re-coded from " + old.ID}
 			nc.Codebook = version
-			entries = append(entries, store.DecisionEntry{Candidate: nc.ID, Action: ActionConfirm, Value: "re-coded from " + old.ID, Reviewer: r.Name, At: at, Codebook: version, Create: &nc})
+			entries = append(entries, store.DecisionEntry{Candidate: nc.ID, Action: store.ActionConfirm, Value: "re-coded from " + old.ID, Reviewer: r.Name, At: at, Codebook: version, Create: &nc})
 			created = append(created, nc.ID)
 		}
 		if d.Note != "" {
-			entries = append(entries, store.DecisionEntry{Candidate: d.Candidate, Action: ActionNote, Value: d.Note, Reviewer: r.Name, At: at, Codebook: version})
+			entries = append(entries, store.DecisionEntry{Candidate: d.Candidate, Action: store.ActionNote, Value: d.Note, Reviewer: r.Name, At: at, Codebook: version})
 		}
 	}
 	return created, r.Store.AppendDecisions(ctx, entries)

@@ -1,21 +1,20 @@
-package stages
+package search
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"sort"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/index"
+	"github.com/alongside-qda/alongside/stages"
 )
 
-// SearchOptions describe one search.
-type SearchOptions struct {
+// Options describe one search.
+type Options struct {
 	Query      string
 	Speaker    string // a speaker filter added to the query
 	Transcript string // a transcript filter added to the query
@@ -30,8 +29,8 @@ type Span struct {
 	End   int    `json:"end"`
 }
 
-// SearchHit is one passage a search found, resolved against the store.
-type SearchHit struct {
+// Hit is one passage a search found, resolved against the store.
+type Hit struct {
 	Passage    string   `json:"passage"`
 	Transcript string   `json:"transcript"`
 	Speaker    string   `json:"speaker"`
@@ -47,7 +46,7 @@ type SearchHit struct {
 }
 
 // BuildQuery parses a query and adds the speaker and transcript filters.
-func BuildQuery(opts SearchOptions) (index.Node, error) {
+func BuildQuery(opts Options) (index.Node, error) {
 	n, err := index.Parse(opts.Query)
 	if err != nil {
 		return nil, err
@@ -74,8 +73,8 @@ type Searcher struct {
 	cache map[string]*corpus.Transcript // by ID and version
 }
 
-// OpenSearcher opens a project for searching.
-func OpenSearcher(ctx context.Context, p Project) (*Searcher, error) {
+// Open opens a project for searching.
+func Open(ctx context.Context, p stages.Project) (*Searcher, error) {
 	if _, err := os.Stat(p.StorePath()); err != nil {
 		return nil, fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
 	}
@@ -102,7 +101,7 @@ func (s *Searcher) Close() error {
 
 // Search runs a search and returns the hits (best first, then by transcript
 // and position) and the total number of hits.
-func (s *Searcher) Search(ctx context.Context, opts SearchOptions) ([]SearchHit, int, error) {
+func (s *Searcher) Search(ctx context.Context, opts Options) ([]Hit, int, error) {
 	n, err := BuildQuery(opts)
 	if err != nil {
 		return nil, 0, err
@@ -120,7 +119,7 @@ func (s *Searcher) Search(ctx context.Context, opts SearchOptions) ([]SearchHit,
 }
 
 // Count returns the number of hits per transcript and per speaker.
-func (s *Searcher) Count(ctx context.Context, opts SearchOptions) (total int, byTranscript, bySpeaker map[string]int, err error) {
+func (s *Searcher) Count(ctx context.Context, opts Options) (total int, byTranscript, bySpeaker map[string]int, err error) {
 	n, err := BuildQuery(opts)
 	if err != nil {
 		return 0, nil, nil, err
@@ -147,7 +146,7 @@ func (s *Searcher) Count(ctx context.Context, opts SearchOptions) (total int, by
 
 // Resolve turns index hits into passages with text, context and matched
 // words in code points of the canonical text.
-func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) ([]SearchHit, error) {
+func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) ([]Hit, error) {
 	ids := make([]string, len(hits))
 	for i, h := range hits {
 		ids[i] = h.ID
@@ -156,7 +155,7 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]SearchHit, 0, len(hits))
+	out := make([]Hit, 0, len(hits))
 	for _, h := range hits {
 		row, ok := rows[h.ID]
 		if !ok {
@@ -187,10 +186,10 @@ func (s *Searcher) version(ctx context.Context, id, version string) (*corpus.Tra
 	return t, nil
 }
 
-func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, contextN int) SearchHit {
+func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, contextN int) Hit {
 	turn := t.Turns[row.Turn]
 	sents := turn.Sentences[row.Sentence : row.Sentence+row.Sentences]
-	hit := SearchHit{
+	hit := Hit{
 		Passage: row.ID, Transcript: row.TranscriptID, Speaker: row.Speaker,
 		Start: row.Start, End: row.End, Text: t.Cut(corpus.Span{Start: row.Start, End: row.End}),
 		Score: h.Score, Matches: []Span{},
@@ -214,52 +213,6 @@ func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, context
 		hit.Matches = append(hit.Matches, Span{Text: s.Text[m.Start:m.End], Start: start, End: start + utf8.RuneCountInString(s.Text[m.Start:m.End])})
 	}
 	sort.Slice(hit.Matches, func(i, j int) bool { return hit.Matches[i].Start < hit.Matches[j].Start })
-	hit.Before, hit.After = contextAround(t, row, contextN)
+	hit.Before, hit.After = t.Context(row.Turn, row.Sentence, row.Sentence+row.Sentences-1, contextN)
 	return hit
-}
-
-// contextAround returns up to n sentences before and after a passage, in
-// the transcript's order (across turns).
-func contextAround(t *corpus.Transcript, row store.PassageRow, n int) (before, after string) {
-	if n <= 0 {
-		return "", ""
-	}
-	// Walk backwards from the passage's first sentence.
-	var b []corpus.Span
-	ti, si := row.Turn, row.Sentence-1
-	for len(b) < n && ti >= 0 {
-		if si < 0 {
-			ti--
-			if ti >= 0 {
-				si = len(t.Turns[ti].Sentences) - 1
-			}
-			continue
-		}
-		b = append(b, t.Turns[ti].Sentences[si].Span)
-		si--
-	}
-	slices.Reverse(b)
-	before = joinSentences(t, b)
-	var a []corpus.Span
-	ti, si = row.Turn, row.Sentence+row.Sentences
-	for len(a) < n && ti < len(t.Turns) {
-		if si >= len(t.Turns[ti].Sentences) {
-			ti++
-			si = 0
-			continue
-		}
-		a = append(a, t.Turns[ti].Sentences[si].Span)
-		si++
-	}
-	return before, joinSentences(t, a)
-}
-
-// joinSentences joins sentences with a space: cutting from the first to the
-// last would take in the speaker labels between turns.
-func joinSentences(t *corpus.Transcript, spans []corpus.Span) string {
-	parts := make([]string, len(spans))
-	for i, s := range spans {
-		parts[i] = t.Cut(s)
-	}
-	return strings.Join(parts, " ")
 }

@@ -1,4 +1,4 @@
-package stages
+package qdpx
 
 import (
 	"archive/zip"
@@ -147,14 +147,14 @@ type qdpxSource struct {
 	xml         QDETextSource
 }
 
-// WriteQDPX writes a REFI-QDA project to w: every transcript (the current
+// Write writes a REFI-QDA project to w: every transcript (the current
 // version, plus earlier versions whose text differs that confirmed units
 // still point at), the whole codebook (plus any code a confirmed unit has
 // that the codebook no longer holds), and the confirmed units as codings
 // by the reviewer who confirmed them. Only confirmed units are exported,
 // whatever filter.Status says; the filter's other fields (code, transcript,
 // batch, IDs) select which of them. cb may be nil.
-func WriteQDPX(ctx context.Context, st *store.Store, cb *codebook.Codebook, w io.Writer, filter store.CandidateFilter) error {
+func Write(ctx context.Context, st *store.Store, cb *codebook.Codebook, w io.Writer, filter store.CandidateFilter) error {
 	p, sources, err := buildQDE(ctx, st, cb, filter)
 	if err != nil {
 		return fmt.Errorf("exporting qdpx: %w", err)
@@ -386,11 +386,11 @@ func qdpxSelection(ctx context.Context, st *store.Store, c store.Candidate, user
 	confirm := -1
 	for i, e := range hist {
 		switch e.Action {
-		case ActionConfirm, ActionReject, ActionRecode:
+		case store.ActionConfirm, store.ActionReject, store.ActionRecode:
 			confirm = i
 		}
 	}
-	if confirm < 0 || hist[confirm].Action != ActionConfirm {
+	if confirm < 0 || hist[confirm].Action != store.ActionConfirm {
 		return QDESelection{}, fmt.Errorf("candidate %s: confirmed, but its decision log has no confirmation", c.ID)
 	}
 	by, at := user(hist[confirm].Reviewer), qdeTime(hist[confirm].At)
@@ -409,7 +409,7 @@ func qdpxSelection(ctx context.Context, st *store.Store, c store.Candidate, user
 		}},
 	}
 	for _, e := range hist[confirm+1:] {
-		if e.Action == ActionSpan {
+		if e.Action == store.ActionSpan {
 			sel.ModifyingUser, sel.ModifiedDateTime = user(e.Reviewer), qdeTime(e.At)
 		}
 	}
@@ -491,10 +491,10 @@ type QDPX struct {
 	Texts   map[string]string // each text source's text, by its GUID
 }
 
-// ReadQDPX reads a .qdpx: project.qde and the text of every TextSource,
+// Read reads a .qdpx: project.qde and the text of every TextSource,
 // from its plainTextPath (internal://NAME is sources/NAME) or its
 // PlainTextContent.
-func ReadQDPX(r io.ReaderAt, size int64) (*QDPX, error) {
+func Read(r io.ReaderAt, size int64) (*QDPX, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("reading qdpx: %w", err)

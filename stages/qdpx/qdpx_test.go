@@ -1,4 +1,4 @@
-package stages_test
+package qdpx_test
 
 import (
 	"archive/zip"
@@ -20,6 +20,8 @@ import (
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/decisions"
+	"github.com/alongside-qda/alongside/stages/qdpx"
 )
 
 // qdpxProject is the sample project in a temporary folder, after one
@@ -27,11 +29,11 @@ import (
 func qdpxProject(t *testing.T) (stages.Project, *codebook.Codebook) {
 	t.Helper()
 	dir := t.TempDir()
-	err := filepath.WalkDir("../corpus/sample", func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir("../../corpus/sample", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		rel, _ := filepath.Rel("../corpus/sample", path)
+		rel, _ := filepath.Rel("../../corpus/sample", path)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
@@ -70,7 +72,7 @@ func qdpxClock() func() time.Time {
 	}
 }
 
-func qdpxDecide(t *testing.T, r *stages.Reviewer, ds ...stages.Decision) []string {
+func qdpxDecide(t *testing.T, r *decisions.Reviewer, ds ...decisions.Decision) []string {
 	t.Helper()
 	created, err := r.Record(context.Background(), ds)
 	if err != nil {
@@ -83,8 +85,8 @@ func qdpxDecide(t *testing.T, r *stages.Reviewer, ds ...stages.Decision) []strin
 func qdpxExport(t *testing.T, st *store.Store, cb *codebook.Codebook, f store.CandidateFilter) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := stages.WriteQDPX(context.Background(), st, cb, &buf, f); err != nil {
-		t.Fatalf("WriteQDPX: %v", err)
+	if err := qdpx.Write(context.Background(), st, cb, &buf, f); err != nil {
+		t.Fatalf("Write: %v", err)
 	}
 	return buf.Bytes()
 }
@@ -141,12 +143,12 @@ func TestQDPXExport(t *testing.T) {
 		t.Fatalf("the sample gives too few candidates to test with: %d picked of %d", len(picks), len(proposed))
 	}
 	clock := qdpxClock()
-	ana := &stages.Reviewer{Store: st, Codebook: cb, Name: "ana", Now: clock}
-	ben := &stages.Reviewer{Store: st, Codebook: cb, Name: "ben", Now: clock}
-	qdpxDecide(t, ana, stages.Decision{Candidate: picks[0].ID, Action: stages.ActionConfirm},
-		stages.Decision{Candidate: picks[1].ID, Action: stages.ActionConfirm},
-		stages.Decision{Candidate: picks[2].ID, Action: stages.ActionReject})
-	qdpxDecide(t, ben, stages.Decision{Candidate: picks[3].ID, Action: stages.ActionConfirm})
+	ana := &decisions.Reviewer{Store: st, Codebook: cb, Name: "ana", Now: clock}
+	ben := &decisions.Reviewer{Store: st, Codebook: cb, Name: "ben", Now: clock}
+	qdpxDecide(t, ana, decisions.Decision{Candidate: picks[0].ID, Action: store.ActionConfirm},
+		decisions.Decision{Candidate: picks[1].ID, Action: store.ActionConfirm},
+		decisions.Decision{Candidate: picks[2].ID, Action: store.ActionReject})
+	qdpxDecide(t, ben, decisions.Decision{Candidate: picks[3].ID, Action: store.ActionConfirm})
 	// A re-code: rejected under its code, confirmed under another.
 	var other string
 	for _, c := range cb.All() {
@@ -155,10 +157,10 @@ func TestQDPXExport(t *testing.T) {
 			break
 		}
 	}
-	recoded := qdpxDecide(t, ana, stages.Decision{Candidate: picks[4].ID, Action: stages.ActionRecode, Value: other})
+	recoded := qdpxDecide(t, ana, decisions.Decision{Candidate: picks[4].ID, Action: store.ActionRecode, Value: other})
 	// Confirmed by ana, then widened to the whole turn by ben.
-	qdpxDecide(t, ana, stages.Decision{Candidate: wide.ID, Action: stages.ActionConfirm})
-	qdpxDecide(t, ben, stages.Decision{Candidate: wide.ID, Action: stages.ActionSpan, Value: fmt.Sprintf("0-%d", wideTurn-1)})
+	qdpxDecide(t, ana, decisions.Decision{Candidate: wide.ID, Action: store.ActionConfirm})
+	qdpxDecide(t, ben, decisions.Decision{Candidate: wide.ID, Action: store.ActionSpan, Value: fmt.Sprintf("0-%d", wideTurn-1)})
 
 	// The transcript of the first unit changes: text is added before it, so
 	// it stays on its (now earlier) version, at offsets that version alone
@@ -199,7 +201,7 @@ func TestQDPXExport(t *testing.T) {
 	if before := corpus.Cut(cur.Text, corpus.Span{Start: 0, End: fresh[i].Start}); utf8.RuneCountInString(before) == len(before) {
 		t.Fatalf("candidate %s: no non-ASCII text before it, so code points and bytes agree", fresh[i].ID)
 	}
-	qdpxDecide(t, ana, stages.Decision{Candidate: fresh[i].ID, Action: stages.ActionConfirm})
+	qdpxDecide(t, ana, decisions.Decision{Candidate: fresh[i].ID, Action: store.ActionConfirm})
 
 	confirmed, err := st.Candidates(ctx, store.CandidateFilter{Status: "confirmed"})
 	if err != nil {
@@ -219,7 +221,7 @@ func TestQDPXExport(t *testing.T) {
 		var by string
 		var at time.Time
 		for _, e := range hist {
-			if e.Action == stages.ActionConfirm {
+			if e.Action == store.ActionConfirm {
 				by, at = e.Reviewer, e.At
 			}
 		}
@@ -240,9 +242,9 @@ func TestQDPXExport(t *testing.T) {
 	}
 
 	data := qdpxExport(t, st, cb, store.CandidateFilter{Status: "rejected"}) // --status does not apply
-	q, err := stages.ReadQDPX(bytes.NewReader(data), int64(len(data)))
+	q, err := qdpx.Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		t.Fatalf("ReadQDPX: %v", err)
+		t.Fatalf("Read: %v", err)
 	}
 
 	t.Run("schema", func(t *testing.T) { qdpxValidate(t, data) })
@@ -362,7 +364,7 @@ func TestQDPXExport(t *testing.T) {
 
 	t.Run("code filter", func(t *testing.T) {
 		data := qdpxExport(t, st, cb, store.CandidateFilter{Code: other})
-		q, err := stages.ReadQDPX(bytes.NewReader(data), int64(len(data)))
+		q, err := qdpx.Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +392,7 @@ func TestQDPXExport(t *testing.T) {
 			}
 		}
 		data := qdpxExport(t, st, small, store.CandidateFilter{})
-		q, err := stages.ReadQDPX(bytes.NewReader(data), int64(len(data)))
+		q, err := qdpx.Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -402,11 +404,11 @@ func TestQDPXExport(t *testing.T) {
 }
 
 // qdpxCodePaths walks the exported code tree: code paths by GUID.
-func qdpxCodePaths(t *testing.T, cb *stages.QDECodeBook) map[string]string {
+func qdpxCodePaths(t *testing.T, cb *qdpx.QDECodeBook) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	var walk func(prefix string, cs []stages.QDECode)
-	walk = func(prefix string, cs []stages.QDECode) {
+	var walk func(prefix string, cs []qdpx.QDECode)
+	walk = func(prefix string, cs []qdpx.QDECode) {
 		for _, c := range cs {
 			path := c.Name
 			if prefix != "" {

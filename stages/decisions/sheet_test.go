@@ -1,4 +1,4 @@
-package stages
+package decisions_test
 
 import (
 	"archive/zip"
@@ -19,11 +19,14 @@ import (
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/decisions"
+	"github.com/alongside-qda/alongside/stages/export"
 	"github.com/xuri/excelize/v2"
 )
 
 // The sample project of the repository.
-const exportSample = "../corpus/sample"
+const exportSample = "../../corpus/sample"
 
 // exportProject is a copy of the sample project (configuration, codebook,
 // transcripts) in a temporary folder, without the transcripts held back.
@@ -58,10 +61,10 @@ func exportProject(t *testing.T, holdBack ...string) string {
 
 // exportRun runs a batch with the project's codebook, as "alongside run"
 // does.
-func exportRun(t *testing.T, dir string) *Summary {
+func exportRun(t *testing.T, dir string) *stages.Summary {
 	t.Helper()
 	cb := exportCodebook(t, dir)
-	sum, err := Run(context.Background(), Project{Dir: dir}, Options{Transcripts: []string{"transcripts"}, Workers: 2, Codebook: cb})
+	sum, err := stages.Run(context.Background(), stages.Project{Dir: dir}, stages.Options{Transcripts: []string{"transcripts"}, Workers: 2, Codebook: cb})
 	if err != nil {
 		t.Fatalf("batch: %v", err)
 	}
@@ -82,15 +85,15 @@ func exportCodebook(t *testing.T, dir string) *codebook.Codebook {
 
 // exportReviewer opens the project's store for recording decisions as
 // "ana"; the store closes when the test ends.
-func exportReviewer(t *testing.T, dir string) *Reviewer {
+func exportReviewer(t *testing.T, dir string) *decisions.Reviewer {
 	t.Helper()
-	st, err := Project{Dir: dir}.OpenStore()
+	st, err := stages.Project{Dir: dir}.OpenStore()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	return &Reviewer{Store: st, Codebook: exportCodebook(t, dir), Name: "ana", Now: func() time.Time {
+	return &decisions.Reviewer{Store: st, Codebook: exportCodebook(t, dir), Name: "ana", Now: func() time.Time {
 		at = at.Add(time.Second)
 		return at
 	}}
@@ -106,9 +109,9 @@ func decisionCount(t *testing.T, st *store.Store) int {
 }
 
 // exportTo exports the candidates f selects and writes them to path.
-func exportTo(t *testing.T, st *store.Store, f store.CandidateFilter, path string, write func(*os.File, []ExportRow) error) []ExportRow {
+func exportTo(t *testing.T, st *store.Store, f store.CandidateFilter, path string, write func(*os.File, []export.ExportRow) error) []export.ExportRow {
 	t.Helper()
-	rows, err := ExportRows(context.Background(), st, f)
+	rows, err := export.ExportRows(context.Background(), st, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +126,8 @@ func exportTo(t *testing.T, st *store.Store, f store.CandidateFilter, path strin
 	return rows
 }
 
-func writeCSVFile(f *os.File, rows []ExportRow) error  { return WriteCSV(f, rows) }
-func writeXLSXFile(f *os.File, rows []ExportRow) error { return WriteXLSX(f, rows) }
+func writeCSVFile(f *os.File, rows []export.ExportRow) error  { return export.WriteCSV(f, rows) }
+func writeXLSXFile(f *os.File, rows []export.ExportRow) error { return export.WriteXLSX(f, rows) }
 
 // fillXLSX writes decisions and notes into an exported workbook, by
 // candidate ID, as an analyst would.
@@ -135,7 +138,7 @@ func fillXLSX(t *testing.T, path string, decisions, notes map[string]string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := f.GetRows(exportSheet)
+	rows, err := f.GetRows(export.SheetName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +147,7 @@ func fillXLSX(t *testing.T, path string, decisions, notes map[string]string) {
 		id := row[0]
 		for col, values := range map[string]map[string]string{"K": decisions, "L": notes} {
 			if v, ok := values[id]; ok {
-				if err := f.SetCellStr(exportSheet, col+itoa(i+2), v); err != nil {
+				if err := f.SetCellStr(export.SheetName, col+itoa(i+2), v); err != nil {
 					t.Fatal(err)
 				}
 				filled++
@@ -194,7 +197,7 @@ func TestExportXLSXRoundTrip(t *testing.T) {
 	fillXLSX(t, path, map[string]string{confirmed.ID: "confirm", rejected.ID: "Reject", recoded.ID: target},
 		map[string]string{rejected.ID: "not about substance use", noted.ID: "ask Kari"})
 
-	plan, err := ImportDecisions(ctx, r, path, false)
+	plan, err := decisions.ImportDecisions(ctx, r, path, false)
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
@@ -228,7 +231,7 @@ func TestExportXLSXRoundTrip(t *testing.T) {
 	if n := decisionCount(t, r.Store); n != 6 { // confirm; reject, note; recode, confirm (new); note
 		t.Fatalf("%d decisions recorded, want 6", n)
 	}
-	if h := before[rejected.ID]; len(h) != 2 || h[0].Action != ActionReject || h[1].Value != "not about substance use" || h[0].Reviewer != "ana" {
+	if h := before[rejected.ID]; len(h) != 2 || h[0].Action != store.ActionReject || h[1].Value != "not about substance use" || h[0].Reviewer != "ana" {
 		t.Fatalf("history of the rejected candidate: %+v", h)
 	}
 
@@ -293,7 +296,7 @@ func TestExportXLSXRoundTrip(t *testing.T) {
 
 	// The file imported again after the batch: nothing new.
 	n := decisionCount(t, r.Store)
-	if _, err := ImportDecisions(ctx, r, path, false); err != nil {
+	if _, err := decisions.ImportDecisions(ctx, r, path, false); err != nil {
 		t.Fatal(err)
 	}
 	if m := decisionCount(t, r.Store); m != n {
@@ -319,7 +322,7 @@ func fillCSV(t *testing.T, src, dst string, edits csvEdit) {
 	}
 	for row, cells := range edits {
 		for name, v := range cells {
-			recs[row-1][slices.Index(ExportColumns, name)] = v
+			recs[row-1][slices.Index(export.ExportColumns, name)] = v
 		}
 	}
 	var b bytes.Buffer
@@ -371,8 +374,36 @@ func TestImportDecisions(t *testing.T) {
 			}
 			first := slices.Index(order, at{row.Turn, row.First})
 			last := slices.Index(order, at{row.Turn, row.Last})
-			if row.Before != text(first-1) || row.After != text(last+1) {
-				t.Errorf("candidate %s: context %q / %q, want %q / %q", row.ID, row.Before, row.After, text(first-1), text(last+1))
+			// One sentence each side; another speaker's sentence is named,
+			// and so is the candidate's speaker after it; a turn that goes
+			// on beyond what is shown is marked.
+			label := func(turn int) string { return corpus.SpeakerLabel(tr.Turns[turn].Speaker) + ": " }
+			wantBefore, wantAfter := "", ""
+			if first > 0 {
+				b := order[first-1]
+				if b.sentence > 0 {
+					wantBefore = corpus.Gap + " "
+				}
+				if b.turn != row.Turn {
+					wantBefore += label(b.turn) + text(first-1) + " " + strings.TrimSpace(label(row.Turn))
+				} else if last+1 < len(order) && order[last+1].turn != row.Turn {
+					wantBefore += label(b.turn) + text(first-1) // the context crosses after: every part named
+				} else {
+					wantBefore += text(first - 1)
+				}
+			}
+			if last+1 < len(order) {
+				a := order[last+1]
+				if a.turn != row.Turn {
+					wantAfter = label(a.turn)
+				}
+				wantAfter += text(last + 1)
+				if a.sentence < len(tr.Turns[a.turn].Sentences)-1 {
+					wantAfter += " " + corpus.Gap
+				}
+			}
+			if row.Before != wantBefore || row.After != wantAfter {
+				t.Errorf("candidate %s: context %q / %q, want %q / %q", row.ID, row.Before, row.After, wantBefore, wantAfter)
 			}
 			crossed = crossed || (row.First == 0 && row.Turn > 0 && row.Before != "")
 		}
@@ -384,7 +415,7 @@ func TestImportDecisions(t *testing.T) {
 	t.Run("dry run records nothing", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "decisions.csv")
 		fillCSV(t, exported, path, csvEdit{2: {"decision": "confirm"}, 3: {"note": "hm"}, 4: {"decision": other}})
-		plan, err := ImportDecisions(ctx, r, path, true)
+		plan, err := decisions.ImportDecisions(ctx, r, path, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -425,10 +456,10 @@ func TestImportDecisions(t *testing.T) {
 				tc.edits[2] = map[string]string{"decision": "confirm", "note": "fine"} // a good row
 				fillCSV(t, exported, path, tc.edits)
 				for _, dry := range []bool{true, false} {
-					_, err := ImportDecisions(ctx, r, path, dry)
-					var ie *ImportError
+					_, err := decisions.ImportDecisions(ctx, r, path, dry)
+					var ie *export.ImportError
 					if !errors.As(err, &ie) {
-						t.Fatalf("import: %v, want an *ImportError", err)
+						t.Fatalf("import: %v, want an *export.ImportError", err)
 					}
 					var got []string
 					for _, row := range ie.Rows {
@@ -458,7 +489,7 @@ func TestImportDecisions(t *testing.T) {
 			4: {"decision": strings.ToLower(other)},
 			5: {"note": "'quoted on purpose"},
 		})
-		plan, err := ImportDecisions(ctx, r, path, false)
+		plan, err := decisions.ImportDecisions(ctx, r, path, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -485,7 +516,7 @@ func TestImportDecisions(t *testing.T) {
 			}
 		}
 		n := decisionCount(t, r.Store)
-		again, err := ImportDecisions(ctx, r, path, false)
+		again, err := decisions.ImportDecisions(ctx, r, path, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -503,41 +534,18 @@ func TestImportDecisions(t *testing.T) {
 		fillCSV(t, exported, path, csvEdit{2: {"decision": "confirm"}, 3: {"decision": "confirm"}})
 		bo := *r
 		bo.Name = "bo"
-		if plan, err := ImportDecisions(ctx, &bo, path, true); err != nil || len(plan.Decisions()) != 2 {
+		if plan, err := decisions.ImportDecisions(ctx, &bo, path, true); err != nil || len(plan.Decisions()) != 2 {
 			t.Errorf("bo's import: %v, %+v; want 2 decisions", err, plan)
 		}
-		if plan, err := ImportDecisions(ctx, r, path, true); err != nil || len(plan.Decisions()) != 1 || plan.Steps[1].Action != ActionConfirm {
+		if plan, err := decisions.ImportDecisions(ctx, r, path, true); err != nil || len(plan.Decisions()) != 1 || plan.Steps[1].Action != store.ActionConfirm {
 			t.Errorf("ana's changed file: %v, %+v; want row 3 confirmed", err, plan)
 		}
 	})
 }
 
-func TestNeutralise(t *testing.T) {
-	for _, tc := range []struct{ in, out string }{
-		{"", ""},
-		{"plain", "plain"},
-		{"=SUM(A1)", "'=SUM(A1)"},
-		{"+47 555", "'+47 555"},
-		{"-- aside", "'-- aside"},
-		{"@P1", "'@P1"},
-		{"\tindented", "'\tindented"},
-		{"'=already quoted", "''=already quoted"},
-		{"'quoted", "'quoted"},
-		{"'", "'"},
-		{"a=b", "a=b"},
-	} {
-		if got := neutralise(tc.in); got != tc.out {
-			t.Errorf("neutralise(%q) = %q, want %q", tc.in, got, tc.out)
-		}
-		if got := unneutralise(tc.out); got != tc.in {
-			t.Errorf("unneutralise(%q) = %q, want %q", tc.out, got, tc.in)
-		}
-	}
-}
-
-func sampleRows() []ExportRow {
+func sampleRows() []export.ExportRow {
 	sec := 3725.5
-	return []ExportRow{
+	return []export.ExportRow{
 		{Candidate: store.Candidate{ID: "c1", Code: "Interactive-dialogic processes/Walking alongside", Transcript: "fg-1", Speaker: "@P1",
 			StartTime: &sec, Start: 100, End: 147, Text: "=I walk with them; walking alongside matters.", Status: "proposed",
 			Matches: []store.MatchSpan{{Text: "walk", Start: 103, End: 107}, {Text: "with", Start: 108, End: 112}, {Text: "walking", Start: 119, End: 126}, {Text: "alongside", Start: 127, End: 136}}},
@@ -549,7 +557,7 @@ func sampleRows() []ExportRow {
 
 func TestWriteCSV(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteCSV(&b, sampleRows()); err != nil {
+	if err := export.WriteCSV(&b, sampleRows()); err != nil {
 		t.Fatal(err)
 	}
 	data := b.Bytes()
@@ -580,11 +588,11 @@ func TestWriteCSV(t *testing.T) {
 	w.Comma = ';'
 	w.WriteAll(recs)
 	os.WriteFile(path, out.Bytes(), 0o600)
-	got, err := ReadDecisions(path)
+	got, err := export.ReadDecisions(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRows := []ImportRow{{Row: 2, ID: "c1", Decision: "confirm", Note: "=x"}, {Row: 3, ID: "c2", Note: "-1 is fine"}}
+	wantRows := []export.ImportRow{{Row: 2, ID: "c1", Decision: "confirm", Note: "=x"}, {Row: 3, ID: "c2", Note: "-1 is fine"}}
 	if !reflect.DeepEqual(got, wantRows) {
 		t.Errorf("read back %+v, want %+v", got, wantRows)
 	}
@@ -605,7 +613,7 @@ func TestReadDecisionsErrors(t *testing.T) {
 		}
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(tc.data), 0o600)
-		_, err := ReadDecisions(path)
+		_, err := export.ReadDecisions(path)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: %v, want an error naming the file and %q", tc.name, err, tc.want)
 		}
@@ -616,7 +624,7 @@ func TestWriteXLSX(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.xlsx")
 	var b bytes.Buffer
 	rows := sampleRows()
-	if err := WriteXLSX(&b, rows); err != nil {
+	if err := export.WriteXLSX(&b, rows); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(path, b.Bytes(), 0o600)
@@ -626,16 +634,16 @@ func TestWriteXLSX(t *testing.T) {
 	}
 	defer f.Close()
 
-	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{exportSheet}) {
+	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{export.SheetName}) {
 		t.Errorf("sheets %q", got)
 	}
-	panes, err := f.GetPanes(exportSheet)
+	panes, err := f.GetPanes(export.SheetName)
 	if err != nil || !panes.Freeze || panes.YSplit != 1 || panes.XSplit != 0 || panes.TopLeftCell != "A2" {
 		t.Errorf("panes %+v (%v), want the header row frozen", panes, err)
 	}
 	filter := ""
 	for _, d := range f.GetDefinedName() {
-		if d.Name == "_xlnm._FilterDatabase" && d.Scope == exportSheet {
+		if d.Name == "_xlnm._FilterDatabase" && d.Scope == export.SheetName {
 			filter = d.RefersTo
 		}
 	}
@@ -643,7 +651,7 @@ func TestWriteXLSX(t *testing.T) {
 		t.Errorf("autofilter on %q, want the header and both rows", filter)
 	}
 	for _, cell := range []string{"A1", "F2", "G2", "L3"} {
-		id, err := f.GetCellStyle(exportSheet, cell)
+		id, err := f.GetCellStyle(export.SheetName, cell)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -658,21 +666,21 @@ func TestWriteXLSX(t *testing.T) {
 			t.Errorf("%s bold %v", cell, bold)
 		}
 	}
-	got, err := f.GetRows(exportSheet)
+	got, err := f.GetRows(export.SheetName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]string{ExportColumns,
+	want := [][]string{export.ExportColumns,
 		{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "@P1", "01:02:05", rows[0].Text, "-", "'=x", "walk with, walking alongside", "proposed"},
 		{"c2", "Substance use/Alcohol", "annomi-000", "client", "", "No match here.", "", "", "", "confirmed"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cells:\n%q\nwant\n%q", got, want)
 	}
-	if typ, _ := f.GetCellType(exportSheet, "F2"); typ == excelize.CellTypeFormula {
+	if typ, _ := f.GetCellType(export.SheetName, "F2"); typ == excelize.CellTypeFormula {
 		t.Error("a passage starting with = became a formula")
 	}
 
-	runs, err := f.GetCellRichText(exportSheet, "F2")
+	runs, err := f.GetCellRichText(export.SheetName, "F2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -687,26 +695,26 @@ func TestWriteXLSX(t *testing.T) {
 	if all.String() != rows[0].Text || !reflect.DeepEqual(bold, []string{"walk with", "walking alongside"}) {
 		t.Errorf("passage runs %q, bold %q", all.String(), bold)
 	}
-	if runs, _ := f.GetCellRichText(exportSheet, "F3"); len(runs) > 1 {
+	if runs, _ := f.GetCellRichText(export.SheetName, "F3"); len(runs) > 1 {
 		t.Errorf("a passage without matches has runs %+v", runs)
 	}
 
 	// Read back: an analyst's decision, and a cell holding an error value
 	// (which excelize cannot write: patch the sheet's XML).
-	f.SetCellStr(exportSheet, "K2", "reject")
-	f.SetCellInt(exportSheet, "L3", 12345)
+	f.SetCellStr(export.SheetName, "K2", "reject")
+	f.SetCellInt(export.SheetName, "L3", 12345)
 	if err := f.Save(); err != nil {
 		t.Fatal(err)
 	}
-	dec, err := ReadDecisions(path)
+	dec, err := export.ReadDecisions(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []ImportRow{{Row: 2, ID: "c1", Decision: "reject"}, {Row: 3, ID: "c2", Note: "12345"}}; !reflect.DeepEqual(dec, want) {
+	if want := []export.ImportRow{{Row: 2, ID: "c1", Decision: "reject"}, {Row: 3, ID: "c2", Note: "12345"}}; !reflect.DeepEqual(dec, want) {
 		t.Errorf("read back %+v, want %+v", dec, want)
 	}
 	patchZip(t, path, "xl/worksheets/sheet1.xml", regexp.MustCompile(`<c r="L3"([^>]*)><v>12345</v></c>`), `<c r="L3"$1 t="e"><v>#N/A</v></c>`)
-	dec, err = ReadDecisions(path)
+	dec, err = export.ReadDecisions(path)
 	if err != nil {
 		t.Fatal(err)
 	}
