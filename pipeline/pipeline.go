@@ -92,27 +92,60 @@ func Source[T any](g *Group, name string, buf int, fn func(ctx context.Context, 
 }
 
 // Map starts a stage of workers goroutines that turn each item of in into
-// one item of out (in no fixed order when workers > 1). Its channel holds up
-// to buf items.
+// one item of out. Items leave in the order they came in, whatever the
+// number of workers: what a batch writes (which passages land in which
+// shard) must not depend on -j. Its channel holds up to buf items.
+//
+// Order is kept by a ticket per item: the dispatcher hands each item to a
+// worker together with a one-slot result channel, and queues that channel;
+// the emitter takes the queue in order and waits on each. At most
+// workers+buf items are in flight, so a slow item holds back at most that
+// many finished ones.
 func Map[In, Out any](g *Group, name string, workers, buf int, in <-chan In, fn func(ctx context.Context, v In) (Out, error)) <-chan Out {
 	if workers < 1 {
 		workers = 1
 	}
+	type job struct {
+		v      In
+		result chan Out
+	}
 	out := make(chan Out, buf)
+	jobs := make(chan job)
+	tickets := make(chan chan Out, workers+buf)
 	g.record(name, 0, 0)
-	var wg sync.WaitGroup
+	g.eg.Go(func() error { // the dispatcher
+		defer close(jobs)
+		defer close(tickets)
+		for {
+			var v In
+			var ok bool
+			select {
+			case v, ok = <-in:
+				if !ok {
+					return nil
+				}
+			case <-g.ctx.Done():
+				return g.ctx.Err()
+			}
+			j := job{v: v, result: make(chan Out, 1)}
+			if err := Send(g.ctx, tickets, j.result); err != nil {
+				return err
+			}
+			if err := Send(g.ctx, jobs, j); err != nil {
+				return err
+			}
+		}
+	})
 	for w := 0; w < workers; w++ {
-		wg.Add(1)
 		g.eg.Go(func() error {
-			defer wg.Done()
 			var busy time.Duration
 			n := 0
 			defer func() { g.record(name, n, busy) }()
 			for {
-				var v In
+				var j job
 				var ok bool
 				select {
-				case v, ok = <-in:
+				case j, ok = <-jobs:
 					if !ok {
 						return nil
 					}
@@ -120,22 +153,29 @@ func Map[In, Out any](g *Group, name string, workers, buf int, in <-chan In, fn 
 					return g.ctx.Err()
 				}
 				start := time.Now()
-				r, err := fn(g.ctx, v)
+				r, err := fn(g.ctx, j.v)
 				busy += time.Since(start)
 				n++
 				if err != nil {
 					return err
 				}
-				if err := Send(g.ctx, out, r); err != nil {
-					return err
-				}
+				j.result <- r // never blocks: one slot, one send
 			}
 		})
 	}
-	// The closer: out closes once every worker has stopped.
-	g.eg.Go(func() error {
-		wg.Wait()
-		close(out)
+	g.eg.Go(func() error { // the emitter, which closes out
+		defer close(out)
+		for t := range tickets {
+			var r Out
+			select {
+			case r = <-t:
+			case <-g.ctx.Done():
+				return g.ctx.Err()
+			}
+			if err := Send(g.ctx, out, r); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return out

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"testing"
+	"time"
 )
 
 func numbers(g *Group, n int) <-chan int {
@@ -110,5 +111,40 @@ func TestBatchAndFlatten(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[0 1 2 3 4 5 6 7 8 9]" {
 		t.Errorf("flattened %v", got)
+	}
+}
+
+func TestMapKeepsOrder(t *testing.T) {
+	// Later items finish first: without the tickets the output would come
+	// back roughly reversed.
+	const n = 200
+	g := New(context.Background())
+	src := Source(g, "src", 0, func(ctx context.Context, emit func(int) error) error {
+		for i := 0; i < n; i++ {
+			if err := emit(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	doubled := Map(g, "slow first", 8, 4, src, func(ctx context.Context, v int) (int, error) {
+		time.Sleep(time.Duration((n-v)%7) * time.Millisecond)
+		return 2 * v, nil
+	})
+	var got []int
+	Sink(g, "sink", doubled, func(ctx context.Context, v int) error {
+		got = append(got, v)
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("got %d items, want %d", len(got), n)
+	}
+	for i, v := range got {
+		if v != 2*i {
+			t.Fatalf("item %d is %d, want %d: order not kept", i, v, 2*i)
+		}
 	}
 }
