@@ -79,26 +79,41 @@ func (d *Data) pairable() ([]string, []unitCounts) {
 // Krippendorff, "Computing Krippendorff's Alpha-Reliability" (2011).
 func (d *Data) Alpha() Alpha {
 	cats, us := d.pairable()
-	a := alphaOf(us, len(cats))
+	a := alphaOf(us, len(cats), true)
 	a.Categories = cats
 	return a
 }
 
-func alphaOf(us []unitCounts, ncat int) Alpha {
-	o := make([][]float64, ncat)
-	for c := range o {
-		o[c] = make([]float64, ncat)
+// alphaOf computes alpha from the coincidences of the units. The matrix
+// itself is kept only when asked for: the bootstrap needs just its
+// off-diagonal sum and its row sums, and with hundreds of re-code
+// categories allocating it for every resample dominated the run time.
+func alphaOf(us []unitCounts, ncat int, keep bool) Alpha {
+	var o [][]float64
+	if keep {
+		o = make([][]float64, ncat)
+		for c := range o {
+			o[c] = make([]float64, ncat)
+		}
 	}
+	nc := make([]int, ncat) // row sums of the matrix: each category's pairable values
 	values := 0
+	var off float64 // sum of the off-diagonal coincidences
 	for _, u := range us {
 		w := 1 / float64(u.m-1)
 		for i, c := range u.cats {
+			nc[c] += u.counts[i]
 			for j, k := range u.cats {
 				pairs := u.counts[i] * u.counts[j]
 				if i == j {
 					pairs = u.counts[i] * (u.counts[i] - 1) // a value is not paired with itself
 				}
-				o[c][k] += float64(pairs) * w
+				if keep {
+					o[c][k] += float64(pairs) * w
+				}
+				if c != k {
+					off += float64(pairs) * w
+				}
 			}
 		}
 		values += u.m
@@ -108,28 +123,17 @@ func alphaOf(us []unitCounts, ncat int) Alpha {
 		a.Undefined = NoPairableUnits
 		return a
 	}
-	nc := make([]float64, ncat)
-	used := 0
-	for c := range o {
-		for k := range o[c] {
-			nc[c] += o[c][k]
-		}
-		if nc[c] > 0 {
+	used, sumSq := 0, 0
+	for _, k := range nc {
+		if k > 0 {
 			used++
 		}
+		sumSq += k * k
 	}
 	n := float64(values)
-	var off, expected float64
-	for c := range o {
-		for k := range o[c] {
-			if c != k {
-				off += o[c][k]
-				expected += nc[c] * nc[k]
-			}
-		}
-	}
 	a.Observed = off / n
-	a.Expected = expected / (n * (n - 1))
+	// sum over c != k of n_c n_k, over n(n-1)
+	a.Expected = float64(values*values-sumSq) / (n * (n - 1))
 	if used < 2 {
 		// Do = De = 0: perfect agreement, but on data that cannot show
 		// disagreement, so reliability is not measurable.

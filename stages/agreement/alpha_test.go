@@ -120,11 +120,14 @@ func TestAlphaPublishedExamples(t *testing.T) {
 			if a.Units != tc.units || a.Values != tc.values {
 				t.Errorf("pairable units %d, values %d; want %d, %d", a.Units, a.Values, tc.units, tc.values)
 			}
-			var sum float64
+			var sum, off float64
 			for c, cat := range a.Categories {
 				var nc float64
-				for _, o := range a.Coincidences[c] {
+				for k, o := range a.Coincidences[c] {
 					nc += o
+					if k != c {
+						off += o
+					}
 				}
 				sum += nc
 				if want, ok := tc.totals[cat]; ok && math.Abs(nc-want) > 1e-9 {
@@ -133,6 +136,9 @@ func TestAlphaPublishedExamples(t *testing.T) {
 			}
 			if math.Abs(sum-float64(tc.values)) > 1e-9 {
 				t.Errorf("coincidences sum to %v, want n = %d", sum, tc.values)
+			}
+			if math.Abs(off/sum-a.Observed) > 1e-12 {
+				t.Errorf("off-diagonal coincidences %v over n = %v, want Do = %v", off, sum, a.Observed)
 			}
 		})
 	}

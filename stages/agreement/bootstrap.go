@@ -47,7 +47,7 @@ func (d *Data) Bootstrap(resamples int, level float64, rng *rand.Rand) (Interval
 		for i := range sample {
 			sample[i] = us[rng.IntN(len(us))]
 		}
-		a := alphaOf(sample, len(cats))
+		a := alphaOf(sample, len(cats), false)
 		if a.Undefined != "" {
 			iv.Undefined++
 			continue
