@@ -33,6 +33,9 @@ func (d *Data) Bootstrap(resamples int, level float64, rng *rand.Rand) (Interval
 	if resamples < 1 {
 		return Interval{}, fmt.Errorf("bootstrap: %d resamples, want at least 1", resamples)
 	}
+	if rng == nil {
+		return Interval{}, fmt.Errorf("bootstrap: no random source")
+	}
 	if !(level > 0 && level < 1) {
 		return Interval{}, fmt.Errorf("bootstrap: confidence level %v, want between 0 and 1", level)
 	}

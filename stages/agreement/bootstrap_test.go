@@ -68,6 +68,9 @@ func TestBootstrapDegenerate(t *testing.T) {
 	if some.Undefined == 0 || some.Undefined == 500 || math.IsNaN(some.Low) {
 		t.Errorf("mostly one category: %+v", some)
 	}
+	if _, err := mustData(t, nil).Bootstrap(100, 0.95, nil); err == nil {
+		t.Error("bootstrap without a random source: no error")
+	}
 	for _, bad := range []struct {
 		n     int
 		level float64
