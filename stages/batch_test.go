@@ -268,8 +268,8 @@ func shardFolders(t testing.TB, dir string) []string {
 }
 
 // dump prints what a project's store holds, sorted, without what differs
-// between two runs over the same files (batch IDs, times, shard names, the
-// files' absolute folders and modification times), followed by the
+// between two runs over the same files (times, the files' absolute folders
+// and modification times), followed by the
 // index's document count and masked passages.
 func dump(t testing.TB, dir string) string {
 	t.Helper()
@@ -282,10 +282,10 @@ func dump(t testing.TB, dir string) string {
 	var b strings.Builder
 	for _, q := range []struct{ table, query string }{
 		{"transcripts", `SELECT id, file, version, title, format, words, turns, passages, removed FROM transcripts ORDER BY id`},
-		{"versions", `SELECT transcript_id, version, source, metadata, text, turns FROM versions ORDER BY transcript_id, version`},
-		{"passages", `SELECT id, transcript_id, version, seq, turn, sentence, sentences, speaker, speaker_key, time_ms, start, end FROM passages ORDER BY id`},
+		{"versions", `SELECT transcript_id, version, shard, source, metadata, text, turns FROM versions ORDER BY transcript_id, version`},
+		{"passages", `SELECT id, transcript_id, version, seq, shard, turn, sentence, sentences, speaker, speaker_key, time_ms, start, end FROM passages ORDER BY id`},
 		{"files", `SELECT path, size, hash, status, error FROM files ORDER BY path`},
-		{"shards", `SELECT docs FROM shards ORDER BY batch_id`},
+		{"shards", `SELECT name, batch_id, docs FROM shards ORDER BY batch_id, name`},
 	} {
 		rows, err := st.DB().QueryContext(ctx, q.query)
 		if err != nil {
@@ -716,7 +716,9 @@ func TestBadFilesAreSkippedOthersProcessed(t *testing.T) {
 	}
 }
 
-// -j 1 and -j 8 store the same bytes, first run and after changes.
+// -j 1 and -j 8 store the same bytes, first run and after changes, with
+// small shards so that each batch fills several: which passage lands in
+// which shard is part of the dump.
 func TestWorkersGiveIdenticalStores(t *testing.T) {
 	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	now := func() time.Time { return clock }
@@ -737,9 +739,12 @@ func TestWorkersGiveIdenticalStores(t *testing.T) {
 		sameDump(t, what+", -j 8 against -j 1", dump(t, dirs[8]), dump(t, dirs[1]))
 	}
 	for j, dir := range dirs {
-		sums[j] = runBatch(t, dir, stages.Options{Workers: j, Now: now})
+		sums[j] = runBatch(t, dir, stages.Options{Workers: j, Now: now, ShardDocs: 40})
 	}
 	compare("first run")
+	if n := len(readIndex(t, dirs[1]).shards); n < 3 {
+		t.Fatalf("%d shards: the test needs a batch that fills several", n)
+	}
 
 	for j, dir := range dirs {
 		tr := filepath.Join(dir, "transcripts")
@@ -749,7 +754,7 @@ func TestWorkersGiveIdenticalStores(t *testing.T) {
 		if err := os.Remove(filepath.Join(tr, "annomi-024-smoking.vtt")); err != nil {
 			t.Fatal(err)
 		}
-		sums[j] = runBatch(t, dir, stages.Options{Workers: j, Now: now, Prune: true})
+		sums[j] = runBatch(t, dir, stages.Options{Workers: j, Now: now, Prune: true, ShardDocs: 40})
 	}
 	compare("after an edit and a prune")
 }
