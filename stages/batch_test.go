@@ -982,3 +982,48 @@ func TestSmallShardsSearchLikeOne(t *testing.T) {
 	runBatch(t, many, stages.Options{Now: now, Codebook: cb, ShardDocs: 40})
 	compare("after an edit")
 }
+
+// A project the first release wrote (unnumbered schema) opens with this
+// version: the run finds nothing new, search and candidates work, and the
+// analyst's decisions are all there.
+func TestFirstReleaseProjectStillWorks(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	copyTree(t, "../corpus/store/testdata/schema1-project", dir)
+	cb, err := codebook.Read(filepath.Join(dir, "codebook.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := runBatch(t, dir, stages.Options{Codebook: cb})
+	if sum.New != 0 || sum.Changed != 0 || sum.Unchanged != 2 {
+		t.Errorf("first run after the upgrade: new %d changed %d unchanged %d, want 0 0 2", sum.New, sum.Changed, sum.Unchanged)
+	}
+	p := stages.Project{Dir: dir}
+	if _, err := os.Stat(store.BackupPath(p.StorePath(), 0)); err != nil {
+		t.Errorf("no backup of the old store: %v", err)
+	}
+	s, err := search.Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hits, total, err := s.Search(ctx, search.Options{Query: `"walking alongside"`, Limit: 5})
+	if err != nil || total == 0 || len(hits) == 0 {
+		t.Fatalf("search after the upgrade: %d hits (%v)", total, err)
+	}
+	confirmed, err := s.Store.Candidates(ctx, store.CandidateFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decided := 0
+	for _, c := range confirmed {
+		h, err := s.Store.History(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decided += len(h)
+	}
+	if decided != 5 {
+		t.Errorf("%d decision log entries after the upgrade, want the 5 the project had", decided)
+	}
+}

@@ -88,7 +88,8 @@ CREATE INDEX IF NOT EXISTS versions_shard ON versions (shard, transcript_id, ver
 CREATE INDEX IF NOT EXISTS passages_shard ON passages (shard);
 `
 
-// Open opens (creating if need be) the database at path, with mode 0600.
+// Open opens (creating if need be) the database at path, with mode 0600,
+// and brings its schema up to date (see migrate).
 func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("opening store: %w", err)
@@ -103,11 +104,12 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	if _, err := db.Exec(schema + candidateSchema); err != nil {
+	s := &Store{db: db, path: path}
+	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return s, nil
 }
 
 // Close closes the database.
