@@ -279,13 +279,31 @@ func dump(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// Batch names ("b000003") count every batch begun, killed ones too:
+	// name each by its rank among the batches that finished instead.
+	done, err := st.DB().QueryContext(ctx, `SELECT shard FROM batches WHERE status = 'done' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var renames []string
+	for done.Next() {
+		var name string
+		if err := done.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		if name != "" {
+			renames = append(renames, name, fmt.Sprintf("batch%d", len(renames)/2+1))
+		}
+	}
+	done.Close()
+	rank := strings.NewReplacer(renames...)
 	var b strings.Builder
 	for _, q := range []struct{ table, query string }{
 		{"transcripts", `SELECT id, file, version, title, format, words, turns, passages, removed FROM transcripts ORDER BY id`},
 		{"versions", `SELECT transcript_id, version, shard, source, metadata, text, turns FROM versions ORDER BY transcript_id, version`},
 		{"passages", `SELECT id, transcript_id, version, seq, shard, turn, sentence, sentences, speaker, speaker_key, time_ms, start, end FROM passages ORDER BY id`},
 		{"files", `SELECT path, size, hash, status, error FROM files ORDER BY path`},
-		{"shards", `SELECT name, batch_id, docs FROM shards ORDER BY batch_id, name`},
+		{"shards", `SELECT name, docs FROM shards ORDER BY batch_id, name`},
 	} {
 		rows, err := st.DB().QueryContext(ctx, q.query)
 		if err != nil {
@@ -302,9 +320,12 @@ func dump(t testing.TB, dir string) string {
 				t.Fatal(err)
 			}
 			b.WriteString(q.table)
-			for _, v := range vals {
+			for i, v := range vals {
 				switch v := v.(type) {
 				case string:
+					if cols[i] == "shard" || cols[i] == "name" {
+						v = rank.Replace(v)
+					}
 					fmt.Fprintf(&b, "\t%q", v)
 				case []byte:
 					fmt.Fprintf(&b, "\t%q", v)

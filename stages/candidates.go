@@ -32,17 +32,27 @@ func CheckCodebook(cb *codebook.Codebook) error {
 	return nil
 }
 
-// MatchSummary is what a matching pass did.
+// MatchSummary is what a matching pass did. The counts are what the
+// analyst's queue gained and lost, so that "8 new" means 8 candidates to
+// read that were not waiting before.
 type MatchSummary struct {
-	Codebook    string         `json:"codebook"`
-	Codes       int            `json:"codes"`
-	Rematched   []string       `json:"rematched_codes"` // matched over the whole corpus (new or changed rules)
-	Transcripts int            `json:"transcripts"`     // matched for every code (new or changed)
-	Proposed    int            `json:"proposed"`
-	Withdrawn   int            `json:"withdrawn"`
-	Orphaned    int            `json:"orphaned"`
-	PerCode     map[string]int `json:"per_code"`
-	Seconds     float64        `json:"seconds"`
+	Codebook    string                `json:"codebook"`
+	Codes       int                   `json:"codes"`
+	Rematched   []string              `json:"rematched_codes"` // matched over the whole corpus (new or changed rules)
+	Transcripts int                   `json:"transcripts"`     // matched for every code (new or changed)
+	New         int                   `json:"new"`             // proposed by this batch and waiting (re-proposed ones included)
+	Waiting     int                   `json:"waiting"`         // every candidate waiting for a decision, after the pass
+	Withdrawn   int                   `json:"withdrawn"`       // undecided candidates no longer proposed
+	Orphaned    int                   `json:"orphaned"`        // decided candidates whose text is gone
+	PerCode     map[string]CodeCounts `json:"per_code"`
+	Seconds     float64               `json:"seconds"`
+}
+
+// CodeCounts are one code's part of a MatchSummary.
+type CodeCounts struct {
+	New       int `json:"new"`
+	Waiting   int `json:"waiting"`
+	Withdrawn int `json:"withdrawn"`
 }
 
 // smallScope is the most transcripts a keyword query names in a filter;
@@ -67,16 +77,19 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	if err != nil {
 		return nil, err
 	}
-	sum := &MatchSummary{Codebook: cb.Version(), PerCode: map[string]int{}, Transcripts: len(unmatched)}
-	res := store.MatchResult{Batch: batch, Codebook: cb.Version(), Scope: map[string][]string{}, Rules: map[string]string{},
-		Transcripts: map[string]string{}}
+	sum := &MatchSummary{Codebook: cb.Version(), PerCode: map[string]CodeCounts{}, Transcripts: len(unmatched)}
+	res := passResult{Scope: map[string][]string{}, Rules: map[string]string{}, Transcripts: map[string]string{}}
 
 	idx, err := p.OpenIndex(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	defer idx.Close()
-	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version()}
+	rejected, err := rejections(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected}
 	var work []codeScope
 
 	for _, c := range cb.All() {
@@ -104,11 +117,9 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	res.Found = map[string]bool{}
 	err = m.match(ctx, work, func(cands []store.Candidate) error {
 		for _, c := range cands {
-			sum.PerCode[c.Code]++
 			res.Found[c.ID] = true
 		}
-		n, err := st.ProposeCandidates(ctx, res.Codebook, batch, cands)
-		sum.Proposed += n
+		_, err := st.ProposeCandidates(ctx, cb.Version(), batch, cands)
 		return err
 	})
 	if err != nil {
@@ -122,11 +133,41 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	for _, t := range unmatchedSet(unmatched, infos) {
 		res.Transcripts[t.ID] = t.Version
 	}
-	if sum.Withdrawn, sum.Orphaned, err = st.ApplyMatches(ctx, res); err != nil {
+	outcome, withdrawnCodes, err := settle(ctx, st, res)
+	if err != nil {
+		return nil, err
+	}
+	outcome.Batch = batch
+	if sum.Withdrawn, err = st.FinishMatch(ctx, outcome); err != nil {
+		return nil, err
+	}
+	sum.Orphaned = len(outcome.Orphan)
+	if err := sum.count(ctx, st, batch, withdrawnCodes); err != nil {
 		return nil, err
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, nil
+}
+
+// count fills in what the queue holds after the pass, per code.
+func (sum *MatchSummary) count(ctx context.Context, st *store.Store, batch int64, withdrawnCodes []string) error {
+	waiting, fromBatch, err := st.QueueCounts(ctx, batch)
+	if err != nil {
+		return err
+	}
+	for code, n := range waiting {
+		cc := sum.PerCode[code]
+		cc.Waiting, cc.New = n, fromBatch[code]
+		sum.PerCode[code] = cc
+		sum.Waiting += n
+		sum.New += fromBatch[code]
+	}
+	for _, code := range withdrawnCodes {
+		cc := sum.PerCode[code]
+		cc.Withdrawn++
+		sum.PerCode[code] = cc
+	}
+	return nil
 }
 
 func unmatchedSet(ids []string, infos []store.TranscriptInfo) []store.TranscriptInfo {
@@ -144,10 +185,11 @@ func unmatchedSet(ids []string, infos []store.TranscriptInfo) []store.Transcript
 }
 
 type matcher struct {
-	st      *store.Store
-	idx     *index.Reader
-	cb      *codebook.Codebook
-	version string // cb.Version(), computed once
+	st       *store.Store
+	idx      *index.Reader
+	rejected map[string]map[string][]rejection // code -> transcript -> what the analysts rejected
+	cb       *codebook.Codebook
+	version  string // cb.Version(), computed once
 }
 
 // sentenceHit is what matched in one sentence of a turn.
@@ -297,8 +339,12 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 		}
 		occurrences := map[corpus.Span]int{} // of this transcript version
 		for ci, turns := range found {
+			code := work[ci].code
 			for turn, sentences := range turns {
-				out = append(out, m.candidates(work[ci].code, t, turn, sentences, occurrences)...)
+				if !m.dropRejected(code, t, turn, sentences) {
+					continue
+				}
+				out = append(out, m.candidates(code, t, turn, sentences, occurrences)...)
 			}
 		}
 	}

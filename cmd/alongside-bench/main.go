@@ -255,7 +255,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if sum.Candidates == nil {
 			return errors.New("matching: the run reported no candidates")
 		}
-		add(row{What: fmt.Sprintf(m.what, sum.Candidates.Proposed), Value: sum.Candidates.Seconds, Unit: "s", Target: "< 30 s",
+		add(row{What: fmt.Sprintf(m.what, sum.Candidates.New), Value: sum.Candidates.Seconds, Unit: "s", Target: "< 30 s",
 			Met: met(sum.Candidates.Seconds < 30), PeakMB: run.peakMB})
 	}
 
@@ -282,8 +282,8 @@ type runSummary struct {
 	Words      int  `json:"words"`
 	NothingNew bool `json:"nothing_new"`
 	Candidates *struct {
-		Proposed int     `json:"proposed"`
-		Seconds  float64 `json:"seconds"`
+		New     int     `json:"new"`
+		Seconds float64 `json:"seconds"`
 	} `json:"candidates"`
 }
 

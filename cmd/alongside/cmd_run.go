@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,13 +147,25 @@ func printSummary(e *env, s *stages.Summary, project string) {
 			fmt.Fprintf(w, "  %s\n", f)
 		}
 	}
-	if c := s.Candidates; c != nil && (c.Proposed+c.Withdrawn+c.Orphaned > 0 || len(c.Rematched) > 0 || !s.NothingNew) {
-		fmt.Fprintf(w, "Candidates: %d proposed, %d withdrawn, %d orphaned (codebook %s, %d codes; %.1f s).\n", c.Proposed, c.Withdrawn, c.Orphaned, c.Codebook, c.Codes, c.Seconds)
+	if c := s.Candidates; c != nil && (c.New+c.Withdrawn+c.Orphaned > 0 || len(c.Rematched) > 0 || !s.NothingNew) {
+		fmt.Fprintf(w, "Candidates: %d new, %d withdrawn, %d orphaned; %d waiting for a decision (codebook %s, %d codes; %.1f s).\n",
+			c.New, c.Withdrawn, c.Orphaned, c.Waiting, c.Codebook, c.Codes, c.Seconds)
 		if len(c.Rematched) > 0 {
 			fmt.Fprintf(w, "Matched over the whole corpus (new or changed rules): %s\n", strings.Join(c.Rematched, "; "))
 		}
-		if c.Proposed > 0 {
-			fmt.Fprintf(w, "Review them: alongside candidates --project %s --status proposed\n", project)
+		codes := make([]string, 0, len(c.PerCode))
+		for code, n := range c.PerCode {
+			if n.New+n.Withdrawn > 0 {
+				codes = append(codes, code)
+			}
+		}
+		sort.Strings(codes)
+		for _, code := range codes {
+			n := c.PerCode[code]
+			fmt.Fprintf(w, "  %s: %d new, %d withdrawn, %d waiting\n", code, n.New, n.Withdrawn, n.Waiting)
+		}
+		if c.New > 0 {
+			fmt.Fprintf(w, "Review the new ones: alongside candidates --project %s --batch %d\n", project, s.Batch)
 		}
 	}
 	if !s.NothingNew && len(s.Stages) > 0 {

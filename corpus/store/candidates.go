@@ -120,7 +120,7 @@ func (s *Store) Unmatched(ctx context.Context) ([]string, error) {
 // transaction: new ones are proposed, undecided ones already known are
 // brought up to date (and proposed again if they were withdrawn), and
 // decided ones are never altered. A pass records its candidates a shard at
-// a time, so it never holds them all; ApplyMatches then finishes the pass.
+// a time, so it never holds them all; FinishMatch then finishes the pass.
 // It returns how many it proposed or updated.
 func (s *Store) ProposeCandidates(ctx context.Context, codebook string, batch int64, cands []Candidate) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -160,172 +160,169 @@ func (s *Store) ProposeCandidates(ctx context.Context, codebook string, batch in
 	return n, nil
 }
 
-// MatchResult is how a matching pass ends, applied in one transaction
-// after its candidates were recorded with ProposeCandidates.
-type MatchResult struct {
-	Batch    int64
-	Codebook string
-	// Scope says what was matched: per code path, the transcripts matched
-	// (nil means the whole corpus).
-	Scope map[string][]string
-	// Found holds the IDs of every candidate the pass found in Scope.
-	Found map[string]bool
+// CandidateRef names a candidate and where it belongs.
+type CandidateRef struct {
+	ID         string
+	Code       string
+	Transcript string
+	Version    string
+	Text       string
+}
+
+// Decided returns the IDs of the candidates the decision log names.
+func (s *Store) Decided(ctx context.Context) (map[string]bool, error) {
+	ids, err := s.strings(ctx, "reading decisions", `SELECT DISTINCT candidate_id FROM decisions`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// Proposed lists the candidates in state proposed: of the given
+// transcripts, or of all when transcripts is nil.
+func (s *Store) Proposed(ctx context.Context, transcripts []string) ([]CandidateRef, error) {
+	if transcripts == nil {
+		return s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, '' FROM candidates WHERE state = 'proposed'`)
+	}
+	var out []CandidateRef
+	for _, t := range transcripts {
+		refs, err := s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, '' FROM candidates WHERE transcript_id = ? AND state = 'proposed'`, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, refs...)
+	}
+	return out, nil
+}
+
+// OnOtherVersions lists a transcript's candidates, with their text, that
+// were cut from another version than the given one and are not orphaned.
+func (s *Store) OnOtherVersions(ctx context.Context, transcript, version string) ([]CandidateRef, error) {
+	return s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, text FROM candidates WHERE transcript_id = ? AND version != ? AND state != 'orphaned'`, transcript, version)
+}
+
+func (s *Store) candidateRefs(ctx context.Context, q string, args ...any) ([]CandidateRef, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading candidates: %w", err)
+	}
+	defer rows.Close()
+	var out []CandidateRef
+	for rows.Next() {
+		var r CandidateRef
+		if err := rows.Scan(&r.ID, &r.Code, &r.Transcript, &r.Version, &r.Text); err != nil {
+			return nil, fmt.Errorf("reading candidates: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Codes returns the code paths the last matching pass recorded.
+func (s *Store) Codes(ctx context.Context) ([]string, error) {
+	return s.strings(ctx, "reading codes", `SELECT path FROM codes ORDER BY path`)
+}
+
+// RejectedIDs returns the candidates whose latest verdict (confirm, reject
+// or re-code) is a reject or a re-code: not this code, say the analysts.
+func (s *Store) RejectedIDs(ctx context.Context) ([]string, error) {
+	return s.strings(ctx, "reading decisions", `SELECT candidate_id FROM (
+		SELECT candidate_id, action, ROW_NUMBER() OVER (PARTITION BY candidate_id ORDER BY seq DESC) AS n
+		FROM decisions WHERE action IN ('confirm','reject','recode'))
+		WHERE n = 1 AND action IN ('reject','recode') ORDER BY candidate_id`)
+}
+
+// QueueCounts returns, per code, the candidates waiting for a decision
+// (proposed, nothing decided), and those of them a batch proposed.
+func (s *Store) QueueCounts(ctx context.Context, batch int64) (waiting, fromBatch map[string]int, err error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT code, count(*), sum(batch_id = ?) FROM candidates c
+		WHERE state = 'proposed' AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.candidate_id = c.id) GROUP BY code`, batch)
+	if err != nil {
+		return nil, nil, fmt.Errorf("counting candidates: %w", err)
+	}
+	defer rows.Close()
+	waiting, fromBatch = map[string]int{}, map[string]int{}
+	for rows.Next() {
+		var code string
+		var n, b int
+		if err := rows.Scan(&code, &n, &b); err != nil {
+			return nil, nil, fmt.Errorf("counting candidates: %w", err)
+		}
+		waiting[code] = n
+		if b > 0 {
+			fromBatch[code] = b
+		}
+	}
+	return waiting, fromBatch, rows.Err()
+}
+
+// MatchOutcome is how a matching pass ends (package stages decides it),
+// applied in one transaction after its candidates were recorded with
+// ProposeCandidates.
+type MatchOutcome struct {
+	Batch int64
+	// Withdraw are undecided candidates no longer proposed; a candidate
+	// decided meanwhile is left alone whatever the list says.
+	Withdraw []string
+	// Orphan are decided candidates whose text is gone from their
+	// transcript's current version.
+	Orphan []string
 	// Rules are the rules hashes of every code of the codebook now.
 	Rules map[string]string
 	// Transcripts were matched on these versions (by ID).
 	Transcripts map[string]string
 }
 
-// ApplyMatches finishes a matching pass: undecided candidates in scope
-// that were not found again are withdrawn, decided ones are never changed
-// (but marked orphaned when their text is gone from their transcript's
-// current version), and codes and transcripts remember what they were
-// matched with. A pass stopped before it leaves its transcripts unmatched,
-// so the next run matches them again and finishes.
-func (s *Store) ApplyMatches(ctx context.Context, m MatchResult) (withdrawn, orphaned int, err error) {
+// FinishMatch applies a matching pass's outcome, and returns how many
+// candidates it withdrew. A pass stopped before it leaves its transcripts
+// unmatched, so the next run matches them again and finishes.
+func (s *Store) FinishMatch(ctx context.Context, m MatchOutcome) (withdrawn int, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("recording candidates: %w", err)
+		return 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	defer tx.Rollback()
-	decided := map[string]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT candidate_id FROM decisions`)
+	withdraw, err := tx.PrepareContext(ctx, `UPDATE candidates SET state = 'withdrawn' WHERE id = ? AND state = 'proposed'
+		AND NOT EXISTS (SELECT 1 FROM decisions WHERE candidate_id = ?)`)
 	if err != nil {
-		return 0, 0, fmt.Errorf("recording candidates: %w", err)
+		return 0, fmt.Errorf("recording candidates: %w", err)
 	}
-	for rows.Next() {
-		var id string
-		rows.Scan(&id)
-		decided[id] = true
-	}
-	rows.Close()
-
-	// Withdraw undecided candidates in scope that were not found again,
-	// and those of codes no longer in the codebook. One pass over the
-	// proposed candidates when a scope is the whole corpus or a code left
-	// the codebook; else only those of the transcripts in scope, through
-	// their index.
-	scoped := map[string]map[string]bool{} // code -> transcripts; nil: all
-	var transcripts []string
-	seen := map[string]bool{}
-	wholeCorpus := false
-	for code, ts := range m.Scope {
-		if ts == nil {
-			scoped[code] = nil
-			wholeCorpus = true
-			continue
-		}
-		scoped[code] = map[string]bool{}
-		for _, t := range ts {
-			scoped[code][t] = true
-			if !seen[t] {
-				seen[t] = true
-				transcripts = append(transcripts, t)
-			}
-		}
-	}
-	previous, err := txStrings(ctx, tx, `SELECT path FROM codes`) // the last pass's codes
-	if err != nil {
-		return 0, 0, fmt.Errorf("recording candidates: %w", err)
-	}
-	codeGone := false
-	for _, c := range previous {
-		if _, ok := m.Rules[c]; !ok {
-			codeGone = true
-		}
-	}
-	var stale []string
-	withdraw := func(q string, args ...any) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
+	defer withdraw.Close()
+	for _, id := range m.Withdraw {
+		res, err := withdraw.ExecContext(ctx, id, id)
 		if err != nil {
-			return err
+			return 0, fmt.Errorf("withdrawing candidate %s: %w", id, err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, code, transcript string
-			if err := rows.Scan(&id, &code, &transcript); err != nil {
-				return err
-			}
-			ts, inScope := scoped[code]
-			inScope = inScope && (ts == nil || ts[transcript])
-			_, known := m.Rules[code]
-			if (inScope || !known) && !m.Found[id] && !decided[id] {
-				stale = append(stale, id)
-			}
-		}
-		return rows.Err()
-	}
-	if wholeCorpus || codeGone {
-		err = withdraw(`SELECT id, code, transcript_id FROM candidates WHERE state = 'proposed'`)
-	} else {
-		for _, t := range transcripts {
-			if err = withdraw(`SELECT id, code, transcript_id FROM candidates WHERE transcript_id = ? AND state = 'proposed'`, t); err != nil {
-				break
-			}
+		if n, err := res.RowsAffected(); err == nil {
+			withdrawn += int(n)
 		}
 	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("recording candidates: %w", err)
-	}
-	for _, id := range stale {
-		if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'withdrawn' WHERE id = ?`, id); err != nil {
-			return 0, 0, fmt.Errorf("recording candidates: %w", err)
+	for _, id := range m.Orphan {
+		if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'orphaned' WHERE id = ?`, id); err != nil {
+			return 0, fmt.Errorf("marking candidate %s orphaned: %w", id, err)
 		}
 	}
-	withdrawn = len(stale)
-
-	// Orphans: decided candidates of re-matched transcripts whose text is
-	// gone from the version now current.
-	for t, version := range m.Transcripts {
-		rows, err := tx.QueryContext(ctx, `SELECT id, text FROM candidates WHERE transcript_id = ? AND version != ? AND state != 'orphaned'`, t, version)
-		if err != nil {
-			return 0, 0, fmt.Errorf("recording candidates: %w", err)
-		}
-		type decidedText struct{ id, text string }
-		var check []decidedText
-		for rows.Next() {
-			var d decidedText
-			rows.Scan(&d.id, &d.text)
-			if decided[d.id] {
-				check = append(check, d)
-			}
-		}
-		rows.Close()
-		if len(check) == 0 {
-			continue
-		}
-		var text string
-		if err := tx.QueryRowContext(ctx, `SELECT text FROM versions WHERE transcript_id = ? AND version = ?`, t, version).Scan(&text); err != nil {
-			return 0, 0, fmt.Errorf("recording candidates: %w", err)
-		}
-		for _, d := range check {
-			if strings.Contains(text, d.text) {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'orphaned' WHERE id = ?`, d.id); err != nil {
-				return 0, 0, fmt.Errorf("recording candidates: %w", err)
-			}
-			orphaned++
-		}
-	}
-
 	if _, err := tx.ExecContext(ctx, `DELETE FROM codes`); err != nil {
-		return 0, 0, fmt.Errorf("recording codes: %w", err)
+		return 0, fmt.Errorf("recording codes: %w", err)
 	}
 	for path, h := range m.Rules {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO codes (path, rules_hash, batch_id) VALUES (?,?,?)`, path, h, m.Batch); err != nil {
-			return 0, 0, fmt.Errorf("recording codes: %w", err)
+			return 0, fmt.Errorf("recording codes: %w", err)
 		}
 	}
 	for id, v := range m.Transcripts {
 		if _, err := tx.ExecContext(ctx, `UPDATE transcripts SET matched = ? WHERE id = ? AND version = ?`, v, id, v); err != nil {
-			return 0, 0, fmt.Errorf("recording candidates: %w", err)
+			return 0, fmt.Errorf("recording transcript %s as matched: %w", id, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, 0, fmt.Errorf("recording candidates: %w", err)
+		return 0, fmt.Errorf("recording candidates: %w", err)
 	}
-	return withdrawn, orphaned, nil
+	return withdrawn, nil
 }
 
 // CandidateFilter selects candidates; empty fields select all.

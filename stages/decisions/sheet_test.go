@@ -68,7 +68,7 @@ func exportRun(t *testing.T, dir string) *stages.Summary {
 	if err != nil {
 		t.Fatalf("batch: %v", err)
 	}
-	if sum.Candidates == nil || sum.Candidates.Proposed == 0 {
+	if sum.Candidates == nil || sum.Candidates.New == 0 {
 		t.Fatalf("batch %d proposed no candidates: %+v", sum.Batch, sum.Candidates)
 	}
 	return sum
