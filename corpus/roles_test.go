@@ -495,3 +495,23 @@ func FuzzAssignRoles(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAssignRoles measures role assignment over the AnnoMI
+// conversations, in words/s (Parse runs it on every transcript).
+func BenchmarkAssignRoles(b *testing.B) {
+	ts := loadAnnoMIOnce(b)
+	words := 0
+	for _, t := range ts {
+		for i := range t.Turns {
+			words += Words(t.TurnText(i))
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for _, t := range ts {
+			AssignRoles(t)
+		}
+	}
+	b.ReportMetric(float64(words*b.N)/b.Elapsed().Seconds(), "words/s")
+}
