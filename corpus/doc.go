@@ -25,6 +25,13 @@
 // turn's span. Each turn's Sentences carry their spans too, and always lie
 // inside the turn.
 //
+// Each turn also has a Role: interviewer, participant, family or
+// professional, read from the label ("Moderator", "P3", "Mother", "I"/"B")
+// by LabelRole, or, when the labels are names or machine labels ("Jordan
+// Reyes", "Speaker 1", "SPEAKER_00"), inferred by AssignRoles from how
+// people talk (RoleInferred). Parse assigns roles to every transcript it
+// reads. Roles are not part of ContentHash.
+//
 // A Span is a pair of 0-based, end-exclusive Unicode code point offsets
 // into the canonical text, the unit REFI-QDA exports use. Cut(text, span)
 // returns the spanned text.

@@ -37,6 +37,10 @@ type Turn struct {
 	End        time.Duration `json:"end"`         // NoTime when unknown
 	Span       Span          `json:"span"`
 	Sentences  []Sentence    `json:"sentences,omitempty"`
+	// Role is what the speaker is (interviewer, participant...), from the
+	// label or, when RoleInferred, from how they talk; see AssignRoles.
+	Role         Role `json:"role"`
+	RoleInferred bool `json:"role_inferred,omitempty"`
 }
 
 // Transcript is one interview or focus-group session as text, with speakers.

@@ -149,6 +149,9 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	if err != nil {
 		return fail(err)
 	}
+	for _, t := range ts {
+		AssignRoles(t)
+	}
 	return ts, nil
 }
 

@@ -3,6 +3,7 @@ package corpus
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -10,14 +11,20 @@ import (
 // for the store: a search decodes the turns of up to twenty transcripts,
 // and JSON made that most of its time. Offsets are written as differences,
 // as varints.
+//
+// Format version 2 adds one byte per turn after the speaker key: the role's
+// index in Roles (roleOther and the role as a string for any other role),
+// with roleInferredBit set when the role was inferred. DecodeTurns reads
+// version 1 too, whose turns have no role.
 func EncodeTurns(turns []Turn) []byte {
-	b := make([]byte, 0, 16+len(turns)*24)
-	b = append(b, 1) // format version
+	b := make([]byte, 0, 16+len(turns)*25)
+	b = append(b, 2) // format version
 	b = binary.AppendUvarint(b, uint64(len(turns)))
 	prev := 0
 	for _, t := range turns {
 		b = appendString(b, t.Speaker)
 		b = appendString(b, t.SpeakerKey)
+		b = appendRole(b, t.Role, t.RoleInferred)
 		b = binary.AppendVarint(b, int64(t.Start))
 		b = binary.AppendVarint(b, int64(t.End))
 		b = binary.AppendVarint(b, int64(t.Span.Start-prev))
@@ -34,6 +41,24 @@ func EncodeTurns(turns []Turn) []byte {
 	return b
 }
 
+// The role byte: the role's index in Roles, or roleOther followed by the
+// role as a string; roleInferredBit marks an inferred role.
+const (
+	roleOther       = 0x07
+	roleInferredBit = 0x08
+)
+
+func appendRole(b []byte, r Role, inferred bool) []byte {
+	var flag byte
+	if inferred {
+		flag = roleInferredBit
+	}
+	if i := slices.Index(Roles, r); i >= 0 {
+		return append(b, byte(i)|flag)
+	}
+	return appendString(append(b, roleOther|flag), string(r))
+}
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
@@ -44,9 +69,10 @@ var errTurnCodec = errors.New("corrupt turns")
 // DecodeTurns reads what EncodeTurns wrote.
 func DecodeTurns(b []byte) ([]Turn, error) {
 	d := turnDecoder{b: b}
-	if len(b) == 0 || b[0] != 1 {
+	if len(b) == 0 || b[0] != 1 && b[0] != 2 {
 		return nil, errTurnCodec
 	}
+	roles := b[0] >= 2
 	d.b = b[1:]
 	n := d.uvarint()
 	if d.err != nil || n > uint64(len(b)) {
@@ -62,6 +88,9 @@ func DecodeTurns(b []byte) ([]Turn, error) {
 		var t Turn
 		t.Speaker = d.string()
 		t.SpeakerKey = d.string()
+		if roles {
+			t.Role, t.RoleInferred = d.role()
+		}
 		t.Start = time.Duration(d.varint())
 		t.End = time.Duration(d.varint())
 		t.Span.Start = prev + int(d.varint())
@@ -123,6 +152,24 @@ func (d *turnDecoder) varint() int64 {
 	}
 	d.b = d.b[n:]
 	return v
+}
+
+func (d *turnDecoder) role() (Role, bool) {
+	if len(d.b) == 0 {
+		d.err = errTurnCodec
+		return RoleUnknown, false
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	inferred := c&roleInferredBit != 0
+	switch i := int(c &^ roleInferredBit); {
+	case i < len(Roles):
+		return Roles[i], inferred
+	case i == roleOther:
+		return Role(d.string()), inferred
+	}
+	d.err = errTurnCodec
+	return RoleUnknown, false
 }
 
 func (d *turnDecoder) string() string {
