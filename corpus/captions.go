@@ -25,8 +25,10 @@ import (
 //     made from those cues: timestamps, tags, voice spans. SRT goes the same
 //     way: its cue text is a subset of WebVTT's in practice, and some SRT
 //     files carry <v> spans too.
-//  3. Each cue gets a speaker (voice span, else a "Name: " prefix), and
-//     consecutive cues of one speaker become one turn.
+//  3. Each cue gets a speaker (voice span, Webex's cue identifier, else a
+//     "Name: " prefix), a cue without one continues the turn before it
+//     where the file names only turn starts (Otter), and consecutive cues
+//     of one speaker become one turn.
 
 // errBrokenCue marks a cue the reader cannot make sense of.
 var errBrokenCue = errors.New("broken cue")
@@ -55,6 +57,10 @@ var (
 	cueEntity = regexp.MustCompile(`&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});`)
 	// The start of a voice span.
 	cueVoice = regexp.MustCompile(`<v[\s.>]`)
+	// Webex's cue identifier: the cue number, the speaker's display name in
+	// quotes ("" when Webex did not know the speaker) and a participant
+	// number: 1 "Jordan Reyes" (3827716096).
+	cueWebex = regexp.MustCompile(`^\d+\s+"(.*)"\s+\(\d+\)$`)
 	// Characters that astisub decodes, or that would end the cue text.
 	cueEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", "\n", " ", "\r", " ")
 )
@@ -62,6 +68,7 @@ var (
 // cue is one cue block as scanCues finds it.
 type cue struct {
 	line       int    // line of the block's first line (identifier or timing)
+	id         string // the cue identifier, trimmed; "" when there is none
 	timing     int    // line of the timing line
 	start, end string // timestamps as written
 	text       string // text lines, trimmed and joined with a space
@@ -78,6 +85,7 @@ func parseCaptions(src source) ([]*Transcript, error) {
 		return nil, err
 	}
 	labelCues(segs)
+	continueTurns(segs)
 	segs = slices.DeleteFunc(segs, func(s cueSpeech) bool { return s.text == "" })
 	var r renderer
 	for i := 0; i < len(segs); {
@@ -134,7 +142,10 @@ func scanCues(text, ext string) (cues []cue, title string, err error) {
 		switch {
 		case strings.Contains(first, "-->"):
 		case i+1 < len(lines) && strings.Contains(lines[i+1], "-->"):
-			i++ // the cue identifier: Zoom's integers, Teams' "<GUID>/n-m", SRT's numbers
+			// The cue identifier: Zoom's integers, Teams' "<GUID>/n-m",
+			// SRT's numbers, Webex's number, name and participant.
+			c.id = first
+			i++
 		case cueBlockStart(first, "NOTE"), cueBlockStart(first, "STYLE"), cueBlockStart(first, "REGION"):
 			note := cueBlockStart(first, "NOTE")
 			for ; i < len(lines) && !blank(i); i++ {
@@ -194,7 +205,7 @@ func cueQuote(line string) string {
 // cueSpeech is the speech of one voice in one cue.
 type cueSpeech struct {
 	speaker    string
-	voiced     bool // the speaker comes from a <v> span
+	voiced     bool // the speaker comes from markup: a <v> span or a Webex cue identifier
 	text       string
 	start, end time.Duration
 	line       int
@@ -231,8 +242,17 @@ func readCues(cues []cue) ([]cueSpeech, error) {
 			return nil, &FileError{Line: c.timing, Err: fmt.Errorf("%w: end %s is before start %s", errBrokenCue, c.end, c.start)}
 		}
 		seg := cueSpeech{start: item.StartAt, end: item.EndAt, line: c.line}
+		webex, isWebex := webexSpeaker(c.id)
 		flush := func() {
 			if seg.text = strings.TrimSpace(seg.text); seg.text != "" {
+				if isWebex && !seg.voiced {
+					seg.speaker, seg.voiced = webex, true
+					// A "Name: " prefix repeating the identifier's name
+					// is not speech.
+					if label, rest, ok := cueLabel(seg.text); ok && webex != "" && label == webex {
+						seg.text = rest
+					}
+				}
 				segs = append(segs, seg)
 			}
 		}
@@ -254,6 +274,16 @@ func readCues(cues []cue) ([]cueSpeech, error) {
 		}
 	}
 	return segs, nil
+}
+
+// webexSpeaker returns the speaker named in a Webex cue identifier ("" for
+// Webex's unknown speaker) and whether id is one.
+func webexSpeaker(id string) (string, bool) {
+	m := cueWebex.FindStringSubmatch(id)
+	if m == nil {
+		return "", false
+	}
+	return cueName(html.UnescapeString(m[1])), true
 }
 
 // readWebVTT runs astisub. scanCues has checked what astisub would panic
@@ -377,4 +407,40 @@ func cueNameLike(label string) bool {
 		}
 	}
 	return true
+}
+
+// continueTurns gives each cue without a speaker the speaker of the cue
+// before it, in files that name a speaker only where a turn starts.
+//
+// Tools disagree on what a cue without a name means. Zoom names every cue,
+// so a cue without a name is speech Zoom could not attribute (its
+// transcripts have such cues): the unknown speaker. Otter's SRT and VTT
+// exports name the speaker on the first cue of a turn only, and the cues
+// that carry on the turn have no name. The file tells which: where every
+// cue is named, one speaker's consecutive cues repeat the name; where only
+// turn starts are, no two consecutive named cues have the same name. So
+// cues without a name continue the turn when the file has no such repeat,
+// at least two named cues, and at least two cues without a name after a
+// named one, and nothing comes from markup (voice spans, Webex).
+func continueTurns(segs []cueSpeech) {
+	named, bare, repeat := 0, 0, false
+	for i, s := range segs {
+		switch {
+		case s.voiced:
+			return
+		case s.speaker != "":
+			named++
+			repeat = repeat || (i > 0 && segs[i-1].speaker == s.speaker)
+		case named > 0:
+			bare++
+		}
+	}
+	if repeat || named < 2 || bare < 2 {
+		return
+	}
+	for i := 1; i < len(segs); i++ {
+		if segs[i].speaker == "" {
+			segs[i].speaker = segs[i-1].speaker
+		}
+	}
 }

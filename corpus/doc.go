@@ -13,7 +13,8 @@
 //   - For text formats (.txt, .md) and DOCX, the canonical text is the
 //     document's own text after that normalisation (for DOCX, one line per
 //     paragraph), so offsets point into what the analyst typed.
-//   - For structured formats (WebVTT, SRT, CSV/TSV tables) there is no
+//   - For structured formats (WebVTT, SRT, SBV, CSV/TSV tables and
+//     NVivo's tab-separated .txt rows) there is no
 //     running text to keep, so the reader renders one: a paragraph
 //     "Speaker: text" per turn, paragraphs separated by a blank line.
 //
@@ -40,8 +41,9 @@
 //
 // ReadFile checks a file (size limit, empty, binary, invalid UTF-8 with the
 // byte offset), normalises it and hands it to the reader for its extension:
-// ParseText for .txt and .md, ParseCaptions for .vtt and .srt, ParseDOCX for
-// .docx, ParseTable for .csv and .tsv. Every error names the file and, where
+// ParseText for .txt and .md, ParseCaptions for .vtt and .srt, ParseSBV for
+// YouTube's .sbv, ParseDOCX for .docx, ParseTable for .csv and .tsv (and
+// for a .txt file that starts with NVivo's Timespan header). Every error names the file and, where
 // it applies, the line; no reader panics on any input.
 //
 // Sentences come from prose (github.com/jdkato/prose/v2); see Segmenter.

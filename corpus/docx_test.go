@@ -110,6 +110,9 @@ func TestParseDOCXFormats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if nvivoHeader(string(data)) {
+				t.Skip("NVivo rows are a table, not paragraphs")
+			}
 			plain := textParse(t, filepath.Base(file), string(data))
 			doc := docxParse(t, docxFile(t, docxBody(plain.Text)))
 			if doc.Text != plain.Text {

@@ -54,7 +54,7 @@ var (
 )
 
 // Extensions lists the file extensions the readers accept, with the dot.
-var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".docx", ".csv", ".tsv"}
+var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".sbv", ".docx", ".csv", ".tsv"}
 
 // Supported reports whether a file name has an extension a reader accepts.
 func Supported(name string) bool {
@@ -131,7 +131,7 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	switch ext {
 	case ".docx":
 		ts, err = parseDOCX(src)
-	case ".txt", ".md", ".vtt", ".srt", ".csv", ".tsv":
+	case ".txt", ".md", ".vtt", ".srt", ".sbv", ".csv", ".tsv":
 		if src.text, err = Canonical(data); err != nil {
 			return fail(err)
 		}
@@ -140,6 +140,8 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 			ts, err = parseText(src)
 		case ".vtt", ".srt":
 			ts, err = parseCaptions(src)
+		case ".sbv":
+			ts, err = parseSBV(src)
 		default:
 			ts, err = parseTable(src, opts.Table)
 		}

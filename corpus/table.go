@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,7 +31,7 @@ var tableRoles = []struct {
 }{
 	{"Text", func(o TableOptions) string { return o.Text }, []string{"utterance_text", "text", "utterance", "transcript text", "content"}},
 	{"Speaker", func(o TableOptions) string { return o.Speaker }, []string{"interlocutor", "speaker", "name", "participant"}},
-	{"Time", func(o TableOptions) string { return o.Time }, []string{"timestamp", "time", "start", "start_time"}},
+	{"Time", func(o TableOptions) string { return o.Time }, []string{"timestamp", "time", "start", "start_time", "timespan"}},
 	{"End", func(o TableOptions) string { return o.End }, []string{"end", "end_time", "stop"}},
 	{"Order", func(o TableOptions) string { return o.Order }, []string{"utterance_id", "order", "turn", "line", "index", "seq"}},
 	{"Group", func(o TableOptions) string { return o.Group }, []string{"transcript_id", "transcript", "conversation", "session", "interview", "document", "file"}},
@@ -131,7 +132,7 @@ type tableGroup struct {
 func parseTable(src source, opts TableOptions) ([]*Transcript, error) {
 	r := csv.NewReader(strings.NewReader(src.text))
 	r.FieldsPerRecord = -1 // ragged rows get our own message
-	if src.ext == "tsv" {
+	if src.ext != "csv" {  // .tsv, and NVivo's tab-separated .txt
 		r.Comma = '\t'
 		// TSV writers seldom quote, so quotes inside text are common.
 		r.LazyQuotes = true
@@ -329,11 +330,7 @@ func tableTranscript(src source, header []string, cols tableColumns, g *tableGro
 	}
 	var r renderer
 	for _, row := range g.rows {
-		start, err := tableTime(row, header, cols[colTime])
-		if err != nil {
-			return nil, err
-		}
-		end, err := tableTime(row, header, cols[colEnd])
+		start, end, err := tableTimes(row, header, cols)
 		if err != nil {
 			return nil, err
 		}
@@ -353,6 +350,38 @@ func tableTranscript(src source, header []string, cols tableColumns, g *tableGro
 		}
 	}
 	return build(src, id, title, r.text(), r.turns, tableMetadata(src, header, cols, g))
+}
+
+// tableSpan is a time span as NVivo writes it: "0:00:03.2 - 0:00:04.1"
+// (the spaces are optional).
+var tableSpan = regexp.MustCompile(`^\s*(\d[\d:.,]*)\s*-\s*(\d[\d:.,]*)\s*$`)
+
+// tableTimes reads a row's start and end: the time column, which may hold
+// a span, and the end column.
+func tableTimes(row tableRow, header []string, cols tableColumns) (start, end time.Duration, err error) {
+	if c := cols[colTime]; c >= 0 {
+		if m := tableSpan.FindStringSubmatch(row.fields[c]); m != nil {
+			if start, err = parseTableTime(m[1]); err == nil {
+				end, err = parseTableTime(m[2])
+			}
+			if err == nil && end < start {
+				err = fmt.Errorf("span %q ends before it starts", strings.TrimSpace(row.fields[c]))
+			}
+			if err != nil {
+				return 0, 0, &FileError{Line: row.line, Err: fmt.Errorf("column %q: %w", header[c], err)}
+			}
+			if cols[colEnd] < 0 || strings.TrimSpace(row.fields[cols[colEnd]]) == "" {
+				return start, end, nil
+			}
+			end, err = tableTime(row, header, cols[colEnd])
+			return start, end, err
+		}
+	}
+	if start, err = tableTime(row, header, cols[colTime]); err != nil {
+		return 0, 0, err
+	}
+	end, err = tableTime(row, header, cols[colEnd])
+	return start, end, err
 }
 
 // tableTime reads the time in column c of row; NoTime when there is no such

@@ -22,7 +22,11 @@ import (
 //     (MAXQDA's limit on names) and be followed by white space or the line
 //     end; the name must be at most 6 words, start with a letter or digit and
 //     hold only letters, digits, spaces and . - ' ’ _ , & ( );
-//   - an Otter header: "Name  0:49  " (two spaces, m:ss or h:mm:ss);
+//   - an Otter header: "Name  0:49  " (two spaces, m:ss or h:mm:ss; Teams'
+//     DOCX transcripts write "Name   0:03" the same way); a Zoom "Save
+//     transcript" header "[Name] 10:02:13"; a Word Transcribe header
+//     "00:00:05 Speaker 1" (hh:mm:ss, then a name shaped like a name or a
+//     label); each alone on its line, the text on the lines below;
 //   - a time line: a bare time ("00:05:00", Google Meet's 5-minute marks),
 //     Rev's time-only continuation "(00:06:58):", or "[00:06:58] text";
 //   - boilerplate, never speech: "Transcribed by https://otter.ai", "Meeting
@@ -93,10 +97,17 @@ import (
 // speakers, only the first paragraph can be a header, and only if text
 // follows. The title is the first header line (without Markdown marks or
 // Meet's " - Transcript"; front matter's or a "Title:" line's value first),
-// else the ID. Metadata: "layout" (otter, rev, whisperx, google-meet, f4,
-// speaker-colon, name-lines or unlabelled), "attendees", "duration" (from
+// else the ID. Metadata: "layout" (otter, zoom, word-transcribe, rev,
+// whisperx, google-meet, f4, speaker-colon, name-lines or unlabelled), "attendees", "duration" (from
 // Meet's footer), and the header's "Key: value" pairs (keys by SpeakerKey).
+//
+// A .txt file whose first line is a tab-separated header with a Timespan
+// column is NVivo's transcript import layout and is read as a table (see
+// parseTable).
 func parseText(src source) ([]*Transcript, error) {
+	if src.ext == "txt" && nvivoHeader(src.text) {
+		return parseTable(src, TableOptions{})
+	}
 	t, err := parseLabelled(src, src.text)
 	if err != nil {
 		return nil, err
@@ -155,6 +166,7 @@ type tline struct {
 	rev     bool          // Rev layout: a time in brackets after the name, or a time-only label
 	nameAt  int           // where the label's name starts
 	prefix  bool          // the label's time comes before the name
+	style   string        // a header's layout: "zoom" or "word-transcribe"; "" otherwise
 }
 
 // textParser holds the document-wide state of parseLabelled.
@@ -182,6 +194,8 @@ var (
 	bracketRe    = regexp.MustCompile(`^[\[(](` + clock + `)[\])]`)
 	suffixTimeRe = regexp.MustCompile(`[ \t]*[\[(](` + clock + `)[\])]$`)
 	otterRe      = regexp.MustCompile(`^(.*?\S)(?: {2,}|\t+)(` + clock + `)[ \t]*$`)
+	zoomSavedRe  = regexp.MustCompile(`^[ \t]*\[([^\[\]]+)\][ \t]+(\d{1,2}:\d{2}:\d{2})[ \t]*$`)
+	transcribeRe = regexp.MustCompile(`^[ \t]*(\d{1,2}:\d{2}:\d{2})[ \t]+(\S.*?)[ \t]*$`)
 	stampRe      = regexp.MustCompile(`#(\d{1,2}:\d{2}:\d{2})-(\d{1,3})#`)
 	boilerRe     = regexp.MustCompile(`(?i)^(?:transcribed by (?:https?://)?(?:www\.)?otter\.ai/?|this editable transcript was computer generated\b.*)$`)
 	endedRe      = regexp.MustCompile(`(?i)^(?:meeting|transcription) ended after (\d{1,3}:\d{2}:\d{2})\b`)
@@ -246,6 +260,12 @@ func classify(text string, b0, b1 int) tline {
 		l.lead, _ = parseStamp(s[i+m[2]:i+m[3]], s[i+m[4]:i+m[5]])
 		i = skipSpace(s, i+m[1])
 	}
+	if l.lead == NoTime && len(s) <= 4*maxName {
+		if h, ok := timedHeader(s); ok {
+			l.kind, l.name, l.key, l.at, l.timed, l.body, l.style = lkHeader, h.name, SpeakerKey(h.name), h.at, true, b1, h.style
+			return l
+		}
+	}
 	if lab, ok := parseLabel(s, i); ok {
 		l.at, l.timed, l.body, l.bracket, l.rev = lab.at, lab.timed, b0+lab.body, lab.bracket, lab.rev
 		l.name, l.key, l.nameAt, l.prefix = lab.name, SpeakerKey(lab.name), b0+lab.nameAt, lab.prefix
@@ -274,6 +294,45 @@ func classify(text string, b0, b1 int) tline {
 	return l
 }
 
+// timedHeader reads a Zoom "Save transcript" header ("[Jordan Reyes]
+// 10:02:13") or a Word Transcribe header ("00:00:05 Speaker 1"): a name
+// and a time alone on a line. Word's name must look like a name or a label,
+// so that "00:12:30 and then" stays text.
+func timedHeader(s string) (label, bool) {
+	var name, at, style string
+	if m := zoomSavedRe.FindStringSubmatch(s); m != nil {
+		name, at, style = strings.TrimSpace(m[1]), m[2], "zoom"
+	} else if m := transcribeRe.FindStringSubmatch(s); m != nil {
+		name, at, style = m[2], m[1], "word-transcribe"
+		if !nameShaped(name) && !speakerish(name) {
+			return label{}, false
+		}
+	} else {
+		return label{}, false
+	}
+	d, ok := parseClock(at)
+	if !ok || !isName(name) {
+		return label{}, false
+	}
+	return label{name: name, at: d, timed: true, style: style}, true
+}
+
+// nvivoHeader reports whether text starts with a tab-separated header that
+// has a Timespan column: NVivo's transcript import layout.
+func nvivoHeader(text string) bool {
+	line, _, _ := strings.Cut(strings.TrimLeft(text, " \t\n"), "\n")
+	fields := strings.Split(line, "\t")
+	if len(fields) < 2 {
+		return false
+	}
+	for _, f := range fields {
+		if headerKey(f) == "timespan" {
+			return true
+		}
+	}
+	return false
+}
+
 // otterMatch matches an Otter header, looking at the line's end first: the
 // regular expression is slow on long lines of text.
 func otterMatch(s string) []string {
@@ -287,6 +346,7 @@ func otterMatch(s string) []string {
 // label is a speaker label found at the start of a line.
 type label struct {
 	name    string
+	style   string // see tline.style
 	at      time.Duration
 	timed   bool
 	body    int // offset in the line where the speech starts
@@ -812,8 +872,11 @@ func isRule(t string) bool {
 // layout names the export layout for the metadata.
 func (p *textParser) layout(w *walker) string {
 	var otter, rev, labels bool
+	style := ""
 	for _, l := range p.lines {
 		switch {
+		case l.kind == lkHeader && l.style != "":
+			style = l.style
 		case l.kind == lkHeader && l.timed:
 			otter = true
 		case l.rev && (l.kind == lkLabel || l.kind == lkTime):
@@ -827,6 +890,8 @@ func (p *textParser) layout(w *walker) string {
 		return "f4"
 	case w.meet || p.meetList:
 		return "google-meet"
+	case style != "":
+		return style
 	case otter || w.otter:
 		return "otter"
 	case rev:
