@@ -13,8 +13,8 @@
 //   - For text formats (.txt, .md) and DOCX, the canonical text is the
 //     document's own text after that normalisation (for DOCX, one line per
 //     paragraph), so offsets point into what the analyst typed.
-//   - For structured formats (WebVTT, SRT, SBV, CSV/TSV tables and
-//     NVivo's tab-separated .txt rows) there is no
+//   - For structured formats (WebVTT, SRT, SBV, CSV/TSV tables, NVivo's
+//     tab-separated .txt rows, speech-recognition JSON, ELAN, CHAT) there is no
 //     running text to keep, so the reader renders one: a paragraph
 //     "Speaker: text" per turn, paragraphs separated by a blank line.
 //
@@ -43,7 +43,10 @@
 // byte offset), normalises it and hands it to the reader for its extension:
 // ParseText for .txt and .md, ParseCaptions for .vtt and .srt, ParseSBV for
 // YouTube's .sbv, ParseDOCX for .docx, ParseTable for .csv and .tsv (and
-// for a .txt file that starts with NVivo's Timespan header). Every error names the file and, where
+// for a .txt file that starts with NVivo's Timespan header); parseASRJSON
+// reads .json from whisper, WhisperX, Amazon Transcribe, AssemblyAI,
+// Deepgram and Rev AI (telling them apart by structure), parseEAF ELAN's
+// .eaf and parseCHAT TalkBank's .cha. Every error names the file and, where
 // it applies, the line; no reader panics on any input.
 //
 // Sentences come from prose (github.com/jdkato/prose/v2); see Segmenter.

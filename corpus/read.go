@@ -54,7 +54,11 @@ var (
 )
 
 // Extensions lists the file extensions the readers accept, with the dot.
-var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".sbv", ".docx", ".csv", ".tsv"}
+var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".sbv", ".docx", ".csv", ".tsv",
+	".json", // speech-recognition output: whisper, WhisperX, Amazon Transcribe, AssemblyAI, Deepgram, Rev AI
+	".eaf",  // ELAN
+	".cha",  // CHAT (TalkBank, CLAN)
+}
 
 // Supported reports whether a file name has an extension a reader accepts.
 func Supported(name string) bool {
@@ -131,6 +135,12 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	switch ext {
 	case ".docx":
 		ts, err = parseDOCX(src)
+	case ".json":
+		ts, err = parseASRJSON(src)
+	case ".eaf":
+		ts, err = parseEAF(src)
+	case ".cha":
+		ts, err = parseCHAT(src)
 	case ".txt", ".md", ".vtt", ".srt", ".sbv", ".csv", ".tsv":
 		if src.text, err = Canonical(data); err != nil {
 			return fail(err)
