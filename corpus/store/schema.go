@@ -29,6 +29,12 @@ var migrations = []migration{
 		_, err := tx.ExecContext(ctx, schema+candidateSchema)
 		return err
 	}},
+	{2, "speakers and the participants sheet", func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, speakerSchema); err != nil {
+			return err
+		}
+		return backfillSpeakers(ctx, tx)
+	}},
 }
 
 // SchemaVersion is the schema this version of alongside writes.

@@ -367,6 +367,9 @@ func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages [
 			return fmt.Errorf("recording %q: %w", t.ID, err)
 		}
 	}
+	if err := addSpeakers(ctx, tx, t); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 

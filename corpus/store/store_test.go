@@ -131,6 +131,23 @@ func TestMigratesAFirstReleaseProject(t *testing.T) {
 			t.Errorf("transcript %s: %d turns read back (with sentences), the row says %d", ti.ID, len(tr.Turns), ti.Turns)
 		}
 	}
+	// Speakers were backfilled with roles, as a reader now gives them.
+	sp, err := st.Speakers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]string{}
+	for _, r := range sp {
+		roles[r.Transcript+"/"+r.Key] = r.Role
+	}
+	for key, want := range map[string]string{
+		"annomi-000-alcohol/therapist": "interviewer", "annomi-000-alcohol/client": "participant",
+		"focus-group-1/moderator": "interviewer", "focus-group-1/p1": "participant",
+	} {
+		if roles[key] != want {
+			t.Errorf("after migration, %s has role %q, want %q (all: %v)", key, roles[key], want, roles)
+		}
+	}
 	cands, err := st.Candidates(ctx, CandidateFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -282,5 +299,61 @@ func TestDecisionLogKeepsOrder(t *testing.T) {
 	}
 	if other, err := st.History(ctx, "c2"); err != nil || len(other) != 0 {
 		t.Errorf("another candidate's history: %v %v", other, err)
+	}
+}
+
+// The participants sheet applies to the speakers it names: by transcript
+// ID first, then by the first pattern that matches.
+func TestParticipantsSheetApplies(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "alongside.db")
+	copyFile(t, schema1DB, path)
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sheet := []ParticipantRow{
+		{Transcript: "focus-group-*", SpeakerKey: "p1", Participant: "P01", Attributes: map[string]string{"site": "Drammen"}},
+		{Transcript: "focus-group-1", SpeakerKey: "p2", Role: "professional", Participant: "P02", Attributes: map[string]string{"site": "Oslo"}},
+		{Transcript: "*", SpeakerKey: "p2", Participant: "never: the exact row wins"},
+	}
+	if err := st.ReplaceParticipants(ctx, sheet); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Participants(ctx)
+	if err != nil || len(got) != 3 || got[0].Attributes["site"] != "Drammen" {
+		t.Fatalf("sheet read back: %+v %v", got, err)
+	}
+	sp, err := st.Speakers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, r := range sp {
+		switch r.Transcript + "/" + r.Key {
+		case "focus-group-1/p1":
+			found++
+			if r.Participant != "P01" || r.Role != "participant" || r.Attributes["site"] != "Drammen" || !r.FromSheet {
+				t.Errorf("p1: %+v", r)
+			}
+		case "focus-group-1/p2":
+			found++
+			if r.Participant != "P02" || r.Role != "professional" || r.Inferred || r.Attributes["site"] != "Oslo" {
+				t.Errorf("p2: %+v", r)
+			}
+		case "annomi-000-alcohol/client":
+			found++
+			if r.FromSheet || r.Participant != "" {
+				t.Errorf("client: a sheet row applied: %+v", r)
+			}
+		}
+	}
+	if found != 3 {
+		t.Errorf("found %d of the 3 speakers checked", found)
+	}
+	if names := AttributeNames(sheet); !slices.Equal(names, []string{"site"}) {
+		t.Errorf("attribute names %q", names)
 	}
 }
