@@ -44,9 +44,13 @@ type Or struct{ Nodes []Node }
 type Not struct{ Node Node }
 
 // Field filters on a passage's speaker (key) or transcript ID; a Value
-// ending in "*" matches by prefix.
+// ending in "*" matches by prefix. Other names (role, participant, and the
+// attribute columns of the participants sheet, such as site) are filters
+// on who speaks that the index cannot answer alone: the caller resolves
+// them into speaker and transcript filters before compiling (see
+// stages.Speakers.Resolve).
 type Field struct {
-	Name  string // speaker | transcript
+	Name  string // speaker | transcript | role | participant | an attribute
 	Value string
 }
 
@@ -131,8 +135,11 @@ type QueryError struct {
 
 func (e *QueryError) Error() string { return fmt.Sprintf("query: %s at column %d", e.Msg, e.Column) }
 
-// Fields are the names a field filter may use.
+// Fields are the field filters the index answers itself.
 var Fields = []string{"speaker", "transcript"}
+
+// IsIndexField says whether the index answers a field filter itself.
+func IsIndexField(name string) bool { return name == "speaker" || name == "transcript" }
 
 // Parse parses a query:
 //
@@ -143,6 +150,7 @@ var Fields = []string{"speaker", "transcript"}
 //	"walk alongside"~3    the words in any order, at most 3 words between
 //	a AND b, a OR b, NOT a, ( )   (a space between terms means AND)
 //	speaker:client, transcript:fg-03
+//	role:participant, participant:P03, site:Drammen (resolved by the caller)
 //
 // AND binds tighter than OR. Operators are upper case; case never matters
 // in words.
@@ -446,9 +454,6 @@ func (p *parser) primary() (Node, error) {
 		return nil, &QueryError{Column: t.col, Msg: fmt.Sprintf("%s needs a term before it", t.text)}
 	}
 	if t.field != "" {
-		if t.field != "speaker" && t.field != "transcript" {
-			return nil, &QueryError{Column: t.col, Msg: fmt.Sprintf("unknown field %q (use speaker: or transcript:)", t.field)}
-		}
 		if t.exact || t.near >= 0 {
 			return nil, &QueryError{Column: t.col, Msg: fmt.Sprintf("%s: takes a plain value", t.field)}
 		}

@@ -81,6 +81,9 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		p.SetField(FieldExact)
 		return p, nil
 	case Field:
+		if !IsIndexField(v.Name) {
+			return nil, fmt.Errorf("%s: is a filter on the project's speakers: resolve it before searching the index", v.Name)
+		}
 		value, prefix := v.Value, strings.HasSuffix(v.Value, "*")
 		value = strings.TrimRight(value, "*")
 		field := FieldTranscript

@@ -38,12 +38,13 @@ func CheckCodebook(cb *codebook.Codebook) error {
 type MatchSummary struct {
 	Codebook    string                `json:"codebook"`
 	Codes       int                   `json:"codes"`
-	Rematched   []string              `json:"rematched_codes"` // matched over the whole corpus (new or changed rules)
-	Transcripts int                   `json:"transcripts"`     // matched for every code (new or changed)
-	New         int                   `json:"new"`             // proposed by this batch and waiting (re-proposed ones included)
-	Waiting     int                   `json:"waiting"`         // every candidate waiting for a decision, after the pass
-	Withdrawn   int                   `json:"withdrawn"`       // undecided candidates no longer proposed
-	Orphaned    int                   `json:"orphaned"`        // decided candidates whose text is gone
+	Rematched   []string              `json:"rematched_codes"`    // matched over the whole corpus (new or changed rules)
+	Transcripts int                   `json:"transcripts"`        // matched for every code (new or changed)
+	New         int                   `json:"new"`                // proposed by this batch and waiting (re-proposed ones included)
+	Waiting     int                   `json:"waiting"`            // every candidate waiting for a decision, after the pass
+	Withdrawn   int                   `json:"withdrawn"`          // undecided candidates no longer proposed
+	Orphaned    int                   `json:"orphaned"`           // decided candidates whose text is gone
+	Warnings    []string              `json:"warnings,omitempty"` // speaker filters that name no one
 	PerCode     map[string]CodeCounts `json:"per_code"`
 	Seconds     float64               `json:"seconds"`
 }
@@ -89,22 +90,26 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	if err != nil {
 		return nil, err
 	}
-	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected}
+	speakers, err := LoadSpeakers(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected, speakers: speakers}
 	var work []codeScope
 
 	for _, c := range cb.All() {
-		res.Rules[c.Path] = c.RulesHash()
+		res.Rules[c.Path] = speakers.rulesState(c)
 		if len(c.Keywords) == 0 {
 			// No keywords proposes nothing; if the code's rules were
 			// removed, its undecided candidates are withdrawn everywhere.
-			if h, ok := states[c.Path]; ok && h != c.RulesHash() {
+			if h, ok := states[c.Path]; ok && h != speakers.rulesState(c) {
 				res.Scope[c.Path] = nil
 			}
 			continue
 		}
 		sum.Codes++
 		var scope []string // nil: whole corpus
-		if states[c.Path] != c.RulesHash() {
+		if states[c.Path] != speakers.rulesState(c) {
 			sum.Rematched = append(sum.Rematched, c.Path)
 		} else if len(unmatched) == 0 {
 			continue
@@ -125,6 +130,7 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	if err != nil {
 		return nil, err
 	}
+	sum.Warnings = m.warnings
 	// Every current transcript has now been matched on its version.
 	infos, err := st.Transcripts(ctx)
 	if err != nil {
@@ -188,6 +194,8 @@ type matcher struct {
 	st       *store.Store
 	idx      *index.Reader
 	rejected map[string]map[string][]rejection // code -> transcript -> what the analysts rejected
+	speakers *Speakers
+	warnings []string // filters that name no one, per code
 	cb       *codebook.Codebook
 	version  string // cb.Version(), computed once
 }
@@ -223,7 +231,7 @@ func (m *matcher) match(ctx context.Context, work []codeScope, record func([]sto
 	var rules []compiledRule
 	inScope := make([]map[string]bool, len(work))
 	for ci, w := range work {
-		filters, err := codeFilters(w)
+		filters, err := m.codeFilters(w)
 		if err != nil {
 			return err
 		}
@@ -363,17 +371,19 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 	return out, nil
 }
 
-// codeFilters are the conditions every keyword of a code carries: its
-// speakers, its exclusions, and a small scope named in the query.
-func codeFilters(w codeScope) ([]index.Node, error) {
-	c := w.code
-	var filters []index.Node
-	if len(c.Speakers) > 0 {
-		var nodes []index.Node
-		for _, sp := range c.Speakers {
-			nodes = append(nodes, index.Field{Name: "speaker", Value: sp})
+// codeFilters are a code's filters (CodeFilters), with the speaker
+// filters resolved, and a small scope named in the query.
+func (m *matcher) codeFilters(w codeScope) ([]index.Node, error) {
+	filters, err := CodeFilters(w.code)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range filters {
+		var warns []string
+		filters[i], warns = m.speakers.Resolve(f)
+		for _, w2 := range warns {
+			m.warnings = append(m.warnings, fmt.Sprintf("code %q: %s", w.code.Path, w2))
 		}
-		filters = append(filters, orOf(nodes))
 	}
 	if w.scope != nil && len(w.scope) <= smallScope {
 		var nodes []index.Node
@@ -381,17 +391,6 @@ func codeFilters(w codeScope) ([]index.Node, error) {
 			nodes = append(nodes, index.Field{Name: "transcript", Value: t})
 		}
 		filters = append(filters, orOf(nodes))
-	}
-	if len(c.Exclude) > 0 {
-		var nodes []index.Node
-		for _, r := range c.Exclude {
-			n, err := index.Parse(r.Query)
-			if err != nil {
-				return nil, err
-			}
-			nodes = append(nodes, n)
-		}
-		filters = append(filters, index.Not{Node: orOf(nodes)})
 	}
 	return filters, nil
 }

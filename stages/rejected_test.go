@@ -83,12 +83,12 @@ codes:
 // nothing new reports nothing new.
 func TestMatchSummaryCountsTheQueue(t *testing.T) {
 	p := newCandProject(t, map[string]string{
-		"a.txt": "I: Do you drink?\n\nS: I drink wine. I smoke too.\n",
+		"a.txt": "I: Do you drink?\n\nS: I drink wine. I smoke too.\n\nI: And beer?\n\nS: Beer sometimes.\n",
 	})
 	cb := parseCodebook(t, `
 codes:
   - name: Alcohol
-    keywords: [drink*, wine]
+    keywords: [drink*, wine, beer*]
   - name: Smoking
     keywords: [smok*]
 `)
@@ -109,12 +109,12 @@ codes:
 	fewer := parseCodebook(t, `
 codes:
   - name: Alcohol
-    keywords: [wine]
+    keywords: [drink*, wine]
   - name: Smoking
     keywords: [smok*]
 `)
 	fourth := p.run(fewer).Candidates
-	if fourth.Withdrawn == 0 || fourth.PerCode["Alcohol"].Withdrawn != fourth.Withdrawn || fourth.New != 0 {
+	if fourth.Withdrawn != 1 || fourth.PerCode["Alcohol"].Withdrawn != 1 || fourth.New != 0 {
 		t.Errorf("keyword dropped: %+v; want Alcohol's candidates withdrawn and none new", fourth)
 	}
 }

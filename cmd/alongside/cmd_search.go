@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
 	"github.com/alongside-qda/alongside/stages/search"
@@ -61,12 +62,14 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return queryErr(err)
 		}
+		printWarnings(e, s.Warnings)
 		return printCounts(e, total, byT, byS, *asJSON)
 	}
 	hits, total, err := s.Search(ctx, opts)
 	if err != nil {
 		return queryErr(err)
 	}
+	printWarnings(e, s.Warnings)
 	if *asJSON {
 		return writeJSONLines(e.stdout, hits)
 	}
@@ -96,27 +99,51 @@ func printHit(w io.Writer, h search.Hit, color bool) {
 		t := int(*h.Time)
 		when = fmt.Sprintf(" %02d:%02d:%02d", t/3600, t/60%60, t%60)
 	}
-	fmt.Fprintf(w, "%s  %s%s  [%d-%d]\n", h.Transcript, h.Speaker, when, h.Start, h.End)
+	fmt.Fprintf(w, "%s  %s%s%s  [%d-%d]\n", h.Transcript, corpus.SpeakerLabel(h.Speaker), who(h), when, h.Start, h.End)
 	var b strings.Builder
 	if h.Before != "" {
-		b.WriteString("… " + h.Before + " ")
+		b.WriteString(h.Before + " ")
 	}
 	b.WriteString(mark(h, color))
 	if h.After != "" {
-		b.WriteString(" " + h.After + " …")
+		b.WriteString(" " + h.After)
 	}
 	fmt.Fprintf(w, "  %s\n\n", strings.ReplaceAll(b.String(), "\n", " "))
 }
 
+// printWarnings prints the filters that named no one.
+func printWarnings(e *env, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "alongside: warning: %s\n", w)
+	}
+}
+
+// who says what the speaker is: " (participant, P03)".
+func who(h search.Hit) string {
+	var parts []string
+	if h.Role != "" {
+		parts = append(parts, h.Role)
+	}
+	if h.Participant != "" {
+		parts = append(parts, h.Participant)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
 // mark returns the passage's sentences that hold matches (all of them when
 // none does) with the matched words marked: bold colour on a terminal,
-// [brackets] otherwise.
+// [brackets] otherwise. Sentences left out are marked with corpus.Gap, so
+// that the text around them is never read as continuous speech.
 func mark(h search.Hit, color bool) string {
 	open, close := "[", "]"
 	if color {
 		open, close = "\x1b[1;31m", "\x1b[0m"
 	}
 	var parts []string
+	skipped := false
 	for _, s := range h.Sentences {
 		var ms []search.Span
 		for _, m := range h.Matches {
@@ -125,7 +152,12 @@ func mark(h search.Hit, color bool) string {
 			}
 		}
 		if len(ms) == 0 {
+			skipped = true
 			continue
+		}
+		if skipped {
+			parts = append(parts, corpus.Gap)
+			skipped = false
 		}
 		rs := []rune(s.Text)
 		var b strings.Builder
@@ -144,7 +176,10 @@ func mark(h search.Hit, color bool) string {
 	if len(parts) == 0 {
 		return h.Text
 	}
-	return strings.Join(parts, " … ")
+	if skipped {
+		parts = append(parts, corpus.Gap)
+	}
+	return strings.Join(parts, " ")
 }
 
 func printCounts(e *env, total int, byT, byS map[string]int, asJSON bool) error {

@@ -31,18 +31,23 @@ type Span struct {
 
 // Hit is one passage a search found, resolved against the store.
 type Hit struct {
-	Passage    string   `json:"passage"`
-	Transcript string   `json:"transcript"`
-	Speaker    string   `json:"speaker"`
-	Time       *float64 `json:"time"` // start time of the turn, in seconds
-	Start      int      `json:"start"`
-	End        int      `json:"end"`
-	Text       string   `json:"text"`
-	Before     string   `json:"before"`
-	After      string   `json:"after"`
-	Matches    []Span   `json:"matches"`
-	Sentences  []Span   `json:"sentences"` // the passage's sentences
-	Score      float64  `json:"score"`
+	Passage    string `json:"passage"`
+	Transcript string `json:"transcript"`
+	Speaker    string `json:"speaker"`
+	// Role, Participant and Attributes say who the speaker is (roles
+	// inferred or from the labels, the rest from the participants sheet).
+	Role        string            `json:"role"`
+	Participant string            `json:"participant,omitempty"`
+	Attributes  map[string]string `json:"attributes,omitempty"`
+	Time        *float64          `json:"time"` // start time of the turn, in seconds
+	Start       int               `json:"start"`
+	End         int               `json:"end"`
+	Text        string            `json:"text"`
+	Before      string            `json:"before"`
+	After       string            `json:"after"`
+	Matches     []Span            `json:"matches"`
+	Sentences   []Span            `json:"sentences"` // the passage's sentences
+	Score       float64           `json:"score"`
 }
 
 // BuildQuery parses a query and adds the speaker and transcript filters.
@@ -70,7 +75,61 @@ func BuildQuery(opts Options) (index.Node, error) {
 type Searcher struct {
 	Store *store.Store
 	Index *index.Reader
-	cache map[string]*corpus.Transcript // by ID and version
+	// Warnings are the filters of the last search that named no speaker,
+	// role, participant or attribute value in the project (the search
+	// still ran: they match nothing).
+	Warnings []string
+	speakers *stages.Speakers
+	cache    map[string]*corpus.Transcript // by ID and version
+}
+
+// Speakers returns the project's speakers, read once per Searcher.
+func (s *Searcher) Speakers(ctx context.Context) (*stages.Speakers, error) {
+	if s.speakers == nil {
+		sp, err := stages.LoadSpeakers(ctx, s.Store)
+		if err != nil {
+			return nil, err
+		}
+		s.speakers = sp
+	}
+	return s.speakers, nil
+}
+
+// query builds a search's query and resolves its filters on who speaks.
+func (s *Searcher) query(ctx context.Context, opts Options) (index.Node, error) {
+	n, err := BuildQuery(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.resolve(ctx, n)
+}
+
+func (s *Searcher) resolve(ctx context.Context, n index.Node) (index.Node, error) {
+	sp, err := s.Speakers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, s.Warnings = sp.Resolve(n)
+	return n, nil
+}
+
+// SearchNode runs a query tree (such as a codebook rule with its code's
+// filters) and returns up to limit hits and the total.
+func (s *Searcher) SearchNode(ctx context.Context, n index.Node, limit, contextN int) ([]Hit, int, error) {
+	n, err := s.resolve(ctx, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := s.Index.Compile(ctx, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	hits, total, err := s.Index.Search(ctx, c, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := s.Resolve(ctx, hits, contextN)
+	return out, total, err
 }
 
 // Open opens a project for searching.
@@ -106,21 +165,12 @@ func (s *Searcher) Search(ctx context.Context, opts Options) ([]Hit, int, error)
 	if err != nil {
 		return nil, 0, err
 	}
-	c, err := s.Index.Compile(ctx, n)
-	if err != nil {
-		return nil, 0, err
-	}
-	hits, total, err := s.Index.Search(ctx, c, opts.Limit)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := s.Resolve(ctx, hits, opts.Context)
-	return out, total, err
+	return s.SearchNode(ctx, n, opts.Limit, opts.Context)
 }
 
 // Count returns the number of hits per transcript and per speaker.
 func (s *Searcher) Count(ctx context.Context, opts Options) (total int, byTranscript, bySpeaker map[string]int, err error) {
-	n, err := BuildQuery(opts)
+	n, err := s.query(ctx, opts)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -165,7 +215,13 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, resolveHit(t, row, h, contextN))
+		hit := resolveHit(t, row, h, contextN)
+		if sp, err := s.Speakers(ctx); err != nil {
+			return nil, err
+		} else if who := sp.Of(row.TranscriptID, row.SpeakerKey); who != nil {
+			hit.Role, hit.Participant, hit.Attributes = who.Role, who.Participant, who.Attributes
+		}
+		out = append(out, hit)
 	}
 	return out, nil
 }
