@@ -11,9 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // DefaultMaxSize is the default limit on the size of one transcript file.
@@ -132,8 +129,11 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	case ".docx":
 		ts, err = parseDOCX(src)
 	case ".txt", ".md", ".vtt", ".srt", ".csv", ".tsv":
-		if src.text, err = Canonical(data); err != nil {
+		if src.text, src.encoding, err = Decode(data); err != nil {
 			return fail(err)
+		}
+		if strings.TrimSpace(src.text) == "" { // UTF-16 white space
+			return fail(ErrEmpty)
 		}
 		switch ext {
 		case ".txt", ".md":
@@ -149,56 +149,19 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if src.encoding != "" && src.encoding != EncodingUTF8 {
+		for _, t := range ts {
+			if t.Metadata == nil {
+				t.Metadata = map[string]string{}
+			}
+			t.Metadata[MetaEncoding] = src.encoding
+		}
+	}
 	return ts, nil
 }
 
 // bom is the UTF-8 byte-order mark.
 var bom = []byte("\ufeff")
-
-// Canonical checks that data is text and returns its canonical form: UTF-8
-// without a byte-order mark, LF line ends, Unicode NFC.
-func Canonical(data []byte) (string, error) {
-	skip := 0 // the offset in the file reported below counts the BOM
-	if bytes.HasPrefix(data, bom) {
-		data, skip = data[len(bom):], len(bom)
-	}
-	if bytes.IndexByte(data, 0) >= 0 {
-		return "", ErrBinary
-	}
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, n := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
-		line := bytes.Count(data[:off], []byte("\n")) + 1
-		return "", &FileError{Line: line, Err: fmt.Errorf("invalid UTF-8 at byte offset %d", skip+off)}
-	}
-	if controls(data) {
-		return "", ErrBinary
-	}
-	s := string(data)
-	if strings.IndexByte(s, '\r') >= 0 {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.ReplaceAll(s, "\r", "\n")
-	}
-	return norm.NFC.String(s), nil
-}
-
-// controls reports whether data has more control characters (other than
-// tab, LF, CR and form feed) than a text file would: more than 1 in 100.
-func controls(data []byte) bool {
-	n := 0
-	for _, c := range data {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
-			n++
-		}
-	}
-	return n > 0 && n*100 > len(data)
-}
 
 // source is one file handed to a reader.
 type source struct {
@@ -208,6 +171,8 @@ type source struct {
 	raw  []byte // the file's bytes
 	hash string // hex SHA-256 of raw
 	text string // canonical text (not set for DOCX)
+	// encoding is what a text file was read as (see Decode).
+	encoding string
 }
 
 // rawTurn is a turn as a reader finds it: spans in bytes of the canonical
