@@ -51,7 +51,7 @@ var (
 )
 
 // Extensions lists the file extensions the readers accept, with the dot.
-var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".docx", ".csv", ".tsv"}
+var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".docx", ".csv", ".tsv", ".odt", ".rtf"}
 
 // Supported reports whether a file name has an extension a reader accepts.
 func Supported(name string) bool {
@@ -128,6 +128,10 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	switch ext {
 	case ".docx":
 		ts, err = parseDOCX(src)
+	case ".odt":
+		ts, err = parseODT(src)
+	case ".rtf":
+		ts, err = parseRTF(src)
 	case ".txt", ".md", ".vtt", ".srt", ".csv", ".tsv":
 		if src.text, src.encoding, err = Decode(data); err != nil {
 			return fail(err)
@@ -173,6 +177,16 @@ type source struct {
 	text string // canonical text (not set for DOCX)
 	// encoding is what a text file was read as (see Decode).
 	encoding string
+}
+
+// paraLines reports whether the source is a document whose text a reader
+// wrote one line per paragraph (see parseLabelled).
+func (s source) paraLines() bool {
+	switch s.ext {
+	case "docx", "odt", "rtf", "pdf":
+		return true
+	}
+	return false
 }
 
 // rawTurn is a turn as a reader finds it: spans in bytes of the canonical

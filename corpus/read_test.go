@@ -58,10 +58,10 @@ func TestParseBadInputs(t *testing.T) {
 			want: `reading transcript "x.srt": empty file`},
 		{name: "over the size limit", file: "x.txt", data: strings.Repeat("a", 20), opts: Options{MaxSize: 10}, is: ErrTooBig,
 			want: `reading transcript "x.txt": file too large: 20 bytes, the limit is 10`},
-		{name: "unsupported extension", file: "notes.pdf", data: "%PDF-1.7\n",
-			want: `reading transcript "notes.pdf": unsupported file type ".pdf" (supported: .txt, .md, .vtt, .srt, .docx, .csv, .tsv)`},
+		{name: "unsupported extension", file: "notes.pages", data: "PK\x03\x04",
+			want: `reading transcript "notes.pages": unsupported file type ".pages" (supported: ` + strings.Join(Extensions, ", ") + `)`},
 		{name: "no extension", file: "README", data: "hello\n",
-			want: `reading transcript "README": unsupported file type "" (supported: .txt, .md, .vtt, .srt, .docx, .csv, .tsv)`},
+			want: `reading transcript "README": unsupported file type "" (supported: ` + strings.Join(Extensions, ", ") + `)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
