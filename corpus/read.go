@@ -77,6 +77,13 @@ func IDFromPath(rel string) string {
 // transcript per group; every other format gives one. Problems with the
 // file come back as a *FileError.
 func ReadFile(file, rel string, opts Options) ([]*Transcript, error) {
+	return ReadFileAs(file, IDFromPath(rel), opts)
+}
+
+// ReadFileAs is ReadFile with the transcript ID (or a table's ID prefix)
+// given, for a file whose ID is not IDFromPath's (two files that differ
+// only in extension).
+func ReadFileAs(file, id string, opts Options) ([]*Transcript, error) {
 	info, err := os.Stat(file)
 	if err != nil {
 		return nil, &FileError{File: file, Err: err}
@@ -88,7 +95,7 @@ func ReadFile(file, rel string, opts Options) ([]*Transcript, error) {
 	if err != nil {
 		return nil, &FileError{File: file, Err: err}
 	}
-	return Parse(file, IDFromPath(rel), data, opts)
+	return Parse(file, id, data, opts)
 }
 
 // maxSize is the size limit opts set.
