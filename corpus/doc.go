@@ -10,9 +10,10 @@
 // metadata, and a canonical text:
 //
 //   - UTF-8 (whatever the file's encoding), byte-order mark removed, CRLF and CR turned into LF, Unicode NFC.
-//   - For text formats (.txt, .md) and DOCX, the canonical text is the
-//     document's own text after that normalisation (for DOCX, one line per
-//     paragraph), so offsets point into what the analyst typed.
+//   - For text formats (.txt, .md) and documents (DOCX, ODT, RTF, PDF), the
+//     canonical text is the document's own text after that normalisation
+//     (for documents, one line per paragraph; for PDF, its lines joined into
+//     paragraphs), so offsets point into what the analyst typed.
 //   - For structured formats (WebVTT, SRT, CSV/TSV tables) there is no
 //     running text to keep, so the reader renders one: a paragraph
 //     "Speaker: text" per turn, paragraphs separated by a blank line.
@@ -34,7 +35,10 @@
 // ReadFile checks a file (size limit, empty, binary, invalid text with the
 // byte offset), decodes it and hands it to the reader for its extension:
 // ParseText for .txt and .md, ParseCaptions for .vtt and .srt, ParseDOCX for
-// .docx, ParseTable for .csv and .tsv. Every error names the file and, where
+// .docx, ParseTable for .csv and .tsv. Documents (.docx, .odt, .rtf, and
+// .pdf with a text layer) give their text one line per paragraph to the
+// plain-text speaker logic; a PDF without text (a scan) is refused with
+// ErrNoTextLayer. Every error names the file and, where
 // it applies, the line; no reader panics on any input.
 //
 // Text files are read as UTF-8 (with or without a byte-order mark), as

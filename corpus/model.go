@@ -46,7 +46,7 @@ type Transcript struct {
 	Source   string            `json:"source"`  // path of the file it was read from
 	Hash     string            `json:"hash"`    // hex SHA-256 of the source bytes
 	Version  string            `json:"version"` // ContentHash(), set by SetVersion
-	Format   string            `json:"format"`  // txt, md, vtt, srt, docx, csv, tsv
+	Format   string            `json:"format"`  // txt, md, vtt, srt, docx, odt, rtf, pdf, csv, tsv
 	Metadata map[string]string `json:"metadata,omitempty"`
 	Text     string            `json:"text"` // the canonical text
 	Turns    []Turn            `json:"turns"`

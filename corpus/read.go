@@ -51,7 +51,7 @@ var (
 )
 
 // Extensions lists the file extensions the readers accept, with the dot.
-var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".docx", ".csv", ".tsv", ".odt", ".rtf"}
+var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".docx", ".csv", ".tsv", ".odt", ".rtf", ".pdf"}
 
 // Supported reports whether a file name has an extension a reader accepts.
 func Supported(name string) bool {
@@ -139,6 +139,8 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 		ts, err = parseODT(src)
 	case ".rtf":
 		ts, err = parseRTF(src)
+	case ".pdf":
+		ts, err = parsePDF(src)
 	case ".txt", ".md", ".vtt", ".srt", ".csv", ".tsv":
 		if src.text, src.encoding, err = Decode(data); err != nil {
 			return fail(err)
