@@ -73,10 +73,11 @@ func docxText(raw []byte) (string, error) {
 	return docxParagraphs(&capReader{r: rc, n: maxDOCXXML})
 }
 
-// capReader fails with ErrTooBig after n bytes.
+// capReader fails with ErrTooBig after n bytes of a document's part.
 type capReader struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	n    int64
+	part string // for the message; docxPart when ""
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
@@ -94,7 +95,11 @@ func (c *capReader) Read(p []byte) (int, error) {
 }
 
 func (c *capReader) err() error {
-	return fmt.Errorf("%w: %s over %d bytes", ErrTooBig, docxPart, int64(maxDOCXXML))
+	part := c.part
+	if part == "" {
+		part = docxPart
+	}
+	return fmt.Errorf("%w: %s over %d bytes", ErrTooBig, part, int64(maxDOCXXML))
 }
 
 // WordprocessingML namespaces (transitional and strict).

@@ -50,7 +50,7 @@ type Transcript struct {
 	Source   string            `json:"source"`  // path of the file it was read from
 	Hash     string            `json:"hash"`    // hex SHA-256 of the source bytes
 	Version  string            `json:"version"` // ContentHash(), set by SetVersion
-	Format   string            `json:"format"`  // txt, md, vtt, srt, sbv, docx, csv, tsv, json, eaf, cha
+	Format   string            `json:"format"`  // txt, md, vtt, srt, sbv, docx, odt, rtf, pdf, csv, tsv, json, eaf, cha
 	Metadata map[string]string `json:"metadata,omitempty"`
 	Text     string            `json:"text"` // the canonical text
 	Turns    []Turn            `json:"turns"`

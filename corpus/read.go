@@ -11,9 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // DefaultMaxSize is the default limit on the size of one transcript file.
@@ -54,7 +51,7 @@ var (
 )
 
 // Extensions lists the file extensions the readers accept, with the dot.
-var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".sbv", ".docx", ".csv", ".tsv",
+var Extensions = []string{".txt", ".md", ".vtt", ".srt", ".sbv", ".docx", ".csv", ".tsv", ".odt", ".rtf", ".pdf",
 	".json", // speech-recognition output: whisper, WhisperX, Amazon Transcribe, AssemblyAI, Deepgram, Rev AI
 	".eaf",  // ELAN
 	".cha",  // CHAT (TalkBank, CLAN)
@@ -84,6 +81,13 @@ func IDFromPath(rel string) string {
 // transcript per group; every other format gives one. Problems with the
 // file come back as a *FileError.
 func ReadFile(file, rel string, opts Options) ([]*Transcript, error) {
+	return ReadFileAs(file, IDFromPath(rel), opts)
+}
+
+// ReadFileAs is ReadFile with the transcript ID (or a table's ID prefix)
+// given, for a file whose ID is not IDFromPath's (two files that differ
+// only in extension).
+func ReadFileAs(file, id string, opts Options) ([]*Transcript, error) {
 	info, err := os.Stat(file)
 	if err != nil {
 		return nil, &FileError{File: file, Err: err}
@@ -95,7 +99,7 @@ func ReadFile(file, rel string, opts Options) ([]*Transcript, error) {
 	if err != nil {
 		return nil, &FileError{File: file, Err: err}
 	}
-	return Parse(file, IDFromPath(rel), data, opts)
+	return Parse(file, id, data, opts)
 }
 
 // maxSize is the size limit opts set.
@@ -141,9 +145,18 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 		ts, err = parseEAF(src)
 	case ".cha":
 		ts, err = parseCHAT(src)
+	case ".odt":
+		ts, err = parseODT(src)
+	case ".rtf":
+		ts, err = parseRTF(src)
+	case ".pdf":
+		ts, err = parsePDF(src)
 	case ".txt", ".md", ".vtt", ".srt", ".sbv", ".csv", ".tsv":
-		if src.text, err = Canonical(data); err != nil {
+		if src.text, src.encoding, err = Decode(data); err != nil {
 			return fail(err)
+		}
+		if strings.TrimSpace(src.text) == "" { // UTF-16 white space
+			return fail(ErrEmpty)
 		}
 		switch ext {
 		case ".txt", ".md":
@@ -164,56 +177,19 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	for _, t := range ts {
 		AssignRoles(t)
 	}
+	if src.encoding != "" && src.encoding != EncodingUTF8 {
+		for _, t := range ts {
+			if t.Metadata == nil {
+				t.Metadata = map[string]string{}
+			}
+			t.Metadata[MetaEncoding] = src.encoding
+		}
+	}
 	return ts, nil
 }
 
 // bom is the UTF-8 byte-order mark.
 var bom = []byte("\ufeff")
-
-// Canonical checks that data is text and returns its canonical form: UTF-8
-// without a byte-order mark, LF line ends, Unicode NFC.
-func Canonical(data []byte) (string, error) {
-	skip := 0 // the offset in the file reported below counts the BOM
-	if bytes.HasPrefix(data, bom) {
-		data, skip = data[len(bom):], len(bom)
-	}
-	if bytes.IndexByte(data, 0) >= 0 {
-		return "", ErrBinary
-	}
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, n := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
-		line := bytes.Count(data[:off], []byte("\n")) + 1
-		return "", &FileError{Line: line, Err: fmt.Errorf("invalid UTF-8 at byte offset %d", skip+off)}
-	}
-	if controls(data) {
-		return "", ErrBinary
-	}
-	s := string(data)
-	if strings.IndexByte(s, '\r') >= 0 {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.ReplaceAll(s, "\r", "\n")
-	}
-	return norm.NFC.String(s), nil
-}
-
-// controls reports whether data has more control characters (other than
-// tab, LF, CR and form feed) than a text file would: more than 1 in 100.
-func controls(data []byte) bool {
-	n := 0
-	for _, c := range data {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
-			n++
-		}
-	}
-	return n > 0 && n*100 > len(data)
-}
 
 // source is one file handed to a reader.
 type source struct {
@@ -223,6 +199,18 @@ type source struct {
 	raw  []byte // the file's bytes
 	hash string // hex SHA-256 of raw
 	text string // canonical text (not set for DOCX)
+	// encoding is what a text file was read as (see Decode).
+	encoding string
+}
+
+// paraLines reports whether the source is a document whose text a reader
+// wrote one line per paragraph (see parseLabelled).
+func (s source) paraLines() bool {
+	switch s.ext {
+	case "docx", "odt", "rtf", "pdf":
+		return true
+	}
+	return false
 }
 
 // rawTurn is a turn as a reader finds it: spans in bytes of the canonical

@@ -118,7 +118,7 @@ func parseText(src source) ([]*Transcript, error) {
 // parseLabelled reads one transcript from canonical text (LF, NFC, no BOM)
 // with the rules described at parseText.
 func parseLabelled(src source, text string) (*Transcript, error) {
-	p := &textParser{text: text, meta: map[string]string{}, paraLines: src.ext == "docx"}
+	p := &textParser{text: text, meta: map[string]string{}, paraLines: src.paraLines()}
 	p.split()
 	p.frontMatter()
 	p.attendees()

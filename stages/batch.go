@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -56,15 +57,26 @@ type Skip struct {
 	Reason string `json:"reason"`
 }
 
+// FileEncoding is a file read from a text encoding other than UTF-8.
+type FileEncoding struct {
+	File     string `json:"file"`
+	Encoding string `json:"encoding"` // corpus.EncodingWindows1252, ...
+}
+
 // Summary is what a batch did.
 type Summary struct {
-	Batch          int64                 `json:"batch"`
-	New            int                   `json:"new"`
-	Changed        int                   `json:"changed"`
-	Unchanged      int                   `json:"unchanged"`
-	Removed        int                   `json:"removed"`
-	Skipped        int                   `json:"skipped"`
-	SkippedFiles   []Skip                `json:"skipped_files"`
+	Batch        int64  `json:"batch"`
+	New          int    `json:"new"`
+	Changed      int    `json:"changed"`
+	Unchanged    int    `json:"unchanged"`
+	Removed      int    `json:"removed"`
+	Skipped      int    `json:"skipped"`
+	SkippedFiles []Skip `json:"skipped_files"`
+	// Files that are not transcripts (audio, images, .DS_Store, ...):
+	// named, never read, and no reason for a failing exit status.
+	Ignored        int                   `json:"ignored"`
+	IgnoredFiles   []string              `json:"ignored_files,omitempty"`
+	Encodings      []FileEncoding        `json:"encodings,omitempty"` // files read as other than UTF-8
 	RemovedFiles   []string              `json:"removed_files"`
 	Pruned         bool                  `json:"pruned"`
 	Passages       int                   `json:"passages_indexed"`
@@ -177,11 +189,12 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 
 	step("discover")
 	seenFiles := map[string]bool{}
-	jobs, unchanged, skips, err := discover(p, opts.Transcripts, known, &commit)
+	jobs, unchanged, skips, ignored, err := discover(p, opts.Transcripts, known, &commit)
 	if err != nil {
 		return fail(err)
 	}
 	sum.SkippedFiles = skips
+	sum.IgnoredFiles, sum.Ignored = ignored, len(ignored)
 	for _, sk := range skips {
 		seenFiles[sk.File] = true
 	}
@@ -245,7 +258,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 	})
 	read := pipeline.Map(g, "read", workers, buf, found, func(ctx context.Context, j fileJob) (*fileResult, error) {
 		step("read")
-		ts, err := corpus.ReadFile(j.abs, j.rel, opts.Read)
+		ts, err := corpus.ReadFileAs(j.abs, j.id, opts.Read)
 		if err != nil {
 			var fe *corpus.FileError
 			if errors.As(err, &fe) {
@@ -341,6 +354,11 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		}
 		f.Status = "ok"
 		commit.Files = append(commit.Files, f)
+		if len(r.items) > 0 {
+			if enc := r.items[0].t.Metadata[corpus.MetaEncoding]; enc != "" {
+				sum.Encodings = append(sum.Encodings, FileEncoding{File: f.Path, Encoding: enc})
+			}
+		}
 		present := map[string]bool{}
 		for _, it := range r.items {
 			present[it.t.ID] = true
@@ -394,6 +412,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		}
 	}
 	sort.Slice(sum.SkippedFiles, func(i, j int) bool { return sum.SkippedFiles[i].File < sum.SkippedFiles[j].File })
+	sort.Slice(sum.Encodings, func(i, j int) bool { return sum.Encodings[i].File < sum.Encodings[j].File })
 	sort.Slice(commit.Files, func(i, j int) bool { return commit.Files[i].Path < commit.Files[j].Path })
 	sort.Slice(commit.Transcripts, func(i, j int) bool { return commit.Transcripts[i].ID < commit.Transcripts[j].ID })
 	sort.Strings(commit.Removed)
@@ -448,9 +467,12 @@ func appendLog(path string, sum *Summary) {
 
 // discover lists the transcript files under roots in path order. A file
 // whose size and modification time match the store, or whose content hash
-// does, is unchanged; the others become jobs. Files that share a transcript
-// ID with an earlier one are recorded as skipped in commit.
-func discover(p Project, roots []string, known map[string]store.File, commit *store.Commit) (jobs []fileJob, unchanged []string, skips []Skip, err error) {
+// does, is unchanged; the others become jobs. Files that are not
+// transcripts (by extension, hidden, Office lock files) are listed in
+// ignored. Files that differ only in extension get IDs apart (see
+// assignIDs); files that still share a transcript ID with an earlier one
+// are recorded as skipped in commit.
+func discover(p Project, roots []string, known map[string]store.File, commit *store.Commit) (jobs []fileJob, unchanged []string, skips []Skip, ignored []string, err error) {
 	var all []fileJob
 	for _, root := range roots {
 		abs := root
@@ -459,7 +481,7 @@ func discover(p Project, roots []string, known map[string]store.File, commit *st
 		}
 		info, err := os.Stat(abs)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("transcripts %s: %w", root, err)
+			return nil, nil, nil, nil, fmt.Errorf("transcripts %s: %w", root, err)
 		}
 		if !info.IsDir() {
 			all = append(all, fileJob{abs: abs, rel: filepath.Base(abs)})
@@ -477,6 +499,9 @@ func discover(p Project, roots []string, known map[string]store.File, commit *st
 				return nil
 			}
 			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || !corpus.Supported(name) {
+				if d.Type().IsRegular() {
+					ignored = append(ignored, projectPath(p, path))
+				}
 				return nil
 			}
 			rel, err := filepath.Rel(abs, path)
@@ -487,26 +512,30 @@ func discover(p Project, roots []string, known map[string]store.File, commit *st
 			return nil
 		})
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("walking %s: %w", root, err)
+			return nil, nil, nil, nil, fmt.Errorf("walking %s: %w", root, err)
 		}
 	}
-	ids := map[string]string{}
+	sort.Strings(ignored)
+	ignored = slices.Compact(ignored)
+	var files []fileJob
 	seen := map[string]bool{}
 	for _, j := range all {
-		key := j.abs
-		if rel, err := filepath.Rel(p.Dir, j.abs); err == nil && !strings.HasPrefix(rel, "..") {
-			key = filepath.ToSlash(rel)
-		}
+		key := projectPath(p, j.abs)
 		if seen[key] {
 			continue // named by two roots
 		}
 		seen[key] = true
 		info, err := os.Stat(j.abs)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("transcripts: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("transcripts: %w", err)
 		}
-		j.id = corpus.IDFromPath(j.rel)
 		j.file = store.File{Path: key, Root: filepath.ToSlash(filepath.Dir(j.abs)), Size: info.Size(), MTime: info.ModTime().UnixNano()}
+		files = append(files, j)
+	}
+	assignIDs(files, known)
+	ids := map[string]string{}
+	for _, j := range files {
+		key := j.file.Path
 		if other, dup := ids[j.id]; dup {
 			j.file.Status, j.file.Error = "skipped", fmt.Sprintf("same transcript ID %q as %s: rename one of them", j.id, other)
 			commit.Files = append(commit.Files, j.file)
@@ -515,6 +544,9 @@ func discover(p Project, roots []string, known map[string]store.File, commit *st
 		}
 		ids[j.id] = key
 		prev, ok := known[key]
+		if ok && prev.Status == "skipped" && strings.HasPrefix(prev.Error, "same transcript ID") {
+			ok = false // skipped for a clash that IDs now keep apart: read it
+		}
 		if ok && prev.Size == j.file.Size && prev.MTime == j.file.MTime {
 			// Unchanged since the last run: read nothing. (A file skipped
 			// then stays skipped, with its reason, until it changes.)
@@ -522,7 +554,7 @@ func discover(p Project, roots []string, known map[string]store.File, commit *st
 			continue
 		}
 		if j.file.Hash, err = hashFile(j.abs); err != nil {
-			return nil, nil, nil, fmt.Errorf("transcripts: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("transcripts: %w", err)
 		}
 		if ok && prev.Hash == j.file.Hash && prev.Status == "ok" {
 			// Touched but not changed: remember the new time only.
@@ -534,7 +566,58 @@ func discover(p Project, roots []string, known map[string]store.File, commit *st
 		jobs = append(jobs, j)
 	}
 	sort.Slice(jobs, func(a, b int) bool { return jobs[a].file.Path < jobs[b].file.Path })
-	return jobs, unchanged, skips, nil
+	return jobs, unchanged, skips, ignored, nil
+}
+
+// projectPath names a file as the store does: relative to the project,
+// slash-separated, or absolute when it is outside the project.
+func projectPath(p Project, abs string) string {
+	if rel, err := filepath.Rel(p.Dir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return abs
+}
+
+// idPreference orders the extensions of files that differ only in
+// extension: the first keeps the plain ID. Documents an analyst edits come
+// before the text and captions exported from them.
+var idPreference = []string{".docx", ".odt", ".rtf", ".txt", ".md", ".pdf", ".vtt", ".srt", ".csv", ".tsv"}
+
+// assignIDs sets each file's transcript ID: IDFromPath, unless files
+// differ only in extension ("interview-03.docx" beside
+// "interview-03.txt"). Then one keeps the plain ID, "interview-03": the one
+// the store already read under it, else the first by idPreference; the
+// others keep their extension, "interview-03.txt". IDs of files read
+// before stay as they were.
+func assignIDs(files []fileJob, known map[string]store.File) {
+	byID := map[string][]int{}
+	for i := range files {
+		files[i].id = corpus.IDFromPath(files[i].rel)
+		byID[files[i].id] = append(byID[files[i].id], i)
+	}
+	rank := func(j fileJob) int {
+		if f, ok := known[j.file.Path]; ok && f.Status == "ok" {
+			return -1
+		}
+		if i := slices.Index(idPreference, strings.ToLower(filepath.Ext(j.rel))); i >= 0 {
+			return i
+		}
+		return len(idPreference)
+	}
+	for _, group := range byID {
+		if len(group) < 2 {
+			continue
+		}
+		slices.SortFunc(group, func(a, b int) int {
+			if c := rank(files[a]) - rank(files[b]); c != 0 {
+				return c
+			}
+			return strings.Compare(files[a].file.Path, files[b].file.Path)
+		})
+		for _, i := range group[1:] {
+			files[i].id = filepath.ToSlash(files[i].rel)
+		}
+	}
 }
 
 func hashFile(path string) (string, error) {

@@ -664,7 +664,7 @@ func TestFileBackIsNotRemoved(t *testing.T) {
 // badFiles are transcript files no reader accepts, with a word of the
 // reason each must be skipped for.
 var badFiles = []struct{ name, content, reason string }{
-	{"bad-utf8.txt", "Moderator: Welcome.\n\nP1: Caf\xe9 au lait, please.\n", "UTF-8"},
+	{"bad-utf8.txt", "Moderator: Welcome.\n\nP1: Caf\xc3 au lait, café please.\n", "UTF-8"},
 	{"binary.txt", "\x00\x01\x02\x03PK\x00\x00\x07\x08\x00\x00\x00\x00binary\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", "binary"},
 	{"not-a-zip.docx", "this is not a Word file at all", ""},
 	{"empty.vtt", "", "empty"},
@@ -1046,5 +1046,87 @@ func TestFirstReleaseProjectStillWorks(t *testing.T) {
 	}
 	if decided != 5 {
 		t.Errorf("%d decision log entries after the upgrade, want the 5 the project had", decided)
+	}
+}
+
+// Two files that differ only in extension are both read, with IDs kept
+// apart: a file read before keeps its ID; between new files, the one of
+// the preferred type does (a Word file before its text export).
+func TestSameNameTwoExtensions(t *testing.T) {
+	dir := seededProject(t) // annomi-000-alcohol.txt is indexed
+	tr := filepath.Join(dir, "transcripts")
+	docx, err := os.ReadFile(filepath.Join(tr, "annomi-063-drugs.docx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"annomi-000-alcohol.docx": string(docx),
+		"interview-03.txt":        "Interviewer: How was the week?\n\nParticipant: Long, but better.\n",
+		"interview-03.docx":       string(docx),
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(tr, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := runBatch(t, dir, stages.Options{})
+	if sum.New != 3 || sum.Skipped != 0 || sum.Removed != 0 {
+		t.Fatalf("%d new, %d skipped (%+v), %d removed; want 3 new", sum.New, sum.Skipped, sum.SkippedFiles, sum.Removed)
+	}
+	byID := transcriptsByID(t, dir)
+	for id, file := range map[string]string{
+		"annomi-000-alcohol":      "transcripts/annomi-000-alcohol.txt", // read before: kept
+		"annomi-000-alcohol.docx": "transcripts/annomi-000-alcohol.docx",
+		"interview-03":            "transcripts/interview-03.docx", // .docx before .txt
+		"interview-03.txt":        "transcripts/interview-03.txt",
+	} {
+		if got, ok := byID[id]; !ok || got.file != file || got.removed || got.passages == 0 {
+			t.Errorf("transcript %q: %+v (listed %v), want it from %s", id, got, ok, file)
+		}
+	}
+	// The next run finds nothing new: the IDs do not move.
+	if again := runBatch(t, dir, stages.Options{}); !again.NothingNew {
+		t.Errorf("second run: %+v", again)
+	}
+}
+
+// Files that are not transcripts are named once in the summary and never
+// read; they do not count as skipped. A text file in Windows-1252 is read
+// and the summary says so.
+func TestIgnoredFilesAndEncodings(t *testing.T) {
+	dir := newSampleProject(t)
+	tr := filepath.Join(dir, "transcripts")
+	if err := os.MkdirAll(filepath.Join(tr, "audio"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"audio/interview-03.mp3": "ID3\x04\x00\x00\x00\x00\x00\x00",
+		"audio/interview-03.m4a": "\x00\x00\x00\x20ftypM4A ",
+		".DS_Store":              "\x00\x00\x00\x01Bud1",
+		"photo.jpg":              "\xff\xd8\xff\xe0\x00\x10JFIF",
+		"~$draft.docx":           "lock",
+		"ansi.txt":               "Interviewer: Where did you meet?\r\n\r\nParticipant: In the caf\xe9 by the station \x96 it\x92s gone now.\r\n",
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(tr, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := runBatch(t, dir, stages.Options{})
+	wantIgnored := []string{"transcripts/.DS_Store", "transcripts/audio/interview-03.m4a", "transcripts/audio/interview-03.mp3", "transcripts/photo.jpg", "transcripts/~$draft.docx"}
+	if sum.Skipped != 0 || sum.Ignored != len(wantIgnored) || !slices.Equal(sum.IgnoredFiles, wantIgnored) {
+		t.Errorf("%d skipped (%+v); ignored %d %q, want %q", sum.Skipped, sum.SkippedFiles, sum.Ignored, sum.IgnoredFiles, wantIgnored)
+	}
+	if want := []stages.FileEncoding{{File: "transcripts/ansi.txt", Encoding: corpus.EncodingWindows1252}}; !slices.Equal(sum.Encodings, want) {
+		t.Errorf("encodings %+v, want %+v", sum.Encodings, want)
+	}
+	if got := transcriptsByID(t, dir)["ansi"]; got.passages == 0 {
+		t.Errorf("ansi.txt: %+v", got)
+	}
+	// Ignored files stay out of every later run too, and do not make it
+	// something new.
+	again := runBatch(t, dir, stages.Options{})
+	if !again.NothingNew || again.Ignored != len(wantIgnored) {
+		t.Errorf("second run: nothing new %v, %d ignored", again.NothingNew, again.Ignored)
 	}
 }

@@ -381,6 +381,9 @@ func (m *matcher) codeFilters(w codeScope) ([]index.Node, error) {
 	for i, f := range filters {
 		var warns []string
 		filters[i], warns = m.speakers.Resolve(f)
+		if len(w.code.Speakers) == 0 {
+			warns = nil // the default: a project without interviewers is fine
+		}
 		for _, w2 := range warns {
 			m.warnings = append(m.warnings, fmt.Sprintf("code %q: %s", w.code.Path, w2))
 		}

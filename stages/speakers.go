@@ -293,21 +293,12 @@ func (s *Speakers) attributeValues(attr string) []string {
 const AllSpeakers = "all"
 
 // CodeFilters are the conditions every keyword of a code carries, as
-// matching applies them and "codebook check" shows them: its speakers (by
-// default everyone but the interviewer: meaning units are what
-// participants say; speakers: [all] lifts it) and its exclusions.
+// matching applies them and "codebook check" shows them: its speakers
+// (SpeakerFilter) and its exclusions.
 func CodeFilters(c *codebook.Code) ([]index.Node, error) {
 	var filters []index.Node
-	switch {
-	case len(c.Speakers) == 0:
-		filters = append(filters, index.Not{Node: index.Field{Name: "role", Value: string(corpus.RoleInterviewer)}})
-	case len(c.Speakers) == 1 && strings.EqualFold(c.Speakers[0], AllSpeakers):
-	default:
-		var nodes []index.Node
-		for _, sp := range c.Speakers {
-			nodes = append(nodes, index.Field{Name: "speaker", Value: sp})
-		}
-		filters = append(filters, orOf(nodes))
+	if f := SpeakerFilter(c); f != nil {
+		filters = append(filters, f)
 	}
 	if len(c.Exclude) > 0 {
 		var nodes []index.Node
@@ -321,6 +312,24 @@ func CodeFilters(c *codebook.Code) ([]index.Node, error) {
 		filters = append(filters, index.Not{Node: orOf(nodes)})
 	}
 	return filters, nil
+}
+
+// SpeakerFilter is whose turns a code's candidates come from: the speakers
+// it names (labels, roles or participant IDs), or by default everyone but
+// the interviewer (meaning units are what participants say); speakers:
+// [all] lifts the default (nil: no filter).
+func SpeakerFilter(c *codebook.Code) index.Node {
+	switch {
+	case len(c.Speakers) == 0:
+		return index.Not{Node: index.Field{Name: "role", Value: string(corpus.RoleInterviewer)}}
+	case len(c.Speakers) == 1 && strings.EqualFold(c.Speakers[0], AllSpeakers):
+		return nil
+	}
+	var nodes []index.Node
+	for _, sp := range c.Speakers {
+		nodes = append(nodes, index.Field{Name: "speaker", Value: sp})
+	}
+	return orOf(nodes)
 }
 
 // rulesState is what a code's candidates were matched with: its rules, the

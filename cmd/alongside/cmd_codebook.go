@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/alongside-qda/alongside/corpus/codebook"
+	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
 	"github.com/alongside-qda/alongside/stages/search"
 )
@@ -75,9 +76,29 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 				rules = c.Exclude
 			}
 			for _, r := range rules {
-				hits, total, err := s.Search(ctx, search.Options{Query: r.Query, Limit: 2})
+				// The rule as the run applies it: with the code's speakers
+				// (by default everyone but the interviewer) and, for a
+				// keyword, its exclusions.
+				n, err := index.Parse(r.Query)
 				if err != nil {
 					return err
+				}
+				filters, err := stages.CodeFilters(c)
+				if err != nil {
+					return err
+				}
+				if kind == "exclude" {
+					filters = nil
+					if f := stages.SpeakerFilter(c); f != nil {
+						filters = []index.Node{f}
+					}
+				}
+				hits, total, err := s.SearchNode(ctx, index.And{Nodes: append([]index.Node{n}, filters...)}, 2, 0)
+				if err != nil {
+					return err
+				}
+				if len(c.Speakers) > 0 {
+					printWarnings(e, s.Warnings)
 				}
 				rep := keywordReport{Code: c.Path, Kind: kind, Rule: r.Query, Line: r.Line, Passages: total, Samples: []string{}}
 				for _, h := range hits {

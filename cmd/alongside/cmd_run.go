@@ -137,6 +137,21 @@ func printSummary(e *env, s *stages.Summary, project string) {
 			fmt.Fprintf(w, "  %s: %s\n", sk.File, sk.Reason)
 		}
 	}
+	if len(s.Encodings) > 0 {
+		fmt.Fprintln(w, "Not UTF-8 (check their accented letters):")
+		for _, e := range s.Encodings {
+			fmt.Fprintf(w, "  %s: read as %s\n", e.File, corpus.EncodingName(e.Encoding))
+		}
+	}
+	if s.Ignored > 0 {
+		// One line: a folder of audio next to its transcripts is normal.
+		names := s.IgnoredFiles
+		more := ""
+		if len(names) > 5 {
+			names, more = names[:5], fmt.Sprintf(" and %d more", len(s.IgnoredFiles)-5)
+		}
+		fmt.Fprintf(w, "Ignored %d file(s) that are not transcripts: %s%s.\n", s.Ignored, strings.Join(names, ", "), more)
+	}
 	if len(s.RemovedFiles) > 0 {
 		if s.Pruned {
 			fmt.Fprintln(w, "Files gone, their transcripts removed:")
@@ -163,6 +178,9 @@ func printSummary(e *env, s *stages.Summary, project string) {
 		for _, code := range codes {
 			n := c.PerCode[code]
 			fmt.Fprintf(w, "  %s: %d new, %d withdrawn, %d waiting\n", code, n.New, n.Withdrawn, n.Waiting)
+		}
+		for _, warn := range c.Warnings {
+			fmt.Fprintf(e.stderr, "alongside: warning: %s\n", warn)
 		}
 		if c.New > 0 {
 			fmt.Fprintf(w, "Review the new ones: alongside candidates --project %s --batch %d\n", project, s.Batch)
