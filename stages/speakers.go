@@ -65,6 +65,17 @@ func (s *Speakers) Of(transcript, key string) *store.SpeakerRow {
 	return nil
 }
 
+// isRoleName says whether v is the name of a role.
+func isRoleName(v string) bool {
+	v = strings.ToLower(strings.TrimSpace(v))
+	for _, r := range corpus.Roles {
+		if r != corpus.RoleUnknown && string(r) == v {
+			return true
+		}
+	}
+	return false
+}
+
 // roleNamed returns the role a filter value names: a role's own name, or a
 // label that says it ("client", "moderator").
 func roleNamed(v string) (corpus.Role, bool) {
@@ -137,8 +148,15 @@ func (s *Speakers) field(f index.Field) (index.Node, string) {
 		if prefix {
 			return f, ""
 		}
-		if r, ok := roleNamed(value); ok && s.keyIn[corpus.SpeakerKey(value)] == nil {
-			return s.pairs(func(r2 store.SpeakerRow) bool { return r2.Role == string(r) }), ""
+		// A role's own name means the role (a label "Participant" has that
+		// role anyway); a word that only implies one ("client") means the
+		// label where there is one.
+		r, ok := roleNamed(value)
+		if ok && (isRoleName(value) || s.keyIn[corpus.SpeakerKey(value)] == nil) {
+			if node := s.pairs(func(r2 store.SpeakerRow) bool { return r2.Role == string(r) }); node != nil {
+				return node, ""
+			}
+			return s.none(), fmt.Sprintf("speaker:%s: no speaker in the project has that role; %s", value, s.rolesExisting())
 		}
 		if s.keyIn[corpus.SpeakerKey(value)] != nil {
 			return f, ""
