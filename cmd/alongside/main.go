@@ -68,6 +68,7 @@ func init() {
 		{"review", "serve the review page on this machine (loopback only)", cmdReview},
 		{"codebook", "check the codebook (and what each keyword matches), or export it as .qdc", cmdCodebook},
 		{"search", "search the corpus: alongside search '\"walking alongside\"'", cmdSearch},
+		{"speakers", "list speakers and roles; write or import the participants sheet", cmdSpeakers},
 	}
 }
 
