@@ -26,7 +26,12 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 	transcript := fs.String("transcript", "", "only this `transcript`")
 	batch := fs.Int64("batch", 0, "only candidates proposed by this `batch`")
 	asJSON := fs.Bool("json", false, "one JSON object per candidate")
+	blind, reviewer := blindFlags(fs)
 	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	blindAs, err := blindReviewer(*project, *blind, *reviewer)
+	if err != nil {
 		return err
 	}
 	if *status != "" && !contains(statuses, *status) {
@@ -37,7 +42,7 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	cands, err := st.Candidates(ctx, store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch})
+	cands, err := st.Candidates(ctx, store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch, Reviewer: blindAs})
 	if err != nil {
 		return err
 	}

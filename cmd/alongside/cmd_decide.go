@@ -45,9 +45,9 @@ func openReviewer(project, reviewerFlag string) (*decisions.Reviewer, func(), er
 func cmdDecide(action string) func(context.Context, *env, []string) error {
 	return func(ctx context.Context, e *env, args []string) error {
 		synopsis := map[string]string{
-			store.ActionConfirm: "confirm [--project DIR] [--reviewer NAME] [--note TEXT] ID...",
-			store.ActionReject:  "reject [--project DIR] [--reviewer NAME] [--note TEXT] ID...",
-			store.ActionRecode:  "recode [--project DIR] [--reviewer NAME] [--note TEXT] --code PATH ID",
+			store.ActionConfirm: "confirm [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] ID...",
+			store.ActionReject:  "reject [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] ID...",
+			store.ActionRecode:  "recode [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] --code PATH ID",
 			store.ActionSpan:    "span [--project DIR] [--reviewer NAME] [--note TEXT] --sentences FIRST-LAST ID",
 			store.ActionNote:    "note [--project DIR] [--reviewer NAME] ID TEXT",
 		}[action]
@@ -57,9 +57,13 @@ func cmdDecide(action string) func(context.Context, *env, []string) error {
 		note := fs.String("note", "", "a note to record with the decision")
 		code := fs.String("code", "", "the new code `path` (recode)")
 		sentences := fs.String("sentences", "", "the new span as sentences `FIRST-LAST` of the turn, counted from 0 (span)")
+		consensus := consensusFlag(fs, action)
 		pos, err := parse(fs, args)
 		if err != nil {
 			return err
+		}
+		if *consensus {
+			*reviewer = store.ConsensusReviewer
 		}
 		var ds []decisions.Decision
 		switch action {

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/stages/coders"
 	"github.com/alongside-qda/alongside/stages/decisions"
 	"github.com/alongside-qda/alongside/stages/export"
 )
@@ -36,6 +37,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	transcript := fs.String("transcript", "", "only this `transcript`")
 	since := fs.Int64("since", 0, "only candidates proposed by this `batch` or a later one")
 	out := fs.String("o", "", "output `file` (csv and jsonl: - for standard output)")
+	blind, reviewer := blindFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -62,6 +64,9 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		return usageError{fmt.Sprintf("export: %s is not for a terminal: give -o FILE.%s", *format, *format)}
 	}
 	filter := store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Since: *since}
+	if filter.Reviewer, err = blindReviewer(*project, *blind, *reviewer); err != nil {
+		return err
+	}
 
 	switch *format {
 	case "qdpx": // the REFI-QDA project exchange file: stages/qdpx.go, export_qdpx.go
@@ -122,10 +127,11 @@ named, nothing is recorded, and the exit status is 1.`
 // cmdImportDecisions reads decisions back from an exported CSV or XLSX
 // file: all of them are recorded, or none.
 func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "import-decisions", "import-decisions [--project DIR] [--reviewer NAME] [--dry-run] FILE\n\n"+importHelp)
+	fs := newFlags(e, "import-decisions", "import-decisions [--project DIR] [--reviewer NAME] [--dry-run] [--consensus] FILE\n\n"+importHelp)
 	project := fs.String("project", ".", "project `folder`")
 	reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
 	dryRun := fs.Bool("dry-run", false, "print what each row would record, and record nothing")
+	consensus := fs.Bool("consensus", false, "the file is a disagreement sheet (\"alongside disagreements -o\"): record its consensus column as the consensus")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -137,12 +143,19 @@ func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
 	if ext := strings.ToLower(filepath.Ext(path)); ext != ".csv" && ext != ".xlsx" {
 		return usageError{fmt.Sprintf("import-decisions: %s: give a .csv or .xlsx file", path)}
 	}
+	if *consensus {
+		*reviewer = store.ConsensusReviewer
+	}
 	r, done, err := openReviewer(*project, *reviewer)
 	if err != nil {
 		return err
 	}
 	defer done()
-	plan, err := decisions.ImportDecisions(ctx, r, path, *dryRun)
+	importFile := decisions.ImportDecisions
+	if *consensus {
+		importFile = coders.ImportConsensus
+	}
+	plan, err := importFile(ctx, r, path, *dryRun)
 	var ie *export.ImportError
 	if errors.As(err, &ie) {
 		for _, row := range ie.Rows {

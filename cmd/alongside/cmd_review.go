@@ -16,6 +16,7 @@ func cmdReview(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:7424", "`address` to serve the page on; loopback only unless --allow-remote")
 	reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
 	allowRemote := fs.Bool("allow-remote", false, "allow an address other machines can reach (the page shows transcripts)")
+	blind := fs.Bool("blind", false, "blind double coding: show only your own decisions, none of the other reviewers'")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -33,6 +34,7 @@ func cmdReview(ctx context.Context, e *env, args []string) error {
 	defer done()
 
 	srv := reviewpage.New(r)
+	srv.Blind = *blind
 	if *allowRemote {
 		host, _, _ := net.SplitHostPort(*addr)
 		srv.AllowRemote = true

@@ -66,6 +66,8 @@ func init() {
 		{"export", "export candidates: --format csv, xlsx, jsonl or qdpx", cmdExport},
 		{"import-decisions", "read decisions back from an exported CSV or XLSX", cmdImportDecisions},
 		{"review", "serve the review page on this machine (loopback only)", cmdReview},
+		{"agreement", "agreement between coders: percent, kappa and alpha per code", cmdAgreement},
+		{"disagreements", "the candidates coders decided differently, as a sheet for the consensus", cmdDisagreements},
 		{"codebook", "check the codebook (and what each keyword matches), or export it as .qdc", cmdCodebook},
 		{"search", "search the corpus: alongside search '\"walking alongside\"'", cmdSearch},
 		{"speakers", "list speakers and roles; write or import the participants sheet", cmdSpeakers},

@@ -86,6 +86,10 @@ type Candidate struct {
 	State      string      `json:"-"`
 	Status     string      `json:"status"` // proposed, confirmed, rejected, withdrawn, orphaned
 	Decided    bool        `json:"-"`      // the analyst has recorded something on it
+	// DecidedBy says whose verdict the status follows (see reviewers.go):
+	// "consensus", one reviewer, "ana, ben" when they agree, or
+	// "ben (latest; coders differ)"; "" while undecided.
+	DecidedBy string `json:"decided_by,omitempty"`
 
 	spanChanged bool // First and Last come from a span decision
 }
@@ -333,6 +337,9 @@ type CandidateFilter struct {
 	Batch      int64 // 0: any
 	Since      int64 // 0: any; else proposed by this batch or a later one
 	IDs        []string
+	// Reviewer, when set, is a blind view: statuses and spans come from
+	// this reviewer's own decisions only (see reviewers.go).
+	Reviewer string
 }
 
 // Candidates lists candidates with their status derived from the decision
@@ -340,11 +347,11 @@ type CandidateFilter struct {
 func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
 	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, c.text,
 		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state,
-		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') ORDER BY d.seq DESC LIMIT 1),
-		(SELECT d.value FROM decisions d WHERE d.candidate_id = c.id AND d.action = 'span' ORDER BY d.seq DESC LIMIT 1),
-		(SELECT count(*) FROM decisions d WHERE d.candidate_id = c.id)
+		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') AND (?1 = '' OR d.reviewer = ?1) ORDER BY d.seq DESC LIMIT 1),
+		(SELECT d.value FROM decisions d WHERE d.candidate_id = c.id AND d.action = 'span' AND (?1 = '' OR d.reviewer = ?1) ORDER BY d.seq DESC LIMIT 1),
+		(SELECT count(*) FROM decisions d WHERE d.candidate_id = c.id AND (?1 = '' OR d.reviewer = ?1))
 		FROM candidates c WHERE 1=1`
-	var args []any
+	args := []any{f.Reviewer}
 	if f.Code != "" {
 		q += ` AND (c.code = ? OR c.code LIKE ? ESCAPE '\')`
 		args = append(args, f.Code, likeEscape(f.Code)+"/%")
@@ -422,15 +429,15 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		if c.State == "orphaned" {
 			c.Status = "orphaned"
 		}
-		if f.Status != "" && c.Status != f.Status {
-			continue
-		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	rows.Close()
+	if out, err = s.applyReviewers(ctx, f, out); err != nil {
+		return nil, err
+	}
 	// Apply span decisions: the analyst widened or narrowed the unit.
 	for i := range out {
 		c := &out[i]

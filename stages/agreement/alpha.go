@@ -65,9 +65,14 @@ func (d *Data) pairable() ([]string, []unitCounts) {
 			byCat[index[v]]++
 		}
 		uc := unitCounts{m: len(u.values)}
-		for c, k := range byCat {
+		for c := range byCat {
 			uc.cats = append(uc.cats, c)
-			uc.counts = append(uc.counts, k)
+		}
+		// In category order, not the map's: the sums in alphaOf must add
+		// up in the same order on every run to give identical bits.
+		slices.Sort(uc.cats)
+		for _, c := range uc.cats {
+			uc.counts = append(uc.counts, byCat[c])
 		}
 		us = append(us, uc)
 	}

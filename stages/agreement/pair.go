@@ -1,7 +1,9 @@
 package agreement
 
 import (
+	"maps"
 	"math"
+	"slices"
 )
 
 // Pair is the agreement between two coders over the units both judged.
@@ -41,8 +43,9 @@ func (d *Data) PairAgreement(a, b string) Pair {
 	n := float64(p.Units)
 	po := float64(p.Agreed) / n
 	pe := 0.0
-	for c, k := range ca {
-		pe += float64(k) / n * float64(cb[c]) / n
+	// In category order, so that every run adds up the same bits.
+	for _, c := range slices.Sorted(maps.Keys(ca)) {
+		pe += float64(ca[c]) / n * float64(cb[c]) / n
 	}
 	p.Percent = po
 	if pe < 1 {

@@ -54,16 +54,27 @@ func (e *ImportError) Error() string {
 // header names, so columns may be moved, added or deleted (except id and
 // decision), and rows sorted or filtered.
 func ReadDecisions(path string) ([]ImportRow, error) {
+	return readColumn(path, "decision")
+}
+
+// ReadConsensus reads a disagreement sheet ("alongside disagreements")
+// as ReadDecisions reads a review sheet, taking the decisions from its
+// consensus column.
+func ReadConsensus(path string) ([]ImportRow, error) {
+	return readColumn(path, "consensus")
+}
+
+func readColumn(path, column string) ([]ImportRow, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
-		return readDecisionsCSV(path)
+		return readDecisionsCSV(path, column)
 	case ".xlsx":
-		return readDecisionsXLSX(path)
+		return readDecisionsXLSX(path, column)
 	}
 	return nil, fmt.Errorf("%s: not a .csv or .xlsx file", path)
 }
 
-func readDecisionsCSV(path string) ([]ImportRow, error) {
+func readDecisionsCSV(path, column string) ([]ImportRow, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading decisions: %w", err)
@@ -93,7 +104,7 @@ func readDecisionsCSV(path string) ([]ImportRow, error) {
 		}
 		table = append(table, rec)
 	}
-	return decisionRows(path, table, func(row, col int) error {
+	return decisionRows(path, column, table, func(row, col int) error {
 		if !utf8.ValidString(table[row][col]) {
 			return errors.New("not UTF-8 text; save the file as CSV UTF-8")
 		}
@@ -101,7 +112,7 @@ func readDecisionsCSV(path string) ([]ImportRow, error) {
 	})
 }
 
-func readDecisionsXLSX(path string) ([]ImportRow, error) {
+func readDecisionsXLSX(path, column string) ([]ImportRow, error) {
 	f, err := excelize.OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading decisions %s: %w", path, err)
@@ -119,7 +130,7 @@ func readDecisionsXLSX(path string) ([]ImportRow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading decisions %s: %w", path, err)
 	}
-	return decisionRows(path, table, func(row, col int) error {
+	return decisionRows(path, column, table, func(row, col int) error {
 		cell, err := excelize.CoordinatesToCellName(col+1, row+1)
 		if err != nil {
 			return err
@@ -136,19 +147,22 @@ func readDecisionsXLSX(path string) ([]ImportRow, error) {
 // decisionRows picks the rows with a decision or a note out of a table
 // whose first row is the header; unreadable says whether a non-empty cell
 // (row and column from 0) could not be read.
-func decisionRows(path string, table [][]string, unreadable func(row, col int) error) ([]ImportRow, error) {
+func decisionRows(path, column string, table [][]string, unreadable func(row, col int) error) ([]ImportRow, error) {
 	if len(table) == 0 {
 		return nil, fmt.Errorf("%s: empty: expected the header row alongside export writes (id, ..., decision, note)", path)
 	}
-	col := map[string]int{"id": -1, "decision": -1, "note": -1}
+	col := map[string]int{"id": -1, column: -1, "note": -1}
 	for i, name := range table[0] {
 		name = strings.ToLower(strings.TrimSpace(name))
 		if j, ok := col[name]; ok && j < 0 {
 			col[name] = i
 		}
 	}
-	for _, name := range []string{"id", "decision"} {
+	for _, name := range []string{"id", column} {
 		if col[name] < 0 {
+			if name == "decision" && slices.ContainsFunc(table[0], func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "consensus") }) {
+				return nil, fmt.Errorf("%s: row 1: no %q column but a consensus column: import a disagreement sheet with --consensus", path, name)
+			}
 			return nil, fmt.Errorf("%s: row 1: no %q column: import a file that alongside export wrote", path, name)
 		}
 	}
@@ -166,7 +180,7 @@ func decisionRows(path string, table [][]string, unreadable func(row, col int) e
 			}
 			return strings.TrimSpace(rec[j])
 		}
-		r.Decision, r.Note = cell("decision"), cell("note")
+		r.Decision, r.Note = cell(column), cell("note")
 		if r.Decision == "" && r.Note == "" && r.Err == nil {
 			continue // a row the analyst left alone
 		}

@@ -44,6 +44,9 @@ type Server struct {
 	Context int
 	// Limit caps the candidates listed at once; the page says when it cut.
 	Limit int
+	// Blind shows the reviewer's own decisions only (blind double coding):
+	// statuses and progress as if no one else had decided anything.
+	Blind bool
 
 	token string
 }
@@ -185,7 +188,7 @@ func (s *Server) serveDecision(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	all, err := s.Reviewer.Store.Candidates(ctx, store.CandidateFilter{})
+	all, err := s.Reviewer.Store.Candidates(ctx, s.candidateFilter())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
@@ -202,6 +205,14 @@ func (s *Server) serveDecision(w http.ResponseWriter, r *http.Request) {
 	resp.Progress = progressOf(all, f)
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(resp)
+}
+
+// candidateFilter selects every candidate, as the reviewer may see them.
+func (s *Server) candidateFilter() store.CandidateFilter {
+	if s.Blind {
+		return store.CandidateFilter{Reviewer: s.Reviewer.Name}
+	}
+	return store.CandidateFilter{}
 }
 
 func writeError(w http.ResponseWriter, status int, err error) {

@@ -132,7 +132,7 @@ type seg struct {
 
 func (s *Server) view(ctx context.Context, f filter) (*pageData, error) {
 	st := s.Reviewer.Store
-	all, err := st.Candidates(ctx, store.CandidateFilter{})
+	all, err := st.Candidates(ctx, s.candidateFilter())
 	if err != nil {
 		return nil, err
 	}
