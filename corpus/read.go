@@ -88,6 +88,23 @@ func ReadFile(file, rel string, opts Options) ([]*Transcript, error) {
 // given, for a file whose ID is not IDFromPath's (two files that differ
 // only in extension).
 func ReadFileAs(file, id string, opts Options) ([]*Transcript, error) {
+	f, err := Load(file, opts)
+	if err != nil {
+		return nil, err
+	}
+	return f.Parse(id, opts)
+}
+
+// File is a transcript file's bytes and their SHA-256, read once: the
+// batch compares the hash with the one it stored before it parses.
+type File struct {
+	Name string
+	Data []byte
+	Hash string // hex SHA-256 of Data
+}
+
+// Load reads a transcript file whole (within the size limit) and hashes it.
+func Load(file string, opts Options) (*File, error) {
 	info, err := os.Stat(file)
 	if err != nil {
 		return nil, &FileError{File: file, Err: err}
@@ -99,7 +116,13 @@ func ReadFileAs(file, id string, opts Options) ([]*Transcript, error) {
 	if err != nil {
 		return nil, &FileError{File: file, Err: err}
 	}
-	return Parse(file, id, data, opts)
+	sum := sha256.Sum256(data)
+	return &File{Name: file, Data: data, Hash: hex.EncodeToString(sum[:])}, nil
+}
+
+// Parse reads the file's transcripts (see the function Parse).
+func (f *File) Parse(id string, opts Options) ([]*Transcript, error) {
+	return parse(f.Name, id, f.Data, f.Hash, opts)
 }
 
 // maxSize is the size limit opts set.
@@ -114,6 +137,12 @@ func (opts Options) maxSize() int64 {
 // extension picks the reader); id is the transcript ID, or the prefix of the
 // IDs for a table.
 func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
+	sum := sha256.Sum256(data)
+	return parse(name, id, data, hex.EncodeToString(sum[:]), opts)
+}
+
+// parse is Parse with the bytes' hash known.
+func parse(name, id string, data []byte, hash string, opts Options) ([]*Transcript, error) {
 	ext := strings.ToLower(filepath.Ext(name))
 	fail := func(err error) ([]*Transcript, error) {
 		var fe *FileError
@@ -130,8 +159,7 @@ func Parse(name, id string, data []byte, opts Options) ([]*Transcript, error) {
 	if len(bytes.TrimSpace(bytes.TrimPrefix(data, bom))) == 0 {
 		return fail(ErrEmpty)
 	}
-	sum := sha256.Sum256(data)
-	src := source{name: name, id: id, ext: strings.TrimPrefix(ext, "."), raw: data, hash: hex.EncodeToString(sum[:])}
+	src := source{name: name, id: id, ext: strings.TrimPrefix(ext, "."), raw: data, hash: hash}
 	var (
 		ts  []*Transcript
 		err error

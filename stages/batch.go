@@ -2,12 +2,9 @@ package stages
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -98,9 +95,10 @@ type fileJob struct {
 
 // fileResult is a file after reading and segmenting.
 type fileResult struct {
-	job   fileJob
-	err   error // the file's own problem: it is skipped
-	items []*transcriptItem
+	job     fileJob
+	err     error // the file's own problem: it is skipped
+	touched bool  // its time changed, its content did not: nothing to read
+	items   []*transcriptItem
 }
 
 type transcriptItem struct {
@@ -113,132 +111,237 @@ type transcriptItem struct {
 // segmentGroupBytes is the size of the groups of files segmented together.
 const segmentGroupBytes = 1 << 20
 
-// Run runs one batch over the project's transcripts.
+// Run runs one batch over the project's transcripts, in named steps:
+// prepare (lock, sweep what a killed batch left, load what the store
+// knows), plan (discover files; which are new, changed, gone), then, only
+// when there is something to do, begin a batch, index (the pipeline),
+// commit, and match the codebook. A run with nothing to do creates no
+// batch: batch numbers count batches that did something.
 func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
-	start := time.Now()
-	now := opts.Now
-	if now == nil {
-		now = time.Now
+	b := &batchRun{p: p, opts: opts, start: time.Now(), now: opts.Now}
+	if b.now == nil {
+		b.now = time.Now
 	}
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	step := func(name string) {
-		if opts.AfterStage != nil {
-			opts.AfterStage(name)
-		}
-	}
-	if err := os.MkdirAll(p.StateDir(), 0o700); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", p.StateDir(), err)
-	}
-	unlock, err := lockProject(filepath.Join(p.StateDir(), "batch.lock"))
+	unlock, err := b.prepare(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	defer b.st.Close()
 
-	st, err := p.OpenStore()
+	b.step("discover")
+	if err := b.plan(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	due, err := b.matchingDue(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	// A batch killed earlier left rows and folders nobody registered.
-	if _, err := st.Sweep(ctx); err != nil {
+	if !b.changes() && !due {
+		b.sum.NothingNew = true
+		if opts.Codebook != nil {
+			// Nothing to match, but the analyst still hears what waits.
+			if b.sum.Candidates, err = QueueSummary(ctx, b.st, opts.Codebook); err != nil {
+				return nil, err
+			}
+		}
+		b.sum.Seconds = time.Since(b.start).Seconds()
+		return b.sum, nil
+	}
+	if b.sum.Batch, b.name, err = b.st.BeginBatch(ctx, b.now()); err != nil {
 		return nil, err
 	}
-	shards, err := st.Shards(ctx)
+	b.commit.Batch = b.sum.Batch
+	if err := b.index(ctx); err != nil {
+		return b.fail(err)
+	}
+	b.step("commit")
+	if err := b.finish(ctx); err != nil {
+		return b.fail(err) // the writer deletes its shards
+	}
+	if opts.Codebook != nil {
+		// The batch is committed; matching failing here leaves its
+		// transcripts unmatched, and the next run matches them.
+		b.step("match")
+		if b.sum.Candidates, err = MatchCandidates(ctx, p, b.st, opts.Codebook, b.sum.Batch); err != nil {
+			return nil, fmt.Errorf("matching candidates (the batch itself was kept): %w", err)
+		}
+		b.sum.NothingNew = b.sum.NothingNew && len(b.sum.Candidates.Rematched) == 0
+	}
+	appendLog(p.LogPath(), b.sum)
+	return b.sum, nil
+}
+
+// batchRun is one run's state, shared by its steps.
+type batchRun struct {
+	p     Project
+	opts  Options
+	start time.Time
+	now   func() time.Time
+
+	st     *store.Store
+	name   string // the batch's name, which its rows and shards carry
+	sum    *Summary
+	commit store.Commit
+	writer *index.Writer
+
+	known     map[string]store.File // files the store knows, by path
+	current   []store.TranscriptInfo
+	versionOf map[string]string   // transcript ID -> current version
+	idsOfFile map[string][]string // file -> its transcripts
+	jobs      []fileJob
+}
+
+func (b *batchRun) step(name string) {
+	if b.opts.AfterStage != nil {
+		b.opts.AfterStage(name)
+	}
+}
+
+// fail aborts the batch: its shards and rows go (on a dead context, with a
+// fresh one).
+func (b *batchRun) fail(err error) (*Summary, error) {
+	if b.writer != nil {
+		b.writer.Abort()
+	}
+	b.st.FailBatch(context.WithoutCancel(ctx0), b.sum.Batch, b.name, b.now())
+	return nil, err
+}
+
+// ctx0 is the context fail cleans up with.
+var ctx0 = context.Background()
+
+// prepare takes the project's lock, opens the store, sweeps away what a
+// killed batch left, and loads the files and transcripts the store knows.
+func (b *batchRun) prepare(ctx context.Context) (unlock func(), err error) {
+	p := b.p
+	if err := os.MkdirAll(p.StateDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", p.StateDir(), err)
+	}
+	unlock, err = lockProject(filepath.Join(p.StateDir(), "batch.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			if b.st != nil {
+				b.st.Close()
+			}
+			unlock()
+		}
+	}()
+	if b.st, err = p.OpenStore(); err != nil {
+		return nil, err
+	}
+	if _, err := b.st.Sweep(ctx); err != nil {
+		return nil, err
+	}
+	shards, err := b.st.Shards(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := index.RemoveUnregistered(p.IndexDir(), shards); err != nil {
 		return nil, err
 	}
-
-	known, err := st.Files(ctx)
-	if err != nil {
+	if b.known, err = b.st.Files(ctx); err != nil {
 		return nil, err
 	}
-	current, err := st.Transcripts(ctx)
-	if err != nil {
+	if b.current, err = b.st.Transcripts(ctx); err != nil {
 		return nil, err
 	}
-	versionOf := map[string]string{}
-	idsOfFile := map[string][]string{}
-	for _, t := range current {
-		versionOf[t.ID] = t.Version
-		idsOfFile[t.File] = append(idsOfFile[t.File], t.ID)
+	b.versionOf, b.idsOfFile = map[string]string{}, map[string][]string{}
+	for _, t := range b.current {
+		b.versionOf[t.ID] = t.Version
+		b.idsOfFile[t.File] = append(b.idsOfFile[t.File], t.ID)
 	}
+	b.sum = &Summary{Pruned: b.opts.Prune}
+	b.commit = store.Commit{Prune: b.opts.Prune}
+	return unlock, nil
+}
 
-	batch, batchName, err := st.BeginBatch(ctx, now())
+// plan discovers the files and works out what the batch must do: the
+// jobs to read, the files gone, the transcripts unchanged or back.
+func (b *batchRun) plan() error {
+	jobs, unchanged, skips, ignored, err := discover(b.p, b.opts.Transcripts, b.known, &b.commit)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	sum := &Summary{Batch: batch, Pruned: opts.Prune}
-	commit := store.Commit{Batch: batch, Prune: opts.Prune}
-	var writer *index.Writer
-
-	fail := func(err error) (*Summary, error) {
-		if writer != nil {
-			writer.Abort()
-		}
-		// The batch's own rows go; on a dead context use a fresh one.
-		st.FailBatch(context.WithoutCancel(ctx), batch, batchName, now())
-		return nil, err
-	}
-
-	step("discover")
-	seenFiles := map[string]bool{}
-	jobs, unchanged, skips, ignored, err := discover(p, opts.Transcripts, known, &commit)
-	if err != nil {
-		return fail(err)
-	}
-	sum.SkippedFiles = skips
-	sum.IgnoredFiles, sum.Ignored = ignored, len(ignored)
+	b.jobs = jobs
+	b.sum.SkippedFiles = skips
+	b.sum.IgnoredFiles, b.sum.Ignored = ignored, len(ignored)
+	seen := map[string]bool{}
 	for _, sk := range skips {
-		seenFiles[sk.File] = true
+		seen[sk.File] = true
 	}
 	for _, f := range unchanged {
-		seenFiles[f] = true
+		seen[f] = true
 	}
 	for _, j := range jobs {
-		seenFiles[j.file.Path] = true
+		seen[j.file.Path] = true
 	}
-	for path := range known {
-		if !seenFiles[path] {
-			sum.RemovedFiles = append(sum.RemovedFiles, path)
-			commit.Removed = append(commit.Removed, idsOfFile[path]...)
-			if opts.Prune {
-				commit.Forget = append(commit.Forget, path)
+	for path := range b.known {
+		if !seen[path] {
+			b.sum.RemovedFiles = append(b.sum.RemovedFiles, path)
+			b.commit.Removed = append(b.commit.Removed, b.idsOfFile[path]...)
+			if b.opts.Prune {
+				b.commit.Forget = append(b.commit.Forget, path)
 			}
 		}
 	}
-	sort.Strings(sum.RemovedFiles)
+	sort.Strings(b.sum.RemovedFiles)
 	back := map[string]bool{}
 	for _, f := range unchanged {
-		sum.Unchanged += len(idsOfFile[f])
+		b.sum.Unchanged += len(b.idsOfFile[f])
 		back[f] = true
 	}
 	// A file that was gone and is back unchanged: its transcripts are no
 	// longer removed.
-	for _, t := range current {
+	for _, t := range b.current {
 		if t.Removed && back[t.File] {
-			commit.Transcripts = append(commit.Transcripts, t)
+			b.commit.Transcripts = append(b.commit.Transcripts, t)
 		}
 	}
+	return nil
+}
 
-	if len(jobs) > 0 {
-		writer, err = index.Create(p.IndexDir(), batchName, index.WriterOptions{ShardDocs: opts.ShardDocs})
-		if err != nil {
-			return fail(err)
+// changes says whether the plan changes anything in the store.
+func (b *batchRun) changes() bool {
+	c := b.commit
+	return len(b.jobs) > 0 || len(c.Files) > 0 || len(c.Removed) > 0 || len(c.Forget) > 0 || len(c.Transcripts) > 0
+}
+
+// matchingDue says whether the codebook has matching to do: codes whose
+// rules changed, or transcripts not matched on their current version.
+func (b *batchRun) matchingDue(ctx context.Context) (bool, error) {
+	if b.opts.Codebook == nil {
+		return false, nil
+	}
+	return MatchingDue(ctx, b.st, b.opts.Codebook)
+}
+
+// index runs the pipeline over the jobs: read, segment, cut passages,
+// index them into the batch's shards, and record each transcript version.
+func (b *batchRun) index(ctx context.Context) error {
+	opts, st := b.opts, b.st
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if len(b.jobs) > 0 {
+		var err error
+		if b.writer, err = index.Create(b.p.IndexDir(), b.name, index.WriterOptions{ShardDocs: opts.ShardDocs}); err != nil {
+			return err
 		}
 	}
 	var totalBytes int64
-	for _, j := range jobs {
+	for _, j := range b.jobs {
 		totalBytes += j.file.Size
 	}
-	if opts.Progress != nil && len(jobs) > 0 {
-		opts.Progress.Start(len(jobs), totalBytes)
+	if opts.Progress != nil && len(b.jobs) > 0 {
+		opts.Progress.Start(len(b.jobs), totalBytes)
 		defer opts.Progress.Finish()
 	}
 
@@ -249,68 +352,19 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 	// memory at once.
 	buf := 2 * workers
 	found := pipeline.Source(g, "discover", buf, func(ctx context.Context, emit func(fileJob) error) error {
-		for _, j := range jobs {
+		for _, j := range b.jobs {
 			if err := emit(j); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	read := pipeline.Map(g, "read", workers, buf, found, func(ctx context.Context, j fileJob) (*fileResult, error) {
-		step("read")
-		ts, err := corpus.ReadFileAs(j.abs, j.id, opts.Read)
-		if err != nil {
-			var fe *corpus.FileError
-			if errors.As(err, &fe) {
-				// Name the file as the project does, not by where the
-				// project happens to be: the reason is stored.
-				fe.File = j.file.Path
-				return &fileResult{job: j, err: err}, nil
-			}
-			return nil, fmt.Errorf("reading %s: %w", j.abs, err)
-		}
-		r := &fileResult{job: j}
-		for _, t := range ts {
-			t.Source = j.file.Path
-			t.SetVersion()
-			r.items = append(r.items, &transcriptItem{t: t})
-		}
-		return r, nil
-	})
+	read := pipeline.Map(g, "read", workers, buf, found, b.read)
 	// prose costs about 20 ms a document whatever its size, so files are
 	// segmented in groups of about a megabyte (see corpus.SegmentAll).
 	groups := pipeline.Batch(g, "group", buf, read, func(r *fileResult) int { return int(r.job.file.Size) }, segmentGroupBytes)
 	segmentedGroups := pipeline.Map(g, "segment", workers, buf, groups, func(ctx context.Context, rs []*fileResult) ([]*fileResult, error) {
-		var todo []*corpus.Transcript
-		for _, r := range rs {
-			for _, it := range r.items {
-				old, ok := versionOf[it.t.ID]
-				switch {
-				case ok && old == it.t.Version:
-					it.state = "unchanged"
-					continue
-				case ok:
-					it.state = "changed"
-				default:
-					it.state = "new"
-				}
-				again, err := st.HasVersion(ctx, it.t.ID, it.t.Version)
-				if err != nil {
-					return nil, err
-				}
-				if again {
-					it.state += "+revert" // indexed before: point back at it
-				}
-				todo = append(todo, it.t)
-				for i := range it.t.Turns {
-					it.words += corpus.Words(it.t.TurnText(i))
-				}
-			}
-		}
-		if err := seg.SegmentAll(todo); err != nil {
-			return nil, fmt.Errorf("segmenting %s: %w", rs[0].job.file.Path, err)
-		}
-		return rs, nil
+		return rs, b.segment(ctx, &seg, rs)
 	})
 	segmented := pipeline.Flatten(g, "ungroup", buf, segmentedGroups)
 	withPassages := pipeline.Map(g, "passages", 1, buf, segmented, func(ctx context.Context, r *fileResult) (*fileResult, error) {
@@ -322,14 +376,14 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		return r, nil
 	})
 	indexed := pipeline.Map(g, "index", 1, buf, withPassages, func(ctx context.Context, r *fileResult) (*fileResult, error) {
-		step("index")
+		b.step("index")
 		for _, it := range r.items {
 			for i := range it.passages {
-				if err := writer.Add(&it.passages[i]); err != nil {
+				if err := b.writer.Add(&it.passages[i]); err != nil {
 					return nil, err
 				}
 			}
-			if err := writer.EndTranscript(); err != nil {
+			if err := b.writer.EndTranscript(); err != nil {
 				return nil, err
 			}
 		}
@@ -337,75 +391,169 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 	})
 	claimed := map[string]string{} // transcript ID -> file, to refuse a second file with the same ID
 	pipeline.Sink(g, "record", indexed, func(ctx context.Context, r *fileResult) error {
-		step("record")
-		if opts.Progress != nil {
-			words := 0
-			for _, it := range r.items {
-				words += it.words
-			}
-			opts.Progress.Done(r.job.file.Size, words)
+		return b.record(ctx, r, claimed)
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	b.sum.Stages = g.Stats()
+	_ = st
+	return nil
+}
+
+// read reads one file, once: its bytes are hashed as they are parsed. A
+// file whose content is what the store has (only its time changed) is
+// passed on as touched, not parsed.
+func (b *batchRun) read(ctx context.Context, j fileJob) (*fileResult, error) {
+	b.step("read")
+	f, err := corpus.Load(j.abs, b.opts.Read)
+	var ts []*corpus.Transcript
+	if err == nil {
+		j.file.Hash = f.Hash
+		if prev, ok := b.known[j.file.Path]; ok && prev.Status == "ok" && prev.Hash == f.Hash {
+			return &fileResult{job: j, touched: true}, nil
 		}
-		f := r.job.file
-		if r.err != nil {
-			f.Status, f.Error = "skipped", r.err.Error()
-			sum.SkippedFiles = append(sum.SkippedFiles, Skip{File: f.Path, Reason: r.err.Error()})
-			commit.Files = append(commit.Files, f)
-			return nil
+		ts, err = f.Parse(j.id, b.opts.Read)
+	}
+	if err != nil {
+		var fe *corpus.FileError
+		if errors.As(err, &fe) {
+			// Name the file as the project does, not by where the
+			// project happens to be: the reason is stored.
+			fe.File = j.file.Path
+			return &fileResult{job: j, err: err}, nil
 		}
-		f.Status = "ok"
-		commit.Files = append(commit.Files, f)
-		if len(r.items) > 0 {
-			if enc := r.items[0].t.Metadata[corpus.MetaEncoding]; enc != "" {
-				sum.Encodings = append(sum.Encodings, FileEncoding{File: f.Path, Encoding: enc})
-			}
-		}
-		present := map[string]bool{}
+		return nil, fmt.Errorf("reading %s: %w", j.abs, err)
+	}
+	r := &fileResult{job: j}
+	for _, t := range ts {
+		t.Source = j.file.Path
+		t.SetVersion()
+		r.items = append(r.items, &transcriptItem{t: t})
+	}
+	return r, nil
+}
+
+// segment decides what each transcript of a group of files is to the
+// batch (new, changed, unchanged, or a return to a version indexed before)
+// and splits the ones to index into sentences, one prose document per
+// group.
+func (b *batchRun) segment(ctx context.Context, seg *corpus.Segmenter, rs []*fileResult) error {
+	var todo []*corpus.Transcript
+	for _, r := range rs {
 		for _, it := range r.items {
-			present[it.t.ID] = true
-			if other, ok := claimed[it.t.ID]; ok && other != f.Path {
-				return fmt.Errorf("transcript %q comes from both %s and %s", it.t.ID, other, f.Path)
-			}
-			claimed[it.t.ID] = f.Path
-			switch strings.TrimSuffix(it.state, "+revert") {
-			case "unchanged":
-				sum.Unchanged++
+			old, ok := b.versionOf[it.t.ID]
+			switch {
+			case ok && old == it.t.Version:
+				it.state = "unchanged"
 				continue
-			case "new":
-				sum.New++
-			case "changed":
-				sum.Changed++
+			case ok:
+				it.state = "changed"
+			default:
+				it.state = "new"
 			}
-			if !strings.HasSuffix(it.state, "+revert") {
-				if err := st.AddVersion(ctx, it.t, it.passages, batchName); err != nil {
-					return err
-				}
-				sum.Passages += len(it.passages)
+			again, err := b.st.HasVersion(ctx, it.t.ID, it.t.Version)
+			if err != nil {
+				return err
 			}
-			sum.Words += it.words
-			commit.Transcripts = append(commit.Transcripts, store.TranscriptInfo{
-				ID: it.t.ID, File: f.Path, Version: it.t.Version, Title: it.t.Title, Format: it.t.Format,
-				Words: it.words, Turns: len(it.t.Turns), Passages: countPassages(it),
-			})
-			it.t, it.passages = nil, nil // let the text go
+			if again {
+				it.state += "+revert" // indexed before: point back at it
+			}
+			todo = append(todo, it.t)
+			for i := range it.t.Turns {
+				it.words += corpus.Words(it.t.TurnText(i))
+			}
 		}
-		// Transcripts a table no longer holds.
-		for _, id := range idsOfFile[f.Path] {
-			if !present[id] {
-				commit.Removed = append(commit.Removed, id)
+	}
+	if err := seg.SegmentAll(todo); err != nil {
+		return fmt.Errorf("segmenting %s: %w", rs[0].job.file.Path, err)
+	}
+	return nil
+}
+
+// record stores what one file gave: its transcripts' new versions (rows
+// that stay invisible until the commit), and what the commit must say.
+func (b *batchRun) record(ctx context.Context, r *fileResult, claimed map[string]string) error {
+	b.step("record")
+	sum, commit := b.sum, &b.commit
+	if b.opts.Progress != nil {
+		words := 0
+		for _, it := range r.items {
+			words += it.words
+		}
+		b.opts.Progress.Done(r.job.file.Size, words)
+	}
+	f := r.job.file
+	if r.err != nil {
+		f.Status, f.Error = "skipped", r.err.Error()
+		sum.SkippedFiles = append(sum.SkippedFiles, Skip{File: f.Path, Reason: r.err.Error()})
+		commit.Files = append(commit.Files, f)
+		return nil
+	}
+	f.Status = "ok"
+	commit.Files = append(commit.Files, f)
+	if r.touched {
+		// Touched but not changed: remember the new time; a file back
+		// after it was gone gets its transcripts back.
+		sum.Unchanged += len(b.idsOfFile[f.Path])
+		for _, t := range b.current {
+			if t.Removed && t.File == f.Path {
+				commit.Transcripts = append(commit.Transcripts, t)
 			}
 		}
 		return nil
-	})
-	if err := g.Wait(); err != nil {
-		return fail(err)
 	}
-	sum.Stages = g.Stats()
+	if len(r.items) > 0 {
+		if enc := r.items[0].t.Metadata[corpus.MetaEncoding]; enc != "" {
+			sum.Encodings = append(sum.Encodings, FileEncoding{File: f.Path, Encoding: enc})
+		}
+	}
+	present := map[string]bool{}
+	for _, it := range r.items {
+		present[it.t.ID] = true
+		if other, ok := claimed[it.t.ID]; ok && other != f.Path {
+			return fmt.Errorf("transcript %q comes from both %s and %s", it.t.ID, other, f.Path)
+		}
+		claimed[it.t.ID] = f.Path
+		switch strings.TrimSuffix(it.state, "+revert") {
+		case "unchanged":
+			sum.Unchanged++
+			continue
+		case "new":
+			sum.New++
+		case "changed":
+			sum.Changed++
+		}
+		if !strings.HasSuffix(it.state, "+revert") {
+			if err := b.st.AddVersion(ctx, it.t, it.passages, b.name); err != nil {
+				return err
+			}
+			sum.Passages += len(it.passages)
+		}
+		sum.Words += it.words
+		commit.Transcripts = append(commit.Transcripts, store.TranscriptInfo{
+			ID: it.t.ID, File: f.Path, Version: it.t.Version, Title: it.t.Title, Format: it.t.Format,
+			Words: it.words, Turns: len(it.t.Turns), Passages: countPassages(it),
+		})
+		it.t, it.passages = nil, nil // let the text go
+	}
+	// Transcripts a table no longer holds.
+	for _, id := range b.idsOfFile[f.Path] {
+		if !present[id] {
+			commit.Removed = append(commit.Removed, id)
+		}
+	}
+	return nil
+}
 
-	step("commit")
-	if writer != nil {
-		shards, err := writer.Finish()
+// finish finishes the batch's shards and commits: one store transaction
+// registers them and points the transcripts at their new versions.
+func (b *batchRun) finish(ctx context.Context) error {
+	sum, commit := b.sum, &b.commit
+	if b.writer != nil {
+		shards, err := b.writer.Finish()
 		if err != nil {
-			return fail(err)
+			return err
 		}
 		for _, sh := range shards {
 			commit.Shards = append(commit.Shards, store.Shard{Name: sh.Name, Docs: sh.Docs})
@@ -419,25 +567,12 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 	sum.Removed = len(commit.Removed)
 	sum.Skipped = len(sum.SkippedFiles)
 	sum.NothingNew = sum.New == 0 && sum.Changed == 0 && sum.Removed == 0 && sum.Skipped == 0
-	sum.Seconds = time.Since(start).Seconds()
+	sum.Seconds = time.Since(b.start).Seconds()
 	if sum.Seconds > 0 {
 		sum.WordsPerSecond = float64(sum.Words) / sum.Seconds
 	}
-	commit.Summary, commit.Now = sum, now()
-	if err := st.Commit(ctx, commit); err != nil {
-		return fail(err) // the writer deletes its shards
-	}
-	if opts.Codebook != nil {
-		// The batch is committed; matching failing here leaves its
-		// transcripts unmatched, and the next run matches them.
-		step("match")
-		if sum.Candidates, err = MatchCandidates(ctx, p, st, opts.Codebook, batch); err != nil {
-			return nil, fmt.Errorf("matching candidates (the batch itself was kept): %w", err)
-		}
-		sum.NothingNew = sum.NothingNew && len(sum.Candidates.Rematched) == 0
-	}
-	appendLog(p.LogPath(), sum)
-	return sum, nil
+	commit.Summary, commit.Now = sum, b.now()
+	return b.st.Commit(ctx, *commit)
 }
 
 // countPassages is the number of passages a transcript version has (a
@@ -466,8 +601,9 @@ func appendLog(path string, sum *Summary) {
 }
 
 // discover lists the transcript files under roots in path order. A file
-// whose size and modification time match the store, or whose content hash
-// does, is unchanged; the others become jobs. Files that are not
+// whose size and modification time match the store is unchanged; the
+// others become jobs (the read step tells a touched file from a changed
+// one by its content hash). Files that are not
 // transcripts (by extension, hidden, Office lock files) are listed in
 // ignored. Files that differ only in extension get IDs apart (see
 // assignIDs); files that still share a transcript ID with an earlier one
@@ -553,16 +689,8 @@ func discover(p Project, roots []string, known map[string]store.File, commit *st
 			unchanged = append(unchanged, key)
 			continue
 		}
-		if j.file.Hash, err = hashFile(j.abs); err != nil {
-			return nil, nil, nil, nil, fmt.Errorf("transcripts: %w", err)
-		}
-		if ok && prev.Hash == j.file.Hash && prev.Status == "ok" {
-			// Touched but not changed: remember the new time only.
-			j.file.Status = "ok"
-			commit.Files = append(commit.Files, j.file)
-			unchanged = append(unchanged, key)
-			continue
-		}
+		// Changed in size or time: read it (once; the read step hashes it
+		// and passes over a file whose content is what the store has).
 		jobs = append(jobs, j)
 	}
 	sort.Slice(jobs, func(a, b int) bool { return jobs[a].file.Path < jobs[b].file.Path })
@@ -618,17 +746,4 @@ func assignIDs(files []fileJob, known map[string]store.File) {
 			files[i].id = filepath.ToSlash(files[i].rel)
 		}
 	}
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

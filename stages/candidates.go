@@ -56,6 +56,57 @@ type CodeCounts struct {
 	Withdrawn int `json:"withdrawn"`
 }
 
+// QueueSummary is the summary of a run that had nothing to match: what
+// waits for a decision, per code.
+func QueueSummary(ctx context.Context, st *store.Store, cb *codebook.Codebook) (*MatchSummary, error) {
+	sum := &MatchSummary{Codebook: cb.Version(), PerCode: map[string]CodeCounts{}}
+	for _, c := range cb.All() {
+		if len(c.Keywords) > 0 {
+			sum.Codes++
+		}
+	}
+	return sum, sum.count(ctx, st, 0, nil)
+}
+
+// MatchingDue says whether matching the codebook has anything to do:
+// codes whose rules (or the participants sheet) changed since their
+// candidates were matched, codes gone from the codebook, or transcripts
+// not matched on their current version.
+func MatchingDue(ctx context.Context, st *store.Store, cb *codebook.Codebook) (bool, error) {
+	unmatched, err := st.Unmatched(ctx)
+	if err != nil || len(unmatched) > 0 {
+		return len(unmatched) > 0, err
+	}
+	states, err := st.CodeStates(ctx)
+	if err != nil {
+		return false, err
+	}
+	speakers, err := LoadSpeakers(ctx, st)
+	if err != nil {
+		return false, err
+	}
+	inBook := map[string]bool{}
+	for _, c := range cb.All() {
+		inBook[c.Path] = true
+		state, ok := states[c.Path]
+		if len(c.Keywords) == 0 {
+			if ok && state != speakers.rulesState(c) {
+				return true, nil // its rules were removed: withdraw
+			}
+			continue
+		}
+		if state != speakers.rulesState(c) {
+			return true, nil
+		}
+	}
+	for path := range states {
+		if !inBook[path] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // smallScope is the most transcripts a keyword query names in a filter;
 // past it the query runs on the whole corpus and hits are filtered here.
 const smallScope = 200
