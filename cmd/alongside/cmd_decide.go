@@ -3,42 +3,46 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/alongside-qda/alongside/corpus/store"
-	"github.com/alongside-qda/alongside/stages"
 	"github.com/alongside-qda/alongside/stages/decisions"
 )
 
-// openReviewer opens a project for recording decisions.
+// openReviewer opens a project for recording decisions. A missing project
+// is said first: no advice about reviewer names for a mistyped --project.
 func openReviewer(project, reviewerFlag string) (*decisions.Reviewer, func(), error) {
-	cfg, err := loadConfig(project)
+	st, err := openStore(project)
 	if err != nil {
 		return nil, nil, err
+	}
+	r, err := reviewer(st, project, reviewerFlag)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return r, func() { st.Close() }, nil
+}
+
+func reviewer(st *store.Store, project, reviewerFlag string) (*decisions.Reviewer, error) {
+	cfg, err := loadConfig(project)
+	if err != nil {
+		return nil, err
 	}
 	name := reviewerFlag
 	if name == "" {
 		name = cfg.Reviewer
 	}
 	if strings.TrimSpace(name) == "" {
-		return nil, nil, usageError{"no reviewer name: give --reviewer NAME or set reviewer: in alongside.yaml (every decision records who made it)"}
-	}
-	p := stages.Project{Dir: project}
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return nil, nil, fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
+		return nil, usageError{"no reviewer name: give --reviewer NAME or set reviewer: in alongside.yaml (every decision records who made it)"}
 	}
 	cb, err := loadCodebook(project, cfg, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	st, err := p.OpenStore()
-	if err != nil {
-		return nil, nil, err
-	}
-	return &decisions.Reviewer{Store: st, Codebook: cb, Name: name, Now: time.Now}, func() { st.Close() }, nil
+	return &decisions.Reviewer{Store: st, Codebook: cb, Name: name, Now: time.Now}, nil
 }
 
 // cmdDecide makes the scriptable verbs: confirm, reject, recode, span, note.

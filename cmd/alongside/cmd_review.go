@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 
 	"github.com/alongside-qda/alongside/cmd/alongside/reviewpage"
 )
@@ -42,6 +44,10 @@ func cmdReview(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	ln, err := net.Listen("tcp", *addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		host, port, _ := net.SplitHostPort(*addr)
+		return fmt.Errorf("review: port %s on %s is in use (another alongside review, or another program); choose another port with --addr %s:PORT: %w", port, host, host, err)
+	}
 	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}

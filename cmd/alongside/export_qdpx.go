@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/alongside-qda/alongside/corpus/store"
-	"github.com/alongside-qda/alongside/stages"
 	"github.com/alongside-qda/alongside/stages/qdpx"
 )
 
@@ -24,6 +23,11 @@ func exportQDPX(ctx context.Context, e *env, project string, filter store.Candid
 	if out == "" || out == "-" {
 		return usageError{"export: --format qdpx writes a zip: give -o FILE.qdpx"}
 	}
+	st, err := openStore(project)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	cfg, err := loadConfig(project)
 	if err != nil {
 		return err
@@ -32,15 +36,6 @@ func exportQDPX(ctx context.Context, e *env, project string, filter store.Candid
 	if err != nil {
 		return err
 	}
-	p := stages.Project{Dir: project}
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
-	}
-	st, err := p.OpenStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	if err := writeFileAtomic(out, func(f *os.File) error {
 		return qdpx.Write(ctx, st, cb, f, filter)
 	}); err != nil {

@@ -2,8 +2,6 @@ package search
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sort"
 	"unicode/utf8"
 
@@ -75,10 +73,7 @@ type Searcher struct {
 
 // Open opens a project for searching.
 func Open(ctx context.Context, p stages.Project) (*Searcher, error) {
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return nil, fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
-	}
-	st, err := p.OpenStore()
+	st, err := p.OpenExistingStore()
 	if err != nil {
 		return nil, err
 	}
