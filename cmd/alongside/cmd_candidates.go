@@ -19,18 +19,16 @@ import (
 var statuses = []string{"proposed", "confirmed", "rejected", "withdrawn", "orphaned"}
 
 func cmdCandidates(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "candidates", "candidates [--project DIR] [--code PATH] [--status S] [--transcript T] [--batch N] [--json]")
-	project := fs.String("project", ".", "project `folder`")
-	code := fs.String("code", "", "only this code `path` and the codes under it")
-	status := fs.String("status", "", "only this `status`: "+strings.Join(statuses, ", "))
-	transcript := fs.String("transcript", "", "only this `transcript`")
-	batch := fs.Int64("batch", 0, "only candidates proposed by this `batch`")
-	asJSON := fs.Bool("json", false, "one JSON object per candidate")
+	fs := newFlags(e, "candidates")
+	project := fs.project()
+	code, status, transcript := filterFlags(fs)
+	batch := fs.Int64("batch", 0, "only candidates proposed by batch `N`")
+	asJSON := fs.json("one JSON object per candidate")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	if *status != "" && !contains(statuses, *status) {
-		return usageError{fmt.Sprintf("candidates: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
+		return usageError{msg: fmt.Sprintf("candidates: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
 	}
 	st, err := openStore(*project)
 	if err != nil {
@@ -49,6 +47,14 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "alongside: %d candidate(s)\n", len(cands))
 	return nil
+}
+
+// filterFlags are the candidate filters candidates and export share.
+func filterFlags(fs *flagSet) (code, status, transcript *string) {
+	code = fs.String("code", "", "only code `PATH` and the codes under it (case never matters)")
+	status = fs.String("status", "", "only candidates with this `STATUS`: "+strings.Join(statuses, ", "))
+	transcript = fs.String("transcript", "", "only transcript `ID` (case never matters)")
+	return code, status, transcript
 }
 
 func printCandidate(w io.Writer, c store.Candidate, color bool) {

@@ -12,12 +12,18 @@ import (
 	"github.com/alongside-qda/alongside/stages/search"
 )
 
+const codebookHelp = `Subcommands:
+  codebook check    check every code and keyword of the codebook, and show what each keyword matches
+  codebook export   write the codebook as a REFI-QDA codebook (.qdc) for other QDA tools
+
+Run "alongside codebook check --help" or "alongside codebook export --help" for their options.`
+
 func cmdCodebook(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, "Usage: alongside codebook check [--project DIR] [--codebook FILE] [--json]\n       alongside codebook export [--project DIR] [--codebook FILE] -o FILE.qdc\n"+exitStatusHelp)
-		if len(args) == 0 {
-			return usageError{"codebook: give a subcommand: check or export"}
-		}
+	if len(args) == 0 {
+		return usageError{msg: "codebook: give a subcommand: check or export"}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		printCommandHelp(e.stdout, lookup("codebook"), nil)
 		return errHelp
 	}
 	switch args[0] {
@@ -26,7 +32,7 @@ func cmdCodebook(ctx context.Context, e *env, args []string) error {
 	case "export":
 		return codebookExport(ctx, e, args[1:])
 	}
-	return usageError{fmt.Sprintf("codebook: unknown subcommand %q (use check or export)", args[0])}
+	return usageError{msg: fmt.Sprintf("codebook: unknown subcommand %q (use check or export)", args[0])}
 }
 
 // keywordReport is one line of "codebook check".
@@ -40,10 +46,10 @@ type keywordReport struct {
 }
 
 func codebookCheck(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "codebook check", "codebook check [--project DIR] [--codebook FILE] [--json]")
-	project := fs.String("project", ".", "project `folder`")
-	file := fs.String("codebook", "", "codebook `file` (default: from alongside.yaml)")
-	asJSON := fs.Bool("json", false, "one JSON object per keyword")
+	fs := newFlags(e, "codebook check")
+	project := fs.project()
+	file := fs.String("codebook", "", "codebook `FILE` (default: codebook: in alongside.yaml)")
+	asJSON := fs.json("one JSON object per keyword")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -51,7 +57,7 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		var ce *codebook.Error
 		if errors.As(err, &ce) {
-			return usageError{err.Error()}
+			return usageError{msg: err.Error()}
 		}
 		return err
 	}
@@ -104,15 +110,16 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 }
 
 func codebookExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "codebook export", "codebook export [--project DIR] [--codebook FILE] -o FILE.qdc")
-	project := fs.String("project", ".", "project `folder`")
-	file := fs.String("codebook", "", "codebook `file` (default: from alongside.yaml)")
-	out := fs.String("o", "", "write the REFI-QDA codebook to this `file`")
+	fs := newFlags(e, "codebook export")
+	project := fs.project()
+	file := fs.String("codebook", "", "codebook `FILE` (default: codebook: in alongside.yaml)")
+	out := fs.String("output", "", "write the REFI-QDA codebook to `FILE` (.qdc)")
+	fs.alias("o", "output")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
-		return usageError{"codebook export: give -o FILE.qdc"}
+		return usageError{msg: "codebook export: give the output file: --output FILE.qdc"}
 	}
 	cb, err := codebookOf(*project, *file)
 	if err != nil {

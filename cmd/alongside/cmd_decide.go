@@ -36,7 +36,7 @@ func reviewer(st *store.Store, project, reviewerFlag string) (*decisions.Reviewe
 		name = cfg.Reviewer
 	}
 	if strings.TrimSpace(name) == "" {
-		return nil, usageError{"no reviewer name: give --reviewer NAME or set reviewer: in alongside.yaml (every decision records who made it)"}
+		return nil, usageError{msg: "no reviewer name: give --reviewer NAME or set reviewer: in alongside.yaml (every decision records who made it)"}
 	}
 	cb, err := loadCodebook(project, cfg, false)
 	if err != nil {
@@ -48,19 +48,20 @@ func reviewer(st *store.Store, project, reviewerFlag string) (*decisions.Reviewe
 // cmdDecide makes the scriptable verbs: confirm, reject, recode, span, note.
 func cmdDecide(action string) func(context.Context, *env, []string) error {
 	return func(ctx context.Context, e *env, args []string) error {
-		synopsis := map[string]string{
-			store.ActionConfirm: "confirm [--project DIR] [--reviewer NAME] [--note TEXT] ID...",
-			store.ActionReject:  "reject [--project DIR] [--reviewer NAME] [--note TEXT] ID...",
-			store.ActionRecode:  "recode [--project DIR] [--reviewer NAME] [--note TEXT] --code PATH ID",
-			store.ActionSpan:    "span [--project DIR] [--reviewer NAME] [--note TEXT] --sentences FIRST-LAST ID",
-			store.ActionNote:    "note [--project DIR] [--reviewer NAME] ID TEXT",
-		}[action]
-		fs := newFlags(e, action, synopsis)
-		project := fs.String("project", ".", "project `folder`")
-		reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
-		note := fs.String("note", "", "a note to record with the decision")
-		code := fs.String("code", "", "the new code `path` (recode)")
-		sentences := fs.String("sentences", "", "the new span as sentences `FIRST-LAST` of the turn, counted from 0 (span)")
+		fs := newFlags(e, action)
+		project := fs.project()
+		reviewer := fs.reviewer()
+		// Each verb offers only the flags it uses.
+		var note, code, sentences *string
+		if action != store.ActionNote {
+			note = fs.String("note", "", "record `TEXT` as a note with the decision")
+		}
+		switch action {
+		case store.ActionRecode:
+			code = fs.String("code", "", "the new code `PATH`")
+		case store.ActionSpan:
+			sentences = fs.String("sentences", "", "the new span: sentences `FIRST-LAST` of the turn, counted from 0")
+		}
 		pos, err := parse(fs, args)
 		if err != nil {
 			return err
@@ -69,21 +70,26 @@ func cmdDecide(action string) func(context.Context, *env, []string) error {
 		switch action {
 		case store.ActionNote:
 			if len(pos) < 2 {
-				return usageError{"note: give a candidate ID and the note"}
+				return usageError{msg: "note: give a candidate ID and the note"}
 			}
 			ds = append(ds, decisions.Decision{Candidate: pos[0], Action: action, Value: strings.Join(pos[1:], " ")})
 		case store.ActionRecode, store.ActionSpan:
-			value := *code
+			value, flag := "", ""
 			if action == store.ActionSpan {
-				value = *sentences
+				value, flag = *sentences, "--sentences FIRST-LAST"
+			} else {
+				value, flag = *code, "--code PATH"
 			}
-			if len(pos) != 1 || value == "" {
-				return usageError{action + ": usage: alongside " + synopsis}
+			if value == "" {
+				return usageError{msg: action + ": give " + flag}
+			}
+			if len(pos) != 1 {
+				return usageError{msg: action + ": give one candidate ID"}
 			}
 			ds = append(ds, decisions.Decision{Candidate: pos[0], Action: action, Value: value, Note: *note})
 		default:
 			if len(pos) == 0 {
-				return usageError{action + ": give one or more candidate IDs"}
+				return usageError{msg: action + ": give one or more candidate IDs"}
 			}
 			for _, id := range pos {
 				ds = append(ds, decisions.Decision{Candidate: id, Action: action, Note: *note})
@@ -107,15 +113,15 @@ func cmdDecide(action string) func(context.Context, *env, []string) error {
 }
 
 func cmdHistory(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "history", "history [--project DIR] [--json] ID")
-	project := fs.String("project", ".", "project `folder`")
-	asJSON := fs.Bool("json", false, "one JSON object per decision")
+	fs := newFlags(e, "history")
+	project := fs.project()
+	asJSON := fs.json("one JSON object per decision")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{"history: give one candidate ID"}
+		return usageError{msg: "history: give one candidate ID"}
 	}
 	st, err := openStore(*project)
 	if err != nil {

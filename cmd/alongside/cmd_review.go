@@ -11,22 +11,25 @@ import (
 	"github.com/alongside-qda/alongside/cmd/alongside/reviewpage"
 )
 
+// defaultReviewAddr is where the review page is served unless --addr says.
+const defaultReviewAddr = "127.0.0.1:7424"
+
 // cmdReview serves the review page until interrupted.
 func cmdReview(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "review", "review [--project DIR] [--addr HOST:PORT] [--reviewer NAME] [--allow-remote]")
-	project := fs.String("project", ".", "project `folder`")
-	addr := fs.String("addr", "127.0.0.1:7424", "`address` to serve the page on; loopback only unless --allow-remote")
-	reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
+	fs := newFlags(e, "review")
+	project := fs.project()
+	addr := fs.String("addr", defaultReviewAddr, "serve the page at `HOST:PORT`; loopback only unless --allow-remote")
+	reviewer := fs.reviewer()
 	allowRemote := fs.Bool("allow-remote", false, "allow an address other machines can reach (the page shows transcripts)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("review: unexpected argument %q", pos[0])}
+		return usageError{msg: fmt.Sprintf("review: unexpected argument %q", pos[0])}
 	}
 	if err := reviewpage.CheckAddr(*addr, *allowRemote); err != nil {
-		return usageError{"review: " + err.Error()}
+		return usageError{msg: "review: " + err.Error()}
 	}
 	r, done, err := openReviewer(*project, *reviewer)
 	if err != nil {

@@ -22,9 +22,9 @@ type statusReport struct {
 }
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "status", "status [--project DIR] [--json]")
-	project := fs.String("project", ".", "project `folder`")
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	fs := newFlags(e, "status")
+	project := fs.project()
+	asJSON := fs.json("print one JSON object")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}

@@ -12,16 +12,17 @@ import (
 // qdpxHelp says what --format qdpx writes and how the filters apply to it,
 // for export's help.
 const qdpxHelp = `--format qdpx writes a REFI-QDA project (.qdpx, for NVivo, ATLAS.ti,
-MAXQDA) to -o FILE: every transcript, the whole codebook, and the CONFIRMED
-units as codings by the reviewer who confirmed them. Only confirmed units
-are exported whatever --status says; --code (and --transcript) limit which
-of them. Positions are code points into each transcript's exported text.`
+MAXQDA) to --output FILE: every transcript, the whole codebook, and the
+CONFIRMED units as codings by the reviewer who confirmed them. Only
+confirmed units are exported whatever --status says; --code (and
+--transcript) limit which of them. Positions are code points into each
+transcript's exported text.`
 
 // exportQDPX writes the project's confirmed units as a REFI-QDA project
 // (qdpx.Write does the work).
 func exportQDPX(ctx context.Context, e *env, project string, filter store.CandidateFilter, out string) error {
 	if out == "" || out == "-" {
-		return usageError{"export: --format qdpx writes a zip: give -o FILE.qdpx"}
+		return usageError{msg: "export: --format qdpx writes a zip: give --output FILE.qdpx"}
 	}
 	st, err := openStore(project)
 	if err != nil {
