@@ -35,7 +35,11 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	cands, err := st.Candidates(ctx, store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch})
+	filter := store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch}
+	if err := resolveFilter(ctx, e, st, &filter); err != nil {
+		return err
+	}
+	cands, err := st.Candidates(ctx, filter)
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,9 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := resolveFilter(ctx, e, st, &filter); err != nil {
+		return err
+	}
 	var n int
 	var write func(io.Writer) error
 	if *format == "jsonl" {

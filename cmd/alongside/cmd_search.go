@@ -51,6 +51,9 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 	if _, err := search.BuildQuery(opts); err != nil {
 		return queryErr(err)
 	}
+	for _, w := range index.Warnings(opts.Query) {
+		fmt.Fprintf(e.stderr, "alongside: warning: %s\n", w)
+	}
 	s, err := search.Open(ctx, stages.Project{Dir: *project})
 	if err != nil {
 		return err
@@ -85,7 +88,7 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 func queryErr(err error) error {
 	var qe *index.QueryError
 	if errors.As(err, &qe) {
-		return usageError{msg: qe.Error()}
+		return usageError{msg: qe.Error(), noHint: true}
 	}
 	return err
 }

@@ -29,6 +29,9 @@ func exportQDPX(ctx context.Context, e *env, project string, filter store.Candid
 		return err
 	}
 	defer st.Close()
+	if err := resolveFilter(ctx, e, st, &filter); err != nil {
+		return err
+	}
 	cfg, err := loadConfig(project)
 	if err != nil {
 		return err
