@@ -11,7 +11,7 @@ import (
 
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
-	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/index"
 )
 
 // statuses are the candidate statuses, as --status and the exports name
@@ -115,12 +115,8 @@ func loadCodebook(project string, cfg *config, explicit bool) (*codebook.Codeboo
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !explicit {
 		return nil, nil
 	}
-	cb, err := codebook.Read(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := stages.CheckCodebook(cb); err != nil {
-		return nil, err
-	}
-	return cb, nil
+	return codebook.Check(path, func(q string) error {
+		_, err := index.Parse(q)
+		return err
+	})
 }

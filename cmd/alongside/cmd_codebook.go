@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/alongside-qda/alongside/corpus/codebook"
+	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
 	"github.com/alongside-qda/alongside/stages/search"
 )
@@ -54,11 +55,11 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cb, err := codebookOf(*project, *file)
+	var problems codebook.Errors
+	if errors.As(err, &problems) {
+		return fmt.Errorf("%w\n%s: %d problems", err, problems[0].File, len(problems))
+	}
 	if err != nil {
-		var ce *codebook.Error
-		if errors.As(err, &ce) {
-			return usageError{msg: err.Error()}
-		}
 		return err
 	}
 	codes := cb.All()
@@ -80,7 +81,7 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 			if kind == "exclude" {
 				rules = c.Exclude
 			}
-			for _, r := range rules {
+			for i, r := range rules {
 				hits, total, err := s.Search(ctx, search.Options{Query: r.Query, Limit: 2})
 				if err != nil {
 					return err
@@ -98,6 +99,9 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 				warn := ""
 				if total == 0 {
 					warn = "  <- matches nothing"
+				}
+				for _, w := range index.Warnings(r.Query) {
+					fmt.Fprintf(e.stderr, "alongside: warning: %s:%d: code %q: %s %d: %s\n", cb.Source, r.Line, c.Name, kind, i+1, w)
 				}
 				fmt.Fprintf(e.stdout, "%s:%d  %s  %s %s: %d passage(s)%s\n", cb.Source, r.Line, c.Path, kind, r.Query, total, warn)
 				for _, smp := range rep.Samples {

@@ -48,7 +48,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		cb, cbErr = loadCodebook(*project, cfg, *codebookFlag != "")
 	}
 	if cbErr != nil {
-		fmt.Fprintf(e.stderr, "alongside: codebook: %v\nalongside: indexing without matching candidates\n", cbErr)
+		for _, line := range strings.Split(cbErr.Error(), "\n") {
+			fmt.Fprintf(e.stderr, "alongside: codebook: %s\n", line)
+		}
+		fmt.Fprintln(e.stderr, "alongside: indexing without matching candidates")
 	}
 	if fs.given("jobs") || fs.given("j") {
 		if *workers < 0 {

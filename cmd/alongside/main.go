@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 
@@ -185,7 +186,10 @@ func exitCode(ctx context.Context, e *env, err error) int {
 		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
 		return exitFailure
 	default:
-		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
+		// Several problems (a codebook's) are one a line, each prefixed.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(e.stderr, "alongside: %s\n", line)
+		}
 		return exitFailure
 	}
 }
