@@ -100,6 +100,16 @@ func cmdDecide(action string) func(context.Context, *env, []string) error {
 			return err
 		}
 		defer done()
+		if action == store.ActionRecode && r.Codebook != nil {
+			// Case never matters in a code path the analyst types.
+			var paths []string
+			for _, c := range r.Codebook.All() {
+				paths = append(paths, c.Path)
+			}
+			if ds[0].Value, _, err = resolveCase("--code", ds[0].Value, paths); err != nil {
+				return err
+			}
+		}
 		created, err := r.Record(ctx, ds)
 		if err != nil {
 			return err
