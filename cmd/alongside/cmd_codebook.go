@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/index"
@@ -140,7 +141,11 @@ func codebookOf(project, file string) (*codebook.Codebook, error) {
 		return nil, err
 	}
 	if file != "" {
-		cfg.Codebook = file
+		// A path typed on the command line is from where the analyst is;
+		// one in alongside.yaml is from the project folder.
+		if cfg.Codebook, err = filepath.Abs(file); err != nil {
+			return nil, err
+		}
 	}
 	return loadCodebook(project, cfg, true)
 }
