@@ -152,8 +152,8 @@ func IsIndexField(name string) bool { return name == "speaker" || name == "trans
 //	speaker:client, transcript:fg-03
 //	role:participant, participant:P03, site:Drammen (resolved by the caller)
 //
-// AND binds tighter than OR. Operators are upper case; case never matters
-// in words.
+// AND binds tighter than OR. Operators are upper case (Warnings flags a
+// lower-case one); case never matters in words or field values.
 func Parse(q string) (Node, error) {
 	p := &parser{src: q}
 	p.lex()
@@ -175,6 +175,57 @@ func Parse(q string) (Node, error) {
 		return nil, &QueryError{Column: t.col, Msg: fmt.Sprintf("unexpected %s", t.describe())}
 	}
 	return n, nil
+}
+
+// Warning is something in a valid query that may not mean what it seems;
+// the query runs as written. Column is 1-based, in characters.
+type Warning struct {
+	Column int
+	Msg    string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("query: %s (column %d)", w.Msg, w.Column) }
+
+// Warnings lists what in q may not mean what it seems: a lower-case (or
+// mixed-case) and, or, not between terms is searched as a word, because
+// operators are upper case ("quit or cut down" asks for all four words).
+// A malformed query has no warnings; Parse says what is wrong with it.
+func Warnings(q string) []Warning {
+	p := &parser{src: q}
+	p.lex()
+	if p.err != nil {
+		return nil
+	}
+	// A term ends before the word and another starts after it.
+	ends := func(i int) bool {
+		return i >= 0 && (p.toks[i].kind == tokWord || p.toks[i].kind == tokPhrase || p.toks[i].kind == tokRParen)
+	}
+	starts := func(i int) bool {
+		return i < len(p.toks) && (p.toks[i].kind == tokWord || p.toks[i].kind == tokPhrase || p.toks[i].kind == tokLParen || p.toks[i].kind == tokNot)
+	}
+	var out []Warning
+	for i, t := range p.toks {
+		if t.kind != tokWord || t.field != "" || t.exact {
+			continue
+		}
+		op := strings.ToUpper(t.text)
+		if !isOperator(op) || !starts(i+1) {
+			continue
+		}
+		var msg string
+		switch {
+		case op == "NOT":
+			msg = fmt.Sprintf("%q is searched as a word; write NOT to leave out what the next term matches", t.text)
+		case !ends(i - 1):
+			continue
+		case op == "OR":
+			msg = fmt.Sprintf("%q is searched as a word; write OR to match either term", t.text)
+		default:
+			msg = fmt.Sprintf("%q is searched as a word; write AND for the operator, or leave it out (a space between terms means AND)", t.text)
+		}
+		out = append(out, Warning{Column: t.col, Msg: msg})
+	}
+	return out
 }
 
 type tokKind int

@@ -108,3 +108,45 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestWarnings(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []Warning
+	}{
+		{"quit OR cut", nil},
+		{"quit or cut", []Warning{{6, `"or" is searched as a word; write OR to match either term`}}},
+		{"quit Or (cut down)", []Warning{{6, `"Or" is searched as a word; write OR to match either term`}}},
+		{`"cut down" or "quit"`, []Warning{{12, `"or" is searched as a word; write OR to match either term`}}},
+		{"alcohol and drugs", []Warning{{9, `"and" is searched as a word; write AND for the operator, or leave it out (a space between terms means AND)`}}},
+		{"drink* not alcohol", []Warning{{8, `"not" is searched as a word; write NOT to leave out what the next term matches`}}},
+		{"not alcohol", []Warning{{1, `"not" is searched as a word; write NOT to leave out what the next term matches`}}},
+		{"quit and not drink", []Warning{
+			{6, `"and" is searched as a word; write AND for the operator, or leave it out (a space between terms means AND)`},
+			{10, `"not" is searched as a word; write NOT to leave out what the next term matches`}}},
+		// Words, not operators, where nothing suggests otherwise.
+		{"or", nil},
+		{"not", nil},
+		{"quit or", nil},
+		{"or quit", nil},
+		{`"either or"`, nil},
+		{`"not now"~2`, nil},
+		{"=or quit", nil},
+		{"speaker:and", nil},
+		{"ordinary notable android", nil},
+		{"(or quit)", nil},
+		// A malformed query has errors, not warnings.
+		{`quit or "cut`, nil},
+	}
+	for _, tc := range tests {
+		got := Warnings(tc.in)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Warnings(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+		if tc.want != nil {
+			if _, err := Parse(tc.in); err != nil {
+				t.Errorf("Parse(%q): %v; a warned query still runs", tc.in, err)
+			}
+		}
+	}
+}

@@ -86,18 +86,17 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		}
 		value, prefix := v.Value, strings.HasSuffix(v.Value, "*")
 		value = strings.TrimRight(value, "*")
-		field := FieldTranscript
-		if v.Name == "speaker" {
-			field = FieldSpeaker
-			value = corpus.SpeakerKey(value)
+		if v.Name != "speaker" {
+			return r.transcriptQuery(value, prefix)
 		}
+		value = corpus.SpeakerKey(value)
 		if prefix {
 			p := bleve.NewPrefixQuery(value)
-			p.SetField(field)
+			p.SetField(FieldSpeaker)
 			return p, nil
 		}
 		t := bleve.NewTermQuery(value)
-		t.SetField(field)
+		t.SetField(FieldSpeaker)
 		return t, nil
 	case And:
 		b := bleve.NewBooleanQuery()

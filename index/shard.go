@@ -330,6 +330,8 @@ type Reader struct {
 	mapping mapping.IndexMapping
 	masked  []string
 	pairs   bool // every shard indexes word pairs (shards written before they did do not)
+
+	transcripts transcriptIDs // for transcript: filters, read on first use
 }
 
 // Open opens the named shards under root read-only. masked lists passage IDs

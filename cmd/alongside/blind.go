@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 
@@ -14,9 +13,9 @@ import (
 // (store.ConsensusReviewer).
 
 // blindFlags adds --blind and --reviewer.
-func blindFlags(fs *flag.FlagSet) (blind *bool, reviewer *string) {
+func blindFlags(fs *flagSet) (blind *bool, reviewer *string) {
 	blind = fs.Bool("blind", false, "blind double coding: statuses from your own decisions only, none of the other reviewers'")
-	reviewer = fs.String("reviewer", "", "your `name`, for --blind (default: reviewer: in alongside.yaml)")
+	reviewer = fs.reviewer()
 	return blind, reviewer
 }
 
@@ -34,13 +33,13 @@ func blindReviewer(project string, blind bool, reviewer string) (string, error) 
 		reviewer = cfg.Reviewer
 	}
 	if strings.TrimSpace(reviewer) == "" {
-		return "", usageError{"--blind: whose decisions? give --reviewer NAME or set reviewer: in alongside.yaml"}
+		return "", usageError{msg: "--blind: whose decisions? give --reviewer NAME or set reviewer: in alongside.yaml"}
 	}
 	return reviewer, nil
 }
 
 // consensusFlag adds --consensus to the verdicts: confirm, reject, recode.
-func consensusFlag(fs *flag.FlagSet, action string) *bool {
+func consensusFlag(fs *flagSet, action string) *bool {
 	switch action {
 	case store.ActionConfirm, store.ActionReject, store.ActionRecode:
 		return fs.Bool("consensus", false, fmt.Sprintf("record the coders' agreed decision, under the reviewer name %q (both coders' own decisions stay)", store.ConsensusReviewer))

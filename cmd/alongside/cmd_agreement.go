@@ -35,19 +35,20 @@ units where coders differ.`
 
 // cmdAgreement prints the agreement table of the coders' decisions.
 func cmdAgreement(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "agreement", "agreement [--project DIR] [--reviewers A,B,...] [--code PATH] [--batch N] [--since DATE] [--json] [-o FILE.xlsx]\n\n"+agreementHelp)
+	fs := newFlags(e, "agreement")
 	o, project := studyFlags(fs)
-	asJSON := fs.Bool("json", false, "one JSON object per code, the overall one first")
-	out := fs.String("o", "", "also write the table to this .xlsx `file`")
+	asJSON := fs.json("one JSON object per code, the overall one first")
+	out := fs.String("output", "", "also write the table to this .xlsx `FILE`")
+	fs.alias("o", "output")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("agreement: unexpected argument %q", pos[0])}
+		return usageError{msg: fmt.Sprintf("agreement: unexpected argument %q", pos[0])}
 	}
 	if *out != "" && strings.ToLower(filepath.Ext(*out)) != ".xlsx" {
-		return usageError{fmt.Sprintf("agreement: -o %s: give an .xlsx file", *out)}
+		return usageError{msg: fmt.Sprintf("agreement: -o %s: give an .xlsx file", *out)}
 	}
 	study, err := o.load(ctx, "agreement", *project)
 	if err != nil {
@@ -82,12 +83,12 @@ func studyFlags(fs interface {
 	String(name, value, usage string) *string
 	Int64(name string, value int64, usage string) *int64
 }) (studyOptions, *string) {
-	project := fs.String("project", ".", "project `folder`")
+	project := fs.String("project", ".", "the project folder, `DIR`")
 	return studyOptions{
-		reviewers: fs.String("reviewers", "", "the coders, `A,B,...` (default: everyone who decided, but the consensus)"),
-		code:      fs.String("code", "", "only this code `path` and the codes under it"),
-		batch:     fs.Int64("batch", 0, "only candidates proposed by this `batch`"),
-		since:     fs.String("since", "", "only decisions recorded on or after this `date` (YYYY-MM-DD, local time)"),
+		reviewers: fs.String("reviewers", "", "the coders, `NAMES` separated by commas, such as ana,ben (default: everyone who decided, but the consensus)"),
+		code:      fs.String("code", "", "only code `PATH` and the codes under it"),
+		batch:     fs.Int64("batch", 0, "only candidates proposed by batch `N`"),
+		since:     fs.String("since", "", "only decisions recorded on or after `DATE` (YYYY-MM-DD, local time)"),
 	}, project
 }
 
@@ -96,16 +97,16 @@ func (o studyOptions) load(ctx context.Context, cmd, project string) (*coders.St
 	if *o.since != "" {
 		t, err := time.ParseInLocation("2006-01-02", *o.since, time.Local)
 		if err != nil {
-			return nil, usageError{fmt.Sprintf("%s: --since %q: give a date as YYYY-MM-DD", cmd, *o.since)}
+			return nil, usageError{msg: fmt.Sprintf("%s: --since %q: give a date as YYYY-MM-DD", cmd, *o.since)}
 		}
 		opts.Since = t
 	}
 	if *o.batch < 0 {
-		return nil, usageError{cmd + ": --batch: give a batch number"}
+		return nil, usageError{msg: cmd + ": --batch: give a batch number"}
 	}
 	for _, r := range opts.Reviewers {
 		if r == store.ConsensusReviewer {
-			return nil, usageError{fmt.Sprintf("%s: --reviewers: %q is the consensus, not a coder", cmd, r)}
+			return nil, usageError{msg: fmt.Sprintf("%s: --reviewers: %q is the consensus, not a coder", cmd, r)}
 		}
 	}
 	st, err := openStore(project)
@@ -170,19 +171,20 @@ then follow the consensus (decided_by: consensus).`
 // cmdDisagreements lists the units where coders differ, or writes them as
 // a sheet for the consensus.
 func cmdDisagreements(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "disagreements", "disagreements [--project DIR] [--reviewers A,B,...] [--code PATH] [--batch N] [--since DATE] [-o FILE.csv|FILE.xlsx]\n\n"+disagreementsHelp)
+	fs := newFlags(e, "disagreements")
 	o, project := studyFlags(fs)
-	out := fs.String("o", "", "write the sheet to this .csv or .xlsx `file`")
+	out := fs.String("output", "", "write the sheet to this .csv or .xlsx `FILE`")
+	fs.alias("o", "output")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("disagreements: unexpected argument %q", pos[0])}
+		return usageError{msg: fmt.Sprintf("disagreements: unexpected argument %q", pos[0])}
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if *out != "" && ext != ".csv" && ext != ".xlsx" {
-		return usageError{fmt.Sprintf("disagreements: -o %s: give a .csv or .xlsx file", *out)}
+		return usageError{msg: fmt.Sprintf("disagreements: -o %s: give a .csv or .xlsx file", *out)}
 	}
 	study, err := o.load(ctx, "disagreements", *project)
 	if err != nil {

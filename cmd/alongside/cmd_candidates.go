@@ -11,7 +11,7 @@ import (
 
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
-	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/index"
 )
 
 // statuses are the candidate statuses, as --status and the exports name
@@ -19,13 +19,11 @@ import (
 var statuses = []string{"proposed", "confirmed", "rejected", "withdrawn", "orphaned"}
 
 func cmdCandidates(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "candidates", "candidates [--project DIR] [--code PATH] [--status S] [--transcript T] [--batch N] [--json]")
-	project := fs.String("project", ".", "project `folder`")
-	code := fs.String("code", "", "only this code `path` and the codes under it")
-	status := fs.String("status", "", "only this `status`: "+strings.Join(statuses, ", "))
-	transcript := fs.String("transcript", "", "only this `transcript`")
-	batch := fs.Int64("batch", 0, "only candidates proposed by this `batch`")
-	asJSON := fs.Bool("json", false, "one JSON object per candidate")
+	fs := newFlags(e, "candidates")
+	project := fs.project()
+	code, status, transcript := filterFlags(fs)
+	batch := fs.Int64("batch", 0, "only candidates proposed by batch `N`")
+	asJSON := fs.json("one JSON object per candidate")
 	blind, reviewer := blindFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -35,14 +33,18 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *status != "" && !contains(statuses, *status) {
-		return usageError{fmt.Sprintf("candidates: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
+		return usageError{msg: fmt.Sprintf("candidates: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
 	}
 	st, err := openStore(*project)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	cands, err := st.Candidates(ctx, store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch, Reviewer: blindAs})
+	filter := store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch, Reviewer: blindAs}
+	if err := resolveFilter(ctx, e, st, &filter); err != nil {
+		return err
+	}
+	cands, err := st.Candidates(ctx, filter)
 	if err != nil {
 		return err
 	}
@@ -54,6 +56,14 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "alongside: %d candidate(s)\n", len(cands))
 	return nil
+}
+
+// filterFlags are the candidate filters candidates and export share.
+func filterFlags(fs *flagSet) (code, status, transcript *string) {
+	code = fs.String("code", "", "only code `PATH` and the codes under it (case never matters)")
+	status = fs.String("status", "", "only candidates with this `STATUS`: "+strings.Join(statuses, ", "))
+	transcript = fs.String("transcript", "", "only transcript `ID` (case never matters)")
+	return code, status, transcript
 }
 
 func printCandidate(w io.Writer, c store.Candidate, color bool) {
@@ -110,12 +120,8 @@ func loadCodebook(project string, cfg *config, explicit bool) (*codebook.Codeboo
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !explicit {
 		return nil, nil
 	}
-	cb, err := codebook.Read(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := stages.CheckCodebook(cb); err != nil {
-		return nil, err
-	}
-	return cb, nil
+	return codebook.Check(path, func(q string) error {
+		_, err := index.Parse(q)
+		return err
+	})
 }

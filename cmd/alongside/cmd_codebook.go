@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/index"
@@ -13,12 +14,18 @@ import (
 	"github.com/alongside-qda/alongside/stages/search"
 )
 
+const codebookHelp = `Subcommands:
+  codebook check    check every code and keyword of the codebook, and show what each keyword matches
+  codebook export   write the codebook as a REFI-QDA codebook (.qdc) for other QDA tools
+
+Run "alongside codebook check --help" or "alongside codebook export --help" for their options.`
+
 func cmdCodebook(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, "Usage: alongside codebook check [--project DIR] [--codebook FILE] [--json]\n       alongside codebook export [--project DIR] [--codebook FILE] -o FILE.qdc\n"+exitStatusHelp)
-		if len(args) == 0 {
-			return usageError{"codebook: give a subcommand: check or export"}
-		}
+	if len(args) == 0 {
+		return usageError{msg: "codebook: give a subcommand: check or export"}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		printCommandHelp(e.stdout, lookup("codebook"), nil)
 		return errHelp
 	}
 	switch args[0] {
@@ -27,7 +34,7 @@ func cmdCodebook(ctx context.Context, e *env, args []string) error {
 	case "export":
 		return codebookExport(ctx, e, args[1:])
 	}
-	return usageError{fmt.Sprintf("codebook: unknown subcommand %q (use check or export)", args[0])}
+	return usageError{msg: fmt.Sprintf("codebook: unknown subcommand %q (use check or export)", args[0])}
 }
 
 // keywordReport is one line of "codebook check".
@@ -41,19 +48,19 @@ type keywordReport struct {
 }
 
 func codebookCheck(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "codebook check", "codebook check [--project DIR] [--codebook FILE] [--json]")
-	project := fs.String("project", ".", "project `folder`")
-	file := fs.String("codebook", "", "codebook `file` (default: from alongside.yaml)")
-	asJSON := fs.Bool("json", false, "one JSON object per keyword")
+	fs := newFlags(e, "codebook check")
+	project := fs.project()
+	file := fs.String("codebook", "", "codebook `FILE` (default: codebook: in alongside.yaml)")
+	asJSON := fs.json("one JSON object per keyword")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	cb, err := codebookOf(*project, *file)
+	var problems codebook.Errors
+	if errors.As(err, &problems) {
+		return fmt.Errorf("%w\n%s: %d problems", err, problems[0].File, len(problems))
+	}
 	if err != nil {
-		var ce *codebook.Error
-		if errors.As(err, &ce) {
-			return usageError{err.Error()}
-		}
 		return err
 	}
 	codes := cb.All()
@@ -75,7 +82,7 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 			if kind == "exclude" {
 				rules = c.Exclude
 			}
-			for _, r := range rules {
+			for i, r := range rules {
 				// The rule as the run applies it: with the code's speakers
 				// (by default everyone but the interviewer) and, for a
 				// keyword, its exclusions.
@@ -114,6 +121,9 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 				if total == 0 {
 					warn = "  <- matches nothing"
 				}
+				for _, w := range index.Warnings(r.Query) {
+					fmt.Fprintf(e.stderr, "alongside: warning: %s:%d: code %q: %s %d: %s\n", cb.Source, r.Line, c.Name, kind, i+1, w)
+				}
 				fmt.Fprintf(e.stdout, "%s:%d  %s  %s %s: %d passage(s)%s\n", cb.Source, r.Line, c.Path, kind, r.Query, total, warn)
 				for _, smp := range rep.Samples {
 					fmt.Fprintf(e.stdout, "    %s\n", truncate(smp, 160))
@@ -125,15 +135,16 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 }
 
 func codebookExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "codebook export", "codebook export [--project DIR] [--codebook FILE] -o FILE.qdc")
-	project := fs.String("project", ".", "project `folder`")
-	file := fs.String("codebook", "", "codebook `file` (default: from alongside.yaml)")
-	out := fs.String("o", "", "write the REFI-QDA codebook to this `file`")
+	fs := newFlags(e, "codebook export")
+	project := fs.project()
+	file := fs.String("codebook", "", "codebook `FILE` (default: codebook: in alongside.yaml)")
+	out := fs.String("output", "", "write the REFI-QDA codebook to `FILE` (.qdc)")
+	fs.alias("o", "output")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
-		return usageError{"codebook export: give -o FILE.qdc"}
+		return usageError{msg: "codebook export: give the output file: --output FILE.qdc"}
 	}
 	cb, err := codebookOf(*project, *file)
 	if err != nil {
@@ -150,7 +161,11 @@ func codebookOf(project, file string) (*codebook.Codebook, error) {
 		return nil, err
 	}
 	if file != "" {
-		cfg.Codebook = file
+		// A path typed on the command line is from where the analyst is;
+		// one in alongside.yaml is from the project folder.
+		if cfg.Codebook, err = filepath.Abs(file); err != nil {
+			return nil, err
+		}
 	}
 	return loadCodebook(project, cfg, true)
 }

@@ -3,60 +3,65 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/alongside-qda/alongside/corpus/store"
-	"github.com/alongside-qda/alongside/stages"
 	"github.com/alongside-qda/alongside/stages/decisions"
 )
 
-// openReviewer opens a project for recording decisions.
+// openReviewer opens a project for recording decisions. A missing project
+// is said first: no advice about reviewer names for a mistyped --project.
 func openReviewer(project, reviewerFlag string) (*decisions.Reviewer, func(), error) {
-	cfg, err := loadConfig(project)
+	st, err := openStore(project)
 	if err != nil {
 		return nil, nil, err
+	}
+	r, err := reviewer(st, project, reviewerFlag)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return r, func() { st.Close() }, nil
+}
+
+func reviewer(st *store.Store, project, reviewerFlag string) (*decisions.Reviewer, error) {
+	cfg, err := loadConfig(project)
+	if err != nil {
+		return nil, err
 	}
 	name := reviewerFlag
 	if name == "" {
 		name = cfg.Reviewer
 	}
 	if strings.TrimSpace(name) == "" {
-		return nil, nil, usageError{"no reviewer name: give --reviewer NAME or set reviewer: in alongside.yaml (every decision records who made it)"}
-	}
-	p := stages.Project{Dir: project}
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return nil, nil, fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
+		return nil, usageError{msg: "no reviewer name: give --reviewer NAME or set reviewer: in alongside.yaml (every decision records who made it)"}
 	}
 	cb, err := loadCodebook(project, cfg, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	st, err := p.OpenStore()
-	if err != nil {
-		return nil, nil, err
-	}
-	return &decisions.Reviewer{Store: st, Codebook: cb, Name: name, Now: time.Now}, func() { st.Close() }, nil
+	return &decisions.Reviewer{Store: st, Codebook: cb, Name: name, Now: time.Now}, nil
 }
 
 // cmdDecide makes the scriptable verbs: confirm, reject, recode, span, note.
 func cmdDecide(action string) func(context.Context, *env, []string) error {
 	return func(ctx context.Context, e *env, args []string) error {
-		synopsis := map[string]string{
-			store.ActionConfirm: "confirm [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] ID...",
-			store.ActionReject:  "reject [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] ID...",
-			store.ActionRecode:  "recode [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] --code PATH ID",
-			store.ActionSpan:    "span [--project DIR] [--reviewer NAME] [--note TEXT] --sentences FIRST-LAST ID",
-			store.ActionNote:    "note [--project DIR] [--reviewer NAME] ID TEXT",
-		}[action]
-		fs := newFlags(e, action, synopsis)
-		project := fs.String("project", ".", "project `folder`")
-		reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
-		note := fs.String("note", "", "a note to record with the decision")
-		code := fs.String("code", "", "the new code `path` (recode)")
-		sentences := fs.String("sentences", "", "the new span as sentences `FIRST-LAST` of the turn, counted from 0 (span)")
+		fs := newFlags(e, action)
+		project := fs.project()
+		reviewer := fs.reviewer()
+		// Each verb offers only the flags it uses.
+		var note, code, sentences *string
+		if action != store.ActionNote {
+			note = fs.String("note", "", "record `TEXT` as a note with the decision")
+		}
+		switch action {
+		case store.ActionRecode:
+			code = fs.String("code", "", "the new code `PATH`")
+		case store.ActionSpan:
+			sentences = fs.String("sentences", "", "the new span: sentences `FIRST-LAST` of the turn, counted from 0")
+		}
 		consensus := consensusFlag(fs, action)
 		pos, err := parse(fs, args)
 		if err != nil {
@@ -69,21 +74,26 @@ func cmdDecide(action string) func(context.Context, *env, []string) error {
 		switch action {
 		case store.ActionNote:
 			if len(pos) < 2 {
-				return usageError{"note: give a candidate ID and the note"}
+				return usageError{msg: "note: give a candidate ID and the note"}
 			}
 			ds = append(ds, decisions.Decision{Candidate: pos[0], Action: action, Value: strings.Join(pos[1:], " ")})
 		case store.ActionRecode, store.ActionSpan:
-			value := *code
+			value, flag := "", ""
 			if action == store.ActionSpan {
-				value = *sentences
+				value, flag = *sentences, "--sentences FIRST-LAST"
+			} else {
+				value, flag = *code, "--code PATH"
 			}
-			if len(pos) != 1 || value == "" {
-				return usageError{action + ": usage: alongside " + synopsis}
+			if value == "" {
+				return usageError{msg: action + ": give " + flag}
+			}
+			if len(pos) != 1 {
+				return usageError{msg: action + ": give one candidate ID"}
 			}
 			ds = append(ds, decisions.Decision{Candidate: pos[0], Action: action, Value: value, Note: *note})
 		default:
 			if len(pos) == 0 {
-				return usageError{action + ": give one or more candidate IDs"}
+				return usageError{msg: action + ": give one or more candidate IDs"}
 			}
 			for _, id := range pos {
 				ds = append(ds, decisions.Decision{Candidate: id, Action: action, Note: *note})
@@ -94,6 +104,16 @@ func cmdDecide(action string) func(context.Context, *env, []string) error {
 			return err
 		}
 		defer done()
+		if action == store.ActionRecode && r.Codebook != nil {
+			// Case never matters in a code path the analyst types.
+			var paths []string
+			for _, c := range r.Codebook.All() {
+				paths = append(paths, c.Path)
+			}
+			if ds[0].Value, _, err = resolveCase("--code", ds[0].Value, paths); err != nil {
+				return err
+			}
+		}
 		created, err := r.Record(ctx, ds)
 		if err != nil {
 			return err
@@ -107,15 +127,15 @@ func cmdDecide(action string) func(context.Context, *env, []string) error {
 }
 
 func cmdHistory(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "history", "history [--project DIR] [--json] ID")
-	project := fs.String("project", ".", "project `folder`")
-	asJSON := fs.Bool("json", false, "one JSON object per decision")
+	fs := newFlags(e, "history")
+	project := fs.project()
+	asJSON := fs.json("one JSON object per decision")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{"history: give one candidate ID"}
+		return usageError{msg: "history: give one candidate ID"}
 	}
 	st, err := openStore(*project)
 	if err != nil {

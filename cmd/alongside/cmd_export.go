@@ -29,39 +29,38 @@ back with "alongside import-decisions FILE". --format jsonl writes the
 // cmdExport writes candidates for review in a spreadsheet (csv, xlsx), as
 // data (jsonl), or for other QDA tools (qdpx).
 func cmdExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "export", "export --format csv|xlsx|jsonl|qdpx [--project DIR] [--status S] [--code PATH] [--transcript T] [--since BATCH] -o FILE\n\n"+exportHelp+"\n\n"+qdpxHelp)
-	project := fs.String("project", ".", "project `folder`")
-	format := fs.String("format", "", "`format`: "+strings.Join(exportFormats, ", ")+" (default: from the -o file's extension)")
-	status := fs.String("status", "", "only this `status`: "+strings.Join(statuses, ", "))
-	code := fs.String("code", "", "only this code `path` and the codes under it")
-	transcript := fs.String("transcript", "", "only this `transcript`")
-	since := fs.Int64("since", 0, "only candidates proposed by this `batch` or a later one")
-	out := fs.String("o", "", "output `file` (csv and jsonl: - for standard output)")
+	fs := newFlags(e, "export")
+	project := fs.project()
+	format := fs.String("format", "", "`FORMAT`: "+strings.Join(exportFormats, ", ")+" (default: the --output file's extension)")
+	code, status, transcript := filterFlags(fs)
+	since := fs.Int64("since", 0, "only candidates proposed by batch `BATCH` or a later one")
+	out := fs.String("output", "", "write to `FILE` (csv and jsonl: - for standard output)")
+	fs.alias("o", "output")
 	blind, reviewer := blindFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("export: unexpected argument %q", pos[0])}
+		return usageError{msg: fmt.Sprintf("export: unexpected argument %q", pos[0])}
 	}
 	if *out == "" {
-		return usageError{"export: give the output file: -o FILE"}
+		return usageError{msg: "export: give the output file: --output FILE"}
 	}
 	if *format == "" {
 		*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
 	}
 	if !contains(exportFormats, *format) {
-		return usageError{fmt.Sprintf("export: --format %q: use one of %s", *format, strings.Join(exportFormats, ", "))}
+		return usageError{msg: fmt.Sprintf("export: --format %q: use one of %s", *format, strings.Join(exportFormats, ", "))}
 	}
 	if *status != "" && !contains(statuses, *status) {
-		return usageError{fmt.Sprintf("export: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
+		return usageError{msg: fmt.Sprintf("export: --status %q: use one of %s", *status, strings.Join(statuses, ", "))}
 	}
 	if *since < 0 {
-		return usageError{"export: --since: give a batch number"}
+		return usageError{msg: "export: --since: give a batch number"}
 	}
 	if *out == "-" && (*format == "xlsx" || *format == "qdpx") {
-		return usageError{fmt.Sprintf("export: %s is not for a terminal: give -o FILE.%s", *format, *format)}
+		return usageError{msg: fmt.Sprintf("export: %s is not for a terminal: give --output FILE.%s", *format, *format)}
 	}
 	filter := store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Since: *since}
 	if filter.Reviewer, err = blindReviewer(*project, *blind, *reviewer); err != nil {
@@ -78,6 +77,9 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := resolveFilter(ctx, e, st, &filter); err != nil {
+		return err
+	}
 	var n int
 	var write func(io.Writer) error
 	if *format == "jsonl" {
@@ -127,9 +129,9 @@ named, nothing is recorded, and the exit status is 1.`
 // cmdImportDecisions reads decisions back from an exported CSV or XLSX
 // file: all of them are recorded, or none.
 func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "import-decisions", "import-decisions [--project DIR] [--reviewer NAME] [--dry-run] [--consensus] FILE\n\n"+importHelp)
-	project := fs.String("project", ".", "project `folder`")
-	reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
+	fs := newFlags(e, "import-decisions")
+	project := fs.project()
+	reviewer := fs.reviewer()
 	dryRun := fs.Bool("dry-run", false, "print what each row would record, and record nothing")
 	consensus := fs.Bool("consensus", false, "the file is a disagreement sheet (\"alongside disagreements -o\"): record its consensus column as the consensus")
 	pos, err := parse(fs, args)
@@ -137,11 +139,11 @@ func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{"import-decisions: give one file: a .csv or .xlsx that alongside export wrote"}
+		return usageError{msg: "import-decisions: give one file: a .csv or .xlsx that alongside export wrote"}
 	}
 	path := pos[0]
 	if ext := strings.ToLower(filepath.Ext(path)); ext != ".csv" && ext != ".xlsx" {
-		return usageError{fmt.Sprintf("import-decisions: %s: give a .csv or .xlsx file", path)}
+		return usageError{msg: fmt.Sprintf("import-decisions: %s: give a .csv or .xlsx file", path)}
 	}
 	if *consensus {
 		*reviewer = store.ConsensusReviewer

@@ -9,16 +9,16 @@ import (
 )
 
 func cmdInit(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "init", "init DIR")
+	fs := newFlags(e, "init")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{"init: give the project folder: alongside init DIR"}
+		return usageError{msg: "init: give the project folder: alongside init DIR"}
 	}
 	dir := pos[0]
-	if err := os.MkdirAll(filepath.Join(dir, "transcripts"), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, defaultConfig().Transcripts[0]), 0o700); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	path := filepath.Join(dir, configName)
@@ -29,13 +29,13 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	if _, err := f.WriteString(configTemplate); err != nil {
+	if _, err := f.WriteString(configTemplate()); err != nil {
 		f.Close()
 		return fmt.Errorf("init: writing %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("init: writing %s: %w", path, err)
 	}
-	fmt.Fprintf(e.stderr, "Created %s. Put transcripts in %s and run: alongside run --project %s\n", path, filepath.Join(dir, "transcripts"), dir)
+	fmt.Fprintf(e.stderr, "Created %s. Put transcripts in %s and run: alongside run --project %s\n", path, filepath.Join(dir, defaultConfig().Transcripts[0]), dir)
 	return nil
 }

@@ -2,19 +2,24 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 
 	"github.com/alongside-qda/alongside/cmd/alongside/reviewpage"
 )
 
+// defaultReviewAddr is where the review page is served unless --addr says.
+const defaultReviewAddr = "127.0.0.1:7424"
+
 // cmdReview serves the review page until interrupted.
 func cmdReview(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "review", "review [--project DIR] [--addr HOST:PORT] [--reviewer NAME] [--allow-remote]")
-	project := fs.String("project", ".", "project `folder`")
-	addr := fs.String("addr", "127.0.0.1:7424", "`address` to serve the page on; loopback only unless --allow-remote")
-	reviewer := fs.String("reviewer", "", "your `name` (default: reviewer: in alongside.yaml)")
+	fs := newFlags(e, "review")
+	project := fs.project()
+	addr := fs.String("addr", defaultReviewAddr, "serve the page at `HOST:PORT`; loopback only unless --allow-remote")
+	reviewer := fs.reviewer()
 	allowRemote := fs.Bool("allow-remote", false, "allow an address other machines can reach (the page shows transcripts)")
 	blind := fs.Bool("blind", false, "blind double coding: show only your own decisions, none of the other reviewers'")
 	pos, err := parse(fs, args)
@@ -22,10 +27,10 @@ func cmdReview(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("review: unexpected argument %q", pos[0])}
+		return usageError{msg: fmt.Sprintf("review: unexpected argument %q", pos[0])}
 	}
 	if err := reviewpage.CheckAddr(*addr, *allowRemote); err != nil {
-		return usageError{"review: " + err.Error()}
+		return usageError{msg: "review: " + err.Error()}
 	}
 	r, done, err := openReviewer(*project, *reviewer)
 	if err != nil {
@@ -44,6 +49,10 @@ func cmdReview(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	ln, err := net.Listen("tcp", *addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		host, port, _ := net.SplitHostPort(*addr)
+		return fmt.Errorf("review: port %s on %s is in use (another alongside review, or another program); choose another port with --addr %s:PORT: %w", port, host, host, err)
+	}
 	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}

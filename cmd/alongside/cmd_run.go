@@ -18,15 +18,16 @@ import (
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "run", "run [--project DIR] [--transcripts PATH]... [--codebook FILE] [-j N] [--prune] [--no-candidates] [--json]")
-	project := fs.String("project", ".", "project `folder`")
+	fs := newFlags(e, "run")
+	project := fs.project()
 	var transcripts listFlag
-	fs.Var(&transcripts, "transcripts", "transcript folder or file (repeatable; overrides alongside.yaml)")
-	codebookFlag := fs.String("codebook", "", "codebook `file` (overrides alongside.yaml)")
-	workers := fs.Int("j", -1, "read and segment `workers` (default: alongside.yaml, else one per core)")
+	fs.Var(&transcripts, "transcripts", "transcript folder or file, `PATH`; repeat for several (default: transcripts: in alongside.yaml)")
+	codebookFlag := fs.String("codebook", "", "codebook `FILE` (default: codebook: in alongside.yaml)")
+	workers := fs.Int("jobs", 0, "read and segment with `N` workers; 0 for one per core (default: workers: in alongside.yaml)")
+	fs.alias("j", "jobs")
 	prune := fs.Bool("prune", false, "remove transcripts whose files are gone")
 	noCandidates := fs.Bool("no-candidates", false, "index only; candidates are matched on the next run without it")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	asJSON := fs.json("print the summary as one JSON object")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -48,9 +49,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		cb, cbErr = loadCodebook(*project, cfg, *codebookFlag != "")
 	}
 	if cbErr != nil {
-		fmt.Fprintf(e.stderr, "alongside: codebook: %v\nalongside: indexing without matching candidates\n", cbErr)
+		for _, line := range strings.Split(cbErr.Error(), "\n") {
+			fmt.Fprintf(e.stderr, "alongside: codebook: %s\n", line)
+		}
+		fmt.Fprintln(e.stderr, "alongside: indexing without matching candidates")
 	}
-	if *workers >= 0 {
+	if fs.given("jobs") || fs.given("j") {
+		if *workers < 0 {
+			return usageError{msg: "run: --jobs: give 0 (one per core) or more"}
+		}
 		cfg.Workers = *workers
 	}
 	opts := stages.Options{

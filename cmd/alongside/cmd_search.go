@@ -16,9 +16,9 @@ import (
 	"github.com/alongside-qda/alongside/stages/search"
 )
 
-const searchHelp = `search [--project DIR] [--speaker S] [--transcript T] [--limit N] [--context N] [--count] [--json] QUERY
+const searchUsage = "search [--project DIR] [--speaker NAME] [--transcript ID] [--limit N] [--context N] [--count] [--json] QUERY"
 
-Query language (case never matters; operators are upper case):
+const searchHelp = `Query language (case never matters; operators are upper case):
   flexible              the word in any inflection (flexible, flexibly, flexibility)
   "walking alongside"   the phrase, each word in any inflection (walked alongside)
   =walking ="a b"       exact word forms, no stemming
@@ -30,27 +30,30 @@ Phrases and ~N hold inside one sentence; AND holds inside one passage (up to
 five sentences of one speaker's turn).`
 
 func cmdSearch(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "search", searchHelp)
-	project := fs.String("project", ".", "project `folder`")
-	speaker := fs.String("speaker", "", "only this `speaker`'s turns")
-	transcript := fs.String("transcript", "", "only this `transcript` (a trailing * matches by prefix)")
+	fs := newFlags(e, "search")
+	project := fs.project()
+	speaker := fs.String("speaker", "", "only this speaker's turns (`NAME`; case never matters)")
+	transcript := fs.String("transcript", "", "only this transcript (`ID`; case never matters, a trailing * matches by prefix)")
 	limit := fs.Int("limit", 20, "at most `N` hits; 0 for all")
 	contextN := fs.Int("context", 1, "`N` sentences of context before and after")
 	count := fs.Bool("count", false, "print hits per transcript and per speaker")
-	asJSON := fs.Bool("json", false, "one JSON object per hit")
+	asJSON := fs.json("one JSON object per hit")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return usageError{"search: give a query, for example: alongside search '\"walking alongside\"'"}
+		return usageError{msg: "search: give a query, for example: alongside search '\"walking alongside\"'"}
 	}
 	if *limit < 0 || *contextN < 0 {
-		return usageError{"search: --limit and --context take a number of 0 or more"}
+		return usageError{msg: "search: --limit and --context take a number of 0 or more"}
 	}
 	opts := search.Options{Query: strings.Join(pos, " "), Speaker: *speaker, Transcript: *transcript, Limit: *limit, Context: *contextN}
 	if _, err := search.BuildQuery(opts); err != nil {
 		return queryErr(err)
+	}
+	for _, w := range index.Warnings(opts.Query) {
+		fmt.Fprintf(e.stderr, "alongside: warning: %s\n", w)
 	}
 	s, err := search.Open(ctx, stages.Project{Dir: *project})
 	if err != nil {
@@ -88,7 +91,7 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 func queryErr(err error) error {
 	var qe *index.QueryError
 	if errors.As(err, &qe) {
-		return usageError{qe.Error()}
+		return usageError{msg: qe.Error(), noHint: true}
 	}
 	return err
 }

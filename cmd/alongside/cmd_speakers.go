@@ -19,7 +19,7 @@ inferred from how they talk (names and machine labels such as "Speaker 1"
 say nothing), and the participant ID and attributes the participants sheet
 gives them.
 
-With -o FILE.csv or FILE.xlsx it writes the participants sheet: fill in
+With --output FILE.csv or FILE.xlsx it writes the participants sheet: fill in
 roles, participant IDs (one ID for the same person across sessions) and
 columns of your own (age band, site, wave...), then read it back with
 "alongside speakers import FILE". A row's transcript may be a pattern such
@@ -28,7 +28,7 @@ attributes apply at once to search (role:participant, participant:P03,
 site:Drammen), to codebook speakers: rules and to exports; nothing is
 re-indexed.`
 
-const speakersImportHelp = `Reads a participants sheet (CSV or XLSX) that "alongside speakers -o" wrote
+const speakersImportHelp = `Reads a participants sheet (CSV or XLSX) that "alongside speakers --output" wrote
 and you filled in. Every row is checked (transcript, speaker, role); errors
 name the row and column, and nothing is stored unless the whole sheet is
 valid. The sheet replaces the one stored before: it is the whole sheet.`
@@ -37,10 +37,11 @@ func cmdSpeakers(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "import" {
 		return speakersImport(ctx, e, args[1:])
 	}
-	fs := newFlags(e, "speakers", "speakers [--project DIR] [--json] [-o FILE.csv|FILE.xlsx]\n       alongside speakers import [--project DIR] [--dry-run] FILE\n\n"+speakersHelp)
-	project := fs.String("project", ".", "project `folder`")
-	asJSON := fs.Bool("json", false, "one JSON object per speaker")
-	out := fs.String("o", "", "write the participants sheet to `FILE` (.csv or .xlsx)")
+	fs := newFlags(e, "speakers")
+	project := fs.project()
+	asJSON := fs.json("one JSON object per speaker")
+	out := fs.String("output", "", "write the participants sheet to `FILE` (.csv or .xlsx)")
+	fs.alias("o", "output")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func cmdSpeakers(ctx context.Context, e *env, args []string) error {
 		case ".xlsx":
 			write = func(f *os.File) error { return participants.WriteXLSX(f, rows, attrs) }
 		default:
-			return usageError{fmt.Sprintf("speakers: -o %s: write a .csv or .xlsx file", *out)}
+			return usageError{msg: fmt.Sprintf("speakers: --output %s: write a .csv or .xlsx file", *out)}
 		}
 		if err := writeFileAtomic(*out, write); err != nil {
 			return err
@@ -99,15 +100,15 @@ func cmdSpeakers(ctx context.Context, e *env, args []string) error {
 }
 
 func speakersImport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "speakers import", "speakers import [--project DIR] [--dry-run] FILE\n\n"+speakersImportHelp)
-	project := fs.String("project", ".", "project `folder`")
+	fs := newFlags(e, "speakers import")
+	project := fs.project()
 	dryRun := fs.Bool("dry-run", false, "check the sheet and say what it sets; store nothing")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{"speakers import: give one sheet file (.csv or .xlsx)"}
+		return usageError{msg: "speakers import: give one sheet file (.csv or .xlsx)"}
 	}
 	st, err := openStore(*project)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"text/tabwriter"
@@ -21,19 +22,22 @@ type statusReport struct {
 }
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "status", "status [--project DIR] [--json]")
-	project := fs.String("project", ".", "project `folder`")
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	fs := newFlags(e, "status")
+	project := fs.project()
+	asJSON := fs.json("print one JSON object")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	p := stages.Project{Dir: *project}
-	st, err := p.OpenStore()
+	r := statusReport{Project: *project}
+	st, err := stages.Project{Dir: *project}.OpenExistingStore()
+	if errors.Is(err, stages.ErrNoState) {
+		// A project folder no batch has run on: say so, and create nothing.
+		return printStatus(e, r, *asJSON)
+	}
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	r := statusReport{Project: *project}
 	if r.Transcripts, err = st.Transcripts(ctx); err != nil {
 		return err
 	}
@@ -54,7 +58,11 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if r.LastBatch, err = st.LastBatch(ctx); err != nil {
 		return err
 	}
-	if *asJSON {
+	return printStatus(e, r, *asJSON)
+}
+
+func printStatus(e *env, r statusReport, asJSON bool) error {
+	if asJSON {
 		if r.Transcripts == nil {
 			r.Transcripts = []store.TranscriptInfo{}
 		}
@@ -65,7 +73,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	}
 	w := e.stdout
 	if r.LastBatch == nil {
-		fmt.Fprintf(w, "No batch has run in %s yet: alongside run --project %s\n", *project, *project)
+		fmt.Fprintf(w, "No batch has run in %s yet: alongside run --project %s\n", r.Project, r.Project)
 		return nil
 	}
 	fmt.Fprintf(w, "%d transcript(s), %d passages, %d words. Last batch %d: %s, started %s.\n\n",

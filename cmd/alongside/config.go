@@ -22,34 +22,45 @@ type config struct {
 	MaxFileMB   int64    `yaml:"max_file_mb"`
 }
 
-const configTemplate = `# Alongside project configuration. Flags given on the command line win.
+// defaultConfig is the configuration of a project without alongside.yaml,
+// and what init writes: the defaults are given here only.
+func defaultConfig() *config {
+	return &config{Transcripts: []string{"transcripts"}, Codebook: "codebook.yaml", Language: "en", Workers: 0, MaxFileMB: 50}
+}
+
+// configTemplate is the commented alongside.yaml init writes, with the
+// defaults filled in.
+func configTemplate() string {
+	c := defaultConfig()
+	return fmt.Sprintf(`# Alongside project configuration. Flags given on the command line win.
 
 # Transcript folders or single files (a CSV or TSV table, say), relative to
 # this folder. Folders are read recursively; files whose names start with
 # "." are left alone.
 transcripts:
-  - transcripts
+  - %s
 
 # The codebook: YAML, CSV or a REFI-QDA .qdc file.
-codebook: codebook.yaml
+codebook: %s
 
 # Language of the transcripts (sentence splitting and stemming).
-language: en
+language: %s
 
 # Workers for reading and segmenting; 0 means one per CPU core.
-workers: 0
+workers: %d
 
 # Your name, recorded with every decision you make (or give --reviewer).
 reviewer: ""
 
 # Transcript files larger than this many megabytes are skipped.
-max_file_mb: 50
-`
+max_file_mb: %d
+`, c.Transcripts[0], c.Codebook, c.Language, c.Workers, c.MaxFileMB)
+}
 
 // loadConfig reads DIR/alongside.yaml; a project without one gets the
 // defaults (transcripts/ and codebook.yaml).
 func loadConfig(dir string) (*config, error) {
-	c := &config{Transcripts: []string{"transcripts"}, Codebook: "codebook.yaml", Language: "en", MaxFileMB: 50}
+	c := defaultConfig()
 	path := filepath.Join(dir, configName)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {

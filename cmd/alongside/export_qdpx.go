@@ -6,23 +6,31 @@ import (
 	"os"
 
 	"github.com/alongside-qda/alongside/corpus/store"
-	"github.com/alongside-qda/alongside/stages"
 	"github.com/alongside-qda/alongside/stages/qdpx"
 )
 
 // qdpxHelp says what --format qdpx writes and how the filters apply to it,
 // for export's help.
 const qdpxHelp = `--format qdpx writes a REFI-QDA project (.qdpx, for NVivo, ATLAS.ti,
-MAXQDA) to -o FILE: every transcript, the whole codebook, and the CONFIRMED
-units as codings by the reviewer who confirmed them. Only confirmed units
-are exported whatever --status says; --code (and --transcript) limit which
-of them. Positions are code points into each transcript's exported text.`
+MAXQDA) to --output FILE: every transcript, the whole codebook, and the
+CONFIRMED units as codings by the reviewer who confirmed them. Only
+confirmed units are exported whatever --status says; --code (and
+--transcript) limit which of them. Positions are code points into each
+transcript's exported text.`
 
 // exportQDPX writes the project's confirmed units as a REFI-QDA project
 // (qdpx.Write does the work).
 func exportQDPX(ctx context.Context, e *env, project string, filter store.CandidateFilter, out string) error {
 	if out == "" || out == "-" {
-		return usageError{"export: --format qdpx writes a zip: give -o FILE.qdpx"}
+		return usageError{msg: "export: --format qdpx writes a zip: give --output FILE.qdpx"}
+	}
+	st, err := openStore(project)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := resolveFilter(ctx, e, st, &filter); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(project)
 	if err != nil {
@@ -32,15 +40,6 @@ func exportQDPX(ctx context.Context, e *env, project string, filter store.Candid
 	if err != nil {
 		return err
 	}
-	p := stages.Project{Dir: project}
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
-	}
-	st, err := p.OpenStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	if err := writeFileAtomic(out, func(f *os.File) error {
 		return qdpx.Write(ctx, st, cb, f, filter)
 	}); err != nil {

@@ -44,11 +44,7 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 // openStore opens an existing project's store: a project no batch has run
 // on yet is an error that says what to do, not a new empty store.
 func openStore(project string) (*store.Store, error) {
-	p := stages.Project{Dir: project}
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return nil, fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
-	}
-	return p.OpenStore()
+	return stages.Project{Dir: project}.OpenExistingStore()
 }
 
 // writeJSONLines prints one JSON object per line (--json).

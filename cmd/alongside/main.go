@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/alongside-qda/alongside/stages"
 )
@@ -34,8 +36,12 @@ type env struct {
 	stdoutTTY bool
 }
 
-// usageError is a mistake on the command line: exit status 2.
-type usageError struct{ msg string }
+// usageError is a mistake on the command line: exit status 2. The
+// command's usage line follows the message unless noHint.
+type usageError struct {
+	msg    string
+	noHint bool
+}
 
 func (e usageError) Error() string { return e.msg }
 
@@ -44,34 +50,75 @@ type skippedError struct{ n int }
 
 func (e skippedError) Error() string { return fmt.Sprintf("finished, %d input(s) skipped", e.n) }
 
+// command is one subcommand: its help texts and what it runs. The usage
+// line writes every flag as --name, as the option list does (a test checks
+// that the two agree).
 type command struct {
-	name, summary string
-	run           func(ctx context.Context, e *env, args []string) error
+	name    string // "run", "codebook check"
+	summary string // one line, lower case, no full stop
+	usage   string // after "alongside "
+	details string // more help, when the options do not say it all
+	run     func(ctx context.Context, e *env, args []string) error
 }
 
 var commands []command
 
 func init() {
 	commands = []command{
-		{"init", "write a commented alongside.yaml in a new project folder", cmdInit},
-		{"run", "run the batch: read, segment and index new or changed transcripts", cmdRun},
-		{"status", "show the project's transcripts, skipped files and last batch", cmdStatus},
-		{"candidates", "list candidate meaning units: --code, --status, --transcript, --json", cmdCandidates},
-		{"confirm", "confirm candidates: alongside confirm ID...", cmdDecide("confirm")},
-		{"reject", "reject candidates: alongside reject ID... [--note TEXT]", cmdDecide("reject")},
-		{"recode", "re-code a candidate: alongside recode ID --code PATH", cmdDecide("recode")},
-		{"span", "widen or narrow a candidate: alongside span ID --sentences 2-4", cmdDecide("span")},
-		{"note", "add a note to a candidate: alongside note ID TEXT", cmdDecide("note")},
-		{"history", "show who decided what on a candidate, when, under which codebook", cmdHistory},
-		{"export", "export candidates: --format csv, xlsx, jsonl or qdpx", cmdExport},
-		{"import-decisions", "read decisions back from an exported CSV or XLSX", cmdImportDecisions},
-		{"review", "serve the review page on this machine (loopback only)", cmdReview},
-		{"agreement", "agreement between coders: percent, kappa and alpha per code", cmdAgreement},
-		{"disagreements", "the candidates coders decided differently, as a sheet for the consensus", cmdDisagreements},
-		{"codebook", "check the codebook (and what each keyword matches), or export it as .qdc", cmdCodebook},
-		{"search", "search the corpus: alongside search '\"walking alongside\"'", cmdSearch},
-		{"speakers", "list speakers and roles; write or import the participants sheet", cmdSpeakers},
+		{name: "init", summary: "write a commented alongside.yaml in a new project folder", usage: "init DIR", run: cmdInit},
+		{name: "run", summary: "run the batch: read, segment and index new or changed transcripts, then match the codebook",
+			usage: "run [--project DIR] [--transcripts PATH]... [--codebook FILE] [--jobs N] [--prune] [--no-candidates] [--json]", run: cmdRun},
+		{name: "status", summary: "show the project's transcripts, skipped files and last batch", usage: "status [--project DIR] [--json]", run: cmdStatus},
+		{name: "search", summary: "search the corpus", usage: searchUsage, details: searchHelp, run: cmdSearch},
+		{name: "candidates", summary: "list candidate meaning units",
+			usage: "candidates [--project DIR] [--code PATH] [--status STATUS] [--transcript ID] [--batch N] [--blind] [--reviewer NAME] [--json]", run: cmdCandidates},
+		{name: "confirm", summary: "confirm candidates", usage: "confirm [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] ID...", run: cmdDecide("confirm")},
+		{name: "reject", summary: "reject candidates", usage: "reject [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] ID...", run: cmdDecide("reject")},
+		{name: "recode", summary: "give a candidate another code (a new candidate takes its place)",
+			usage: "recode [--project DIR] [--reviewer NAME | --consensus] [--note TEXT] --code PATH ID", run: cmdDecide("recode")},
+		{name: "span", summary: "widen or narrow a candidate to other sentences of its turn",
+			usage: "span [--project DIR] [--reviewer NAME] [--note TEXT] --sentences FIRST-LAST ID", run: cmdDecide("span")},
+		{name: "note", summary: "add a note to a candidate", usage: "note [--project DIR] [--reviewer NAME] ID TEXT", run: cmdDecide("note")},
+		{name: "history", summary: "show who decided what on a candidate, when, under which codebook", usage: "history [--project DIR] [--json] ID", run: cmdHistory},
+		{name: "export", summary: "export candidates for a spreadsheet (csv, xlsx), as data (jsonl) or for other QDA tools (qdpx)",
+			usage:   "export [--format FORMAT] [--project DIR] [--status STATUS] [--code PATH] [--transcript ID] [--since BATCH] [--blind] [--reviewer NAME] --output FILE",
+			details: exportHelp + "\n\n" + qdpxHelp, run: cmdExport},
+		{name: "import-decisions", summary: "record the decisions written in an exported CSV or XLSX sheet",
+			usage: "import-decisions [--project DIR] [--reviewer NAME | --consensus] [--dry-run] FILE", details: importHelp, run: cmdImportDecisions},
+		{name: "review", summary: "serve the review page on this machine (loopback only)",
+			usage: "review [--project DIR] [--addr HOST:PORT] [--reviewer NAME] [--blind] [--allow-remote]", run: cmdReview},
+		{name: "agreement", summary: "agreement between coders: percent, kappa and alpha per code",
+			usage: "agreement [--project DIR] [--reviewers NAMES] [--code PATH] [--batch N] [--since DATE] [--json] [--output FILE]", details: agreementHelp, run: cmdAgreement},
+		{name: "disagreements", summary: "the candidates coders decided differently, as a sheet for the consensus",
+			usage: "disagreements [--project DIR] [--reviewers NAMES] [--code PATH] [--batch N] [--since DATE] [--output FILE]", details: disagreementsHelp, run: cmdDisagreements},
+		{name: "speakers", summary: "list every speaker with their role; write or import the participants sheet",
+			usage: "speakers [--project DIR] [--json] [--output FILE]", details: speakersHelp + "\n\nImport: alongside speakers import [--project DIR] [--dry-run] FILE", run: cmdSpeakers},
+		{name: "codebook", summary: "check the codebook and what each keyword matches, or export it as a REFI-QDA .qdc",
+			usage: "codebook check|export [options]", details: codebookHelp, run: cmdCodebook},
+		{name: "version", summary: "print the version of this binary", usage: "version", run: cmdVersion},
 	}
+}
+
+// subcommands are the codebook's: listed in its help, not in the main one.
+var subcommands = []command{
+	{name: "speakers import", summary: "read the participants sheet back: roles, participant IDs, attributes",
+		usage: "speakers import [--project DIR] [--dry-run] FILE", details: speakersImportHelp},
+	{name: "codebook check", summary: "check every code and keyword of the codebook, and show what each keyword matches",
+		usage: "codebook check [--project DIR] [--codebook FILE] [--json]"},
+	{name: "codebook export", summary: "write the codebook as a REFI-QDA codebook (.qdc) for other QDA tools",
+		usage: "codebook export [--project DIR] [--codebook FILE] --output FILE"},
+}
+
+// lookup returns the command named name, or nil.
+func lookup(name string) *command {
+	for _, list := range [][]command{commands, subcommands} {
+		for i := range list {
+			if list[i].name == name {
+				return &list[i]
+			}
+		}
+	}
+	return nil
 }
 
 func main() {
@@ -94,20 +141,33 @@ func main() {
 
 // run runs one command line and maps its error to an exit status; it is
 // the only place that does.
+//
+// Help that was asked for goes to stdout with status 0; help after a
+// mistake (no command, an unknown one) goes to stderr with status 2.
 func run(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
 		if len(args) > 1 {
-			return run(ctx, e, []string{args[1], "--help"})
+			return run(ctx, e, append(args[1:], "--help"))
 		}
 		usage(e.stdout)
 		return exitOK
+	case "--version", "-version":
+		args[0] = "version"
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return exitCode(ctx, e, c.run(ctx, e, args[1:]))
+	if c := lookup(args[0]); c != nil && c.run != nil {
+		err := c.run(ctx, e, args[1:])
+		var ue usageError
+		if errors.As(err, &ue) && !ue.noHint {
+			defer fmt.Fprintf(e.stderr, "Usage: alongside %s\nRun \"alongside %s --help\" for more.\n", c.usage, c.name)
 		}
+		return exitCode(ctx, e, err)
 	}
-	fmt.Fprintf(e.stderr, "alongside: unknown command %q\n", args[0])
+	fmt.Fprintf(e.stderr, "alongside: unknown command %q\n\n", args[0])
 	usage(e.stderr)
 	return exitUsage
 }
@@ -134,7 +194,10 @@ func exitCode(ctx context.Context, e *env, err error) int {
 		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
 		return exitFailure
 	default:
-		fmt.Fprintf(e.stderr, "alongside: %v\n", err)
+		// Several problems (a codebook's) are one a line, each prefixed.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(e.stderr, "alongside: %s\n", line)
+		}
 		return exitFailure
 	}
 }
@@ -142,10 +205,15 @@ func exitCode(ctx context.Context, e *env, err error) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Alongside proposes candidate meaning units in interview transcripts.")
 	fmt.Fprintln(w, "\nUsage: alongside COMMAND [options]\n\nCommands:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+		if c.name == "version" {
+			continue // alongside --version, below
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun \"alongside COMMAND --help\" for a command's options.")
+	tw.Flush()
+	fmt.Fprintln(w, "\nRun \"alongside COMMAND --help\" for a command's options, \"alongside --version\" for the version.")
 	fmt.Fprint(w, exitStatusHelp)
 }
 

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"io"
 	"io/fs"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -31,6 +32,8 @@ func TestMain(m *testing.M) {
 //	jsonout KEY=VALUE...       stdout is one JSON object with these values;
 //	                           KEY is a dotted path, KEY.len an array's length
 //	private DIR                files under DIR are 0600, folders 0700
+//	busyport VAR               listen on a loopback port until the script
+//	                           ends, and set VAR to its HOST:PORT
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
@@ -40,6 +43,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"jsonout":  cmdJSONOut,
 			"private":  cmdPrivate,
+			"busyport": cmdBusyPort,
 		},
 	})
 }
@@ -143,4 +147,16 @@ func cmdPrivate(ts *testscript.TestScript, neg bool, args []string) {
 	if n < 2 {
 		ts.Fatalf("private: %s holds nothing", args[0])
 	}
+}
+
+func cmdBusyPort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: busyport VAR")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ts.Fatalf("busyport: %v", err)
+	}
+	ts.Defer(func() { ln.Close() })
+	ts.Setenv(args[0], ln.Addr().String())
 }

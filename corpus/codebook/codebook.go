@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -61,6 +62,40 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(e.Msg)
 	return b.String()
+}
+
+// Errors are all the problems found in one codebook file, in file order.
+// Readers return a lone problem as an *Error and several as Errors, so
+// that errors.As finds an *Error either way.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// err returns nil, the one *Error, or all of them, sorted by line (the
+// problems of the whole file, line 0, first).
+func (es Errors) err() error {
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
+	return es
 }
 
 // All returns every code in the tree, parents before children, in file
@@ -122,22 +157,25 @@ func (cb *Codebook) Version() string {
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
-// finish sets paths and default units, and checks names: non-empty, no
-// "/", unique among siblings.
-func (cb *Codebook) finish() error {
-	var walk func(prefix string, cs []*Code) error
-	walk = func(prefix string, cs []*Code) error {
+// finish sets paths and default units, and checks names (non-empty, no
+// "/", unique among siblings), units and keywords, adding every problem
+// to errs.
+func (cb *Codebook) finish(errs *Errors) {
+	add := func(line int, code, msg string) {
+		*errs = append(*errs, &Error{File: cb.Source, Line: line, Code: code, Msg: msg})
+	}
+	var walk func(prefix string, cs []*Code)
+	walk = func(prefix string, cs []*Code) {
 		seen := map[string]bool{}
 		for _, c := range cs {
 			c.Name = strings.TrimSpace(c.Name)
-			if c.Name == "" {
-				return &Error{File: cb.Source, Line: c.Line, Msg: "a code has no name"}
-			}
-			if strings.Contains(c.Name, "/") {
-				return &Error{File: cb.Source, Line: c.Line, Code: c.Name, Msg: `a name cannot hold "/" (it separates the parts of a code path)`}
-			}
-			if seen[c.Name] {
-				return &Error{File: cb.Source, Line: c.Line, Code: c.Name, Msg: "two codes with this name under the same parent"}
+			switch {
+			case c.Name == "":
+				add(c.Line, "", "a code has no name")
+			case strings.Contains(c.Name, "/"):
+				add(c.Line, c.Name, `a name cannot hold "/" (it separates the parts of a code path)`)
+			case seen[c.Name]:
+				add(c.Line, c.Name, "two codes with this name under the same parent")
 			}
 			seen[c.Name] = true
 			c.Path = c.Name
@@ -149,37 +187,83 @@ func (cb *Codebook) finish() error {
 				c.Unit = UnitSentence
 			case UnitSentence, UnitTurn:
 			default:
-				return &Error{File: cb.Source, Line: c.Line, Code: c.Name, Msg: fmt.Sprintf("unit %q: use sentence or turn", c.Unit)}
+				add(c.Line, c.Name, fmt.Sprintf("unit %q: use sentence or turn", c.Unit))
 			}
 			for i, r := range c.Keywords {
 				if strings.TrimSpace(r.Query) == "" {
-					return &Error{File: cb.Source, Line: r.Line, Code: c.Name, Msg: fmt.Sprintf("keyword %d is empty", i+1)}
+					add(r.Line, c.Name, fmt.Sprintf("keyword %d is empty", i+1))
 				}
 			}
-			if err := walk(c.Path, c.Codes); err != nil {
-				return err
+			walk(c.Path, c.Codes)
+		}
+	}
+	walk("", cb.Codes)
+}
+
+// checkRules checks every keyword and exclusion with query (the query
+// language's parser, which this package does not know), adding each bad
+// one to errs at its line, as
+// codebook.yaml:14: code "Advocating": keyword 2: query: unclosed quote at column 9.
+func (cb *Codebook) checkRules(query func(string) error, errs *Errors) {
+	for _, c := range cb.All() {
+		for _, kind := range []struct {
+			name  string
+			rules []Rule
+		}{{"keyword", c.Keywords}, {"exclude", c.Exclude}} {
+			for i, r := range kind.rules {
+				if strings.TrimSpace(r.Query) == "" {
+					continue // finish says so
+				}
+				if err := query(r.Query); err != nil {
+					*errs = append(*errs, &Error{File: cb.Source, Line: r.Line, Code: c.Name, Msg: fmt.Sprintf("%s %d: %v", kind.name, i+1, err)})
+				}
 			}
 		}
-		return nil
 	}
-	return walk("", cb.Codes)
 }
 
 // Read reads a codebook file, choosing the reader by extension: .yaml or
-// .yml, .csv, .qdc.
+// .yml, .csv, .qdc. It reports every problem in the file's shape (Errors),
+// not only the first.
 func Read(path string) (*Codebook, error) {
+	return Check(path, nil)
+}
+
+// Check reads a codebook file like Read and, with query, checks every
+// keyword and exclusion as a query too: it reports every problem in the
+// file, each at its line, so the analyst can mend them all in one go.
+func Check(path string, query func(string) error) (*Codebook, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading codebook: %w", err)
 	}
 	name := filepath.Base(path)
+	var parse func(string, []byte, *Errors) *Codebook
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml":
-		return ParseYAML(name, data)
+		parse = parseYAML
 	case ".csv":
-		return ParseCSV(name, data)
+		parse = parseCSV
 	case ".qdc":
-		return ParseQDC(name, data)
+		parse = parseQDC
+	default:
+		return nil, fmt.Errorf("reading codebook %s: unknown format (use .yaml, .csv or .qdc)", name)
 	}
-	return nil, fmt.Errorf("reading codebook %s: unknown format (use .yaml, .csv or .qdc)", name)
+	var errs Errors
+	return done(parse(name, data, &errs), &errs, query)
+}
+
+// done finishes what a reader found (cb is nil when nothing could be read)
+// and returns the codebook, or every problem found in the file.
+func done(cb *Codebook, errs *Errors, query func(string) error) (*Codebook, error) {
+	if cb != nil {
+		cb.finish(errs)
+		if query != nil {
+			cb.checkRules(query, errs)
+		}
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return cb, nil
 }

@@ -44,14 +44,24 @@ var csvColumns = map[string]string{
 // locales save with semicolons). Unknown columns are refused, as in YAML,
 // so that a misspelt "keywrods" column is not silently ignored.
 func ParseCSV(name string, data []byte) (*Codebook, error) {
+	var errs Errors
+	return done(parseCSV(name, data, &errs), &errs, nil)
+}
+
+// parseCSV reads what it can, adding every problem to errs: a bad row
+// does not hide the next. A header it cannot use, or a broken quote (which
+// leaves the rows after it in doubt), stops it.
+func parseCSV(name string, data []byte, errs *Errors) *Codebook {
+	add := func(e *Error) { *errs = append(*errs, e) }
+	fail := func(e *Error) *Codebook { add(e); return nil }
 	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
-		return nil, &Error{File: name, Msg: "the file is UTF-16; save it as CSV UTF-8"}
+		return fail(&Error{File: name, Msg: "the file is UTF-16; save it as CSV UTF-8"})
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
 		// Say where: a Windows-1252 "ø" deep in the file is hard to find.
 		line := 1 + bytes.Count(data[:invalidUTF8At(data)], []byte("\n"))
-		return nil, &Error{File: name, Line: line, Msg: "not UTF-8 text; save the table as CSV UTF-8"}
+		return fail(&Error{File: name, Line: line, Msg: "not UTF-8 text; save the table as CSV UTF-8"})
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = corpus.CSVSeparator(data)
@@ -59,10 +69,10 @@ func ParseCSV(name string, data []byte) (*Codebook, error) {
 
 	header, err := r.Read()
 	if err == io.EOF {
-		return nil, &Error{File: name, Msg: "empty file: expected a header row with code path, description, keyword"}
+		return fail(&Error{File: name, Msg: "empty file: expected a header row with code path, description, keyword"})
 	}
 	if err != nil {
-		return nil, csvError(name, err)
+		return fail(csvError(name, err))
 	}
 	headLine, _ := r.FieldPos(0)
 	col := map[string]int{}
@@ -73,15 +83,20 @@ func ParseCSV(name string, data []byte) (*Codebook, error) {
 		}
 		f, ok := csvColumns[h]
 		if !ok {
-			return nil, &Error{File: name, Line: headLine, Msg: fmt.Sprintf("unknown column %q (use code path, description, keyword, exclude, speakers, unit)", header[i])}
+			add(&Error{File: name, Line: headLine, Msg: fmt.Sprintf("unknown column %q (use code path, description, keyword, exclude, speakers, unit)", header[i])})
+			continue
 		}
 		if j, dup := col[f]; dup {
-			return nil, &Error{File: name, Line: headLine, Msg: fmt.Sprintf("columns %q and %q are the same column", strings.TrimSpace(header[j]), strings.TrimSpace(header[i]))}
+			add(&Error{File: name, Line: headLine, Msg: fmt.Sprintf("columns %q and %q are the same column", strings.TrimSpace(header[j]), strings.TrimSpace(header[i]))})
+			continue
 		}
 		col[f] = i
 	}
-	if _, ok := col["code"]; !ok {
-		return nil, &Error{File: name, Line: headLine, Msg: `no "code path" column (the header needs code path, description, keyword)`}
+	if _, ok := col["code"]; !ok && len(*errs) == 0 {
+		add(&Error{File: name, Line: headLine, Msg: `no "code path" column (the header needs code path, description, keyword)`})
+	}
+	if len(*errs) > 0 {
+		return nil // the rows cannot be read without their header
 	}
 
 	cb := &Codebook{Source: name}
@@ -92,23 +107,27 @@ func ParseCSV(name string, data []byte) (*Codebook, error) {
 			break
 		}
 		if err != nil {
-			return nil, csvError(name, err)
+			add(csvError(name, err))
+			return nil
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) != len(header) {
-			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("the row has %d cells, the header %d", len(rec), len(header))}
+			add(&Error{File: name, Line: line, Msg: fmt.Sprintf("the row has %d cells, the header %d", len(rec), len(header))})
+			continue
 		}
-		blank := true
+		blank, stray := true, false
 		for i, v := range rec {
 			if strings.TrimSpace(v) == "" {
 				continue
 			}
 			blank = false
 			if strings.TrimSpace(header[i]) == "" {
-				return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("a value in column %d, which has no header", i+1)}
+				add(&Error{File: name, Line: line, Msg: fmt.Sprintf("a value in column %d, which has no header", i+1)})
+				stray = true
+				break
 			}
 		}
-		if blank {
+		if blank || stray {
 			continue
 		}
 		cell := func(f string) (string, int) {
@@ -120,16 +139,16 @@ func ParseCSV(name string, data []byte) (*Codebook, error) {
 			return strings.TrimSpace(rec[i]), l
 		}
 		if err := p.row(line, cell); err != nil {
-			return nil, err
+			add(err.(*Error))
 		}
 	}
 	if len(cb.Codes) == 0 {
-		return nil, &Error{File: name, Msg: "no codes"}
+		if len(*errs) == 0 {
+			add(&Error{File: name, Msg: "no codes"})
+		}
+		return nil
 	}
-	if err := cb.finish(); err != nil {
-		return nil, err
-	}
-	return cb, nil
+	return cb
 }
 
 // csvCode remembers which row set a code's single-valued fields, so a
@@ -234,7 +253,7 @@ func splitSpeakers(s string) []string {
 	return out
 }
 
-func csvError(file string, err error) error {
+func csvError(file string, err error) *Error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		msg := pe.Err.Error()

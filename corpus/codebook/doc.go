@@ -11,6 +11,8 @@
 // has no keyword element.
 //
 // This package checks the shape of a codebook and keeps the line of every
-// code and rule; whether a rule is a valid query is checked by the caller
-// (package stages, with package index), which reports it at that line.
+// code and rule; whether a rule is a valid query is checked with the
+// parser the caller gives Check (package index's), and reported at that
+// line. Every problem in a file is reported (Errors), not only the first,
+// so the analyst mends them all in one go.
 package codebook

@@ -66,8 +66,19 @@ Speakers: ,</Description><Code name="B"/></Code></Codes><Sets/></CodeBook>`))
 func checkParsed(t *testing.T, parse func(string, []byte) (*Codebook, error), data []byte) {
 	cb, err := parse("fuzz", data)
 	if err != nil {
-		if _, ok := err.(*Error); !ok {
-			t.Fatalf("error %T %v, want *Error", err, err)
+		switch e := err.(type) {
+		case *Error:
+		case Errors:
+			if len(e) < 2 {
+				t.Fatalf("Errors %v: a lone problem is an *Error", e)
+			}
+			for i := 1; i < len(e); i++ {
+				if e[i].Line < e[i-1].Line {
+					t.Fatalf("Errors %v: not in line order", e)
+				}
+			}
+		default:
+			t.Fatalf("error %T %v, want *Error or Errors", err, err)
 		}
 		return
 	}

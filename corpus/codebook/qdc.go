@@ -49,6 +49,22 @@ const (
 // not kept: Alongside addresses codes by path, and WriteQDC derives GUIDs
 // from paths.
 func ParseQDC(name string, data []byte) (*Codebook, error) {
+	var errs Errors
+	return done(parseQDC(name, data, &errs), &errs, nil)
+}
+
+// parseQDC reads the codes, adding a problem to errs; malformed XML stops
+// it, and the codes' own problems are found by finish.
+func parseQDC(name string, data []byte, errs *Errors) *Codebook {
+	cb, err := readQDC(name, data)
+	if err != nil {
+		*errs = append(*errs, err.(*Error))
+		return nil
+	}
+	return cb
+}
+
+func readQDC(name string, data []byte) (*Codebook, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.CharsetReader = charsetReader
@@ -129,9 +145,6 @@ func ParseQDC(name string, data []byte) (*Codebook, error) {
 			default: // </CodeBook>
 				if len(cb.Codes) == 0 {
 					return nil, fail(0, "no codes")
-				}
-				if err := cb.finish(); err != nil {
-					return nil, err
 				}
 				return cb, nil
 			}

@@ -24,53 +24,66 @@ import (
 // keys are refused (a typo such as "keywrods" would otherwise silently
 // disable a code).
 func ParseYAML(name string, data []byte) (*Codebook, error) {
+	var errs Errors
+	return done(parseYAML(name, data, &errs), &errs, nil)
+}
+
+// parseYAML reads what it can, adding every problem to errs: a problem
+// in one code does not hide those in the next.
+func parseYAML(name string, data []byte, errs *Errors) *Codebook {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	fail := func(line int, msg string) *Codebook {
+		*errs = append(*errs, &Error{File: name, Line: line, Msg: msg})
+		return nil
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{File: name, Msg: err.Error()}
+		return fail(0, err.Error())
 	}
 	if len(root.Content) == 0 {
-		return nil, &Error{File: name, Msg: "empty codebook"}
+		return fail(0, "empty codebook")
 	}
 	doc := root.Content[0]
 	cb := &Codebook{Source: name}
 	if doc.Kind != yaml.MappingNode {
-		return nil, &Error{File: name, Line: doc.Line, Msg: "a codebook is a mapping with name: and codes:"}
+		return fail(doc.Line, "a codebook is a mapping with name: and codes:")
 	}
+	before := len(*errs)
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
 		switch k.Value {
 		case "name":
 			cb.Name = v.Value
 		case "codes":
-			codes, err := yamlCodes(name, v)
-			if err != nil {
-				return nil, err
-			}
-			cb.Codes = codes
+			cb.Codes = yamlCodes(name, v, errs)
 		default:
-			return nil, &Error{File: name, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (use name and codes)", k.Value)}
+			fail(k.Line, fmt.Sprintf("unknown key %q (use name and codes)", k.Value))
 		}
 	}
-	if len(cb.Codes) == 0 {
-		return nil, &Error{File: name, Line: doc.Line, Msg: "no codes"}
+	if len(cb.Codes) == 0 && len(*errs) == before {
+		return fail(doc.Line, "no codes")
 	}
-	if err := cb.finish(); err != nil {
-		return nil, err
-	}
-	return cb, nil
+	return cb
 }
 
-func yamlCodes(file string, n *yaml.Node) ([]*Code, error) {
+func yamlCodes(file string, n *yaml.Node, errs *Errors) []*Code {
 	if n.Kind != yaml.SequenceNode {
-		return nil, &Error{File: file, Line: n.Line, Msg: "codes: must be a list (each item starting with - name: ...)"}
+		*errs = append(*errs, &Error{File: file, Line: n.Line, Msg: "codes: must be a list (each item starting with - name: ...)"})
+		return nil
 	}
 	var out []*Code
 	for _, item := range n.Content {
 		if item.Kind != yaml.MappingNode {
-			return nil, &Error{File: file, Line: item.Line, Msg: "each code is a mapping with at least name:"}
+			*errs = append(*errs, &Error{File: file, Line: item.Line, Msg: "each code is a mapping with at least name:"})
+			continue
 		}
 		c := &Code{Line: item.Line}
+		// The name first, so that every problem of the code can name it.
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			if k, v := item.Content[i], item.Content[i+1]; k.Value == "name" && v.Kind == yaml.ScalarNode {
+				c.Name = v.Value
+			}
+		}
 		for i := 0; i+1 < len(item.Content); i += 2 {
 			k, v := item.Content[i], item.Content[i+1]
 			var err error
@@ -92,17 +105,17 @@ func yamlCodes(file string, n *yaml.Node) ([]*Code, error) {
 					c.Speakers = append(c.Speakers, r.Query)
 				}
 			case "codes":
-				c.Codes, err = yamlCodes(file, v)
+				c.Codes = yamlCodes(file, v, errs)
 			default:
 				err = &Error{File: file, Line: k.Line, Code: c.Name, Msg: fmt.Sprintf("unknown key %q (use name, description, keywords, exclude, speakers, unit, codes)", k.Value)}
 			}
 			if err != nil {
-				return nil, err
+				*errs = append(*errs, err.(*Error))
 			}
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	return out
 }
 
 func yamlScalar(file string, c *Code, key string, v *yaml.Node) (string, error) {

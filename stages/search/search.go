@@ -2,8 +2,6 @@ package search
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sort"
 	"unicode/utf8"
 
@@ -134,10 +132,7 @@ func (s *Searcher) SearchNode(ctx context.Context, n index.Node, limit, contextN
 
 // Open opens a project for searching.
 func Open(ctx context.Context, p stages.Project) (*Searcher, error) {
-	if _, err := os.Stat(p.StorePath()); err != nil {
-		return nil, fmt.Errorf("no project state in %s: run \"alongside run\" first", p.StateDir())
-	}
-	st, err := p.OpenStore()
+	st, err := p.OpenExistingStore()
 	if err != nil {
 		return nil, err
 	}
