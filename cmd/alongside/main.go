@@ -40,9 +40,17 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 // skippedError means the command finished but skipped some inputs: exit 3.
-type skippedError struct{ n int }
+type skippedError struct {
+	n   int
+	msg string // what was skipped, when not inputs of a batch
+}
 
-func (e skippedError) Error() string { return fmt.Sprintf("finished, %d input(s) skipped", e.n) }
+func (e skippedError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return fmt.Sprintf("finished, %d input(s) skipped", e.n)
+}
 
 type command struct {
 	name, summary string
