@@ -85,7 +85,8 @@ func recodedFrom(id string) string { return "re-coded from " + id }
 
 // Unchanged says whether recording d would repeat what the reviewer has in
 // force already: the same verdict (confirm, reject, re-code to the same
-// code), or the same note. Such a decision is worth nothing in the log.
+// code), or the same note (or the candidate's newest note, left as it
+// was). Such a decision is worth nothing in the log.
 func (r *Reviewer) Unchanged(ctx context.Context, d Decision) (bool, error) {
 	log, err := r.Store.Log(ctx, d.Candidate)
 	if err != nil {
@@ -96,7 +97,12 @@ func (r *Reviewer) Unchanged(ctx context.Context, d Decision) (bool, error) {
 	case store.IsVerdict(d.Action):
 		return verdict != nil && verdict.Action == d.Action && (d.Action != store.ActionRecode || verdict.Value == d.Value) && (d.Note == "" || notes.current == d.Note), nil
 	case d.Action == store.ActionNote:
-		return notes.current == d.Value, nil
+		if notes.current == d.Value {
+			return true, nil
+		}
+		// The note shown (another reviewer's newest) left as it was.
+		all, err := r.Store.Notes(ctx, []string{d.Candidate})
+		return err == nil && d.Value != "" && store.CurrentNote(all[d.Candidate]) == d.Value, err
 	}
 	return false, nil
 }
