@@ -48,11 +48,26 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ID
+	}
+	notes, err := st.Notes(ctx, ids)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
-		return writeJSONLines(e.stdout, cands)
+		out := make([]candidateJSON, len(cands))
+		for i, c := range cands {
+			out[i] = candidateJSON{Candidate: c, Notes: notes[c.ID]}
+			if out[i].Notes == nil {
+				out[i].Notes = []store.Note{}
+			}
+		}
+		return writeJSONLines(e.stdout, out)
 	}
 	for _, c := range cands {
-		printCandidate(e.stdout, c, e.stdoutTTY)
+		printCandidate(e.stdout, c, notes[c.ID], e.stdoutTTY)
 	}
 	fmt.Fprintf(e.stderr, "alongside: %d candidate(s)\n", len(cands))
 	return nil
@@ -66,14 +81,25 @@ func filterFlags(fs *flagSet) (code, status, transcript *string) {
 	return code, status, transcript
 }
 
-func printCandidate(w io.Writer, c store.Candidate, color bool) {
+// candidateJSON is a candidate as "candidates --json" prints it: with
+// each reviewer's current note, oldest first.
+type candidateJSON struct {
+	store.Candidate
+	Notes []store.Note `json:"notes"`
+}
+
+func printCandidate(w io.Writer, c store.Candidate, notes []store.Note, color bool) {
 	when := ""
 	if c.StartTime != nil {
 		t := int(*c.StartTime)
 		when = fmt.Sprintf(" %02d:%02d:%02d", t/3600, t/60%60, t%60)
 	}
 	fmt.Fprintf(w, "%s  %-9s  %s\n  %s  %s%s  [%d-%d]  rules: %s\n", c.ID, c.Status, c.Code, c.Transcript, c.Speaker, when, c.Start, c.End, strings.Join(c.Rules, " | "))
-	fmt.Fprintf(w, "  %s\n\n", strings.ReplaceAll(markSpans(c.Text, c.Start, c.Matches, color), "\n", " "))
+	fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(markSpans(c.Text, c.Start, c.Matches, color), "\n", " "))
+	for _, n := range notes {
+		fmt.Fprintf(w, "  note (%s, %s): %s\n", n.Reviewer, n.At.Local().Format("2006-01-02"), strings.ReplaceAll(n.Text, "\n", " "))
+	}
+	fmt.Fprintln(w)
 }
 
 // markSpans marks matched words (code point spans into the transcript)

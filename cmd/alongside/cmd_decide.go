@@ -142,7 +142,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	hist, err := st.History(ctx, pos[0])
+	hist, err := st.Log(ctx, pos[0])
 	if err != nil {
 		return err
 	}
@@ -154,9 +154,17 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WHEN\tREVIEWER\tACTION\tVALUE\tCODEBOOK")
+	// An undo's value is the # of the entry it takes back.
+	fmt.Fprintln(tw, "#\tWHEN\tREVIEWER\tACTION\tVALUE\tCODEBOOK")
 	for _, h := range hist {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", h.At.Local().Format("2006-01-02 15:04:05"), h.Reviewer, h.Action, h.Value, h.Codebook)
+		action, value := h.Action, h.Value
+		if h.Undone {
+			action += " (undone)"
+		}
+		if h.Action == store.ActionUndo {
+			value = "#" + value
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.Seq, h.At.Local().Format("2006-01-02 15:04:05"), h.Reviewer, action, value, h.Codebook)
 	}
 	return tw.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -21,10 +22,13 @@ var exportFormats = []string{"csv", "xlsx", "jsonl", "qdpx"}
 
 const exportHelp = `--format csv and xlsx write a sheet to review in a spreadsheet: one row per
 candidate with its passage, the sentence before and after, the matched
-words and its status, and empty decision and note columns. Write confirm,
-reject, or another code path (to re-code) in decision, then read the file
-back with "alongside import-decisions FILE". --format jsonl writes the
-"candidates --json" objects, one a line. The file is readable by you only.`
+words, the keyword rules that matched, its status, an empty decision
+column, its current note (to keep or change), and log_seq, which records
+when the sheet was exported (hidden in xlsx; leave it alone). Write
+confirm, reject, or another code path (to re-code) in decision, then read
+the file back with "alongside import-decisions FILE". --format jsonl writes
+the "candidates --json" objects, one a line. The file is readable by you
+only.`
 
 // cmdExport writes candidates for review in a spreadsheet (csv, xlsx), as
 // data (jsonl), or for other QDA tools (qdpx).
@@ -87,11 +91,19 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		notes, err := st.Notes(ctx, nil)
+		if err != nil {
+			return err
+		}
 		n = len(cands)
 		write = func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			for _, c := range cands {
-				if err := enc.Encode(c); err != nil {
+				cj := candidateJSON{Candidate: c, Notes: notes[c.ID]}
+				if cj.Notes == nil {
+					cj.Notes = []store.Note{}
+				}
+				if err := enc.Encode(cj); err != nil {
 					return err
 				}
 			}
@@ -121,19 +133,30 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 const importHelp = `Reads a sheet "alongside export" wrote (.csv or .xlsx) after you filled in
 its decision column (confirm, reject, or a code path to re-code) and note
 column, and records them under your name. Rows left empty are ignored, and
-so are rows whose decision and note you recorded already: importing a file
-twice records nothing. Every row is checked first: if any row is wrong (an
-unknown candidate, code path or decision, an unreadable cell), each is
-named, nothing is recorded, and the exit status is 1.`
+so are rows whose decision and note you recorded already (and a note left
+as the export wrote it): importing a file twice records nothing. Every row
+is checked first: if any row is wrong (an unknown candidate, code path or
+decision, an unreadable cell), each is named, nothing is recorded, and the
+exit status is 1.
+
+A sheet can be older than the project. A row is STALE, and is not recorded,
+when its candidate was withdrawn by a later run (the codebook or the
+transcript changed) or orphaned (its text is gone from the transcript), or
+when another reviewer decided the candidate differently after the sheet was
+exported (the hidden log_seq column says when). The other rows are
+recorded; each stale row is listed on stderr with its row number and why,
+and the exit status is 3. Look at them ("alongside history ID"), then give
+--apply-stale to record them too, or export a fresh sheet.`
 
 // cmdImportDecisions reads decisions back from an exported CSV or XLSX
-// file: all of them are recorded, or none.
+// file: all of them are recorded, or none; stale rows only when asked.
 func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "import-decisions")
 	project := fs.project()
 	reviewer := fs.reviewer()
 	dryRun := fs.Bool("dry-run", false, "print what each row would record, and record nothing")
 	consensus := fs.Bool("consensus", false, "the file is a disagreement sheet (\"alongside disagreements -o\"): record its consensus column as the consensus")
+	applyStale := fs.Bool("apply-stale", false, "record the stale rows too (withdrawn or orphaned candidates, and candidates another reviewer decided differently after the export)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -153,11 +176,12 @@ func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	importFile := decisions.ImportDecisions
+	var plan *decisions.ImportPlan
 	if *consensus {
-		importFile = coders.ImportConsensus
+		plan, err = coders.ImportConsensus(ctx, r, path, *dryRun)
+	} else {
+		plan, err = decisions.ImportDecisions(ctx, r, path, decisions.ImportOptions{DryRun: *dryRun, ApplyStale: *applyStale})
 	}
-	plan, err := importFile(ctx, r, path, *dryRun)
 	var ie *export.ImportError
 	if errors.As(err, &ie) {
 		for _, row := range ie.Rows {
@@ -168,13 +192,27 @@ func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	steps := plan.Steps
+	if *applyStale {
+		for _, s := range plan.Stale {
+			steps = append(steps, s.ImportStep)
+		}
+		slices.SortStableFunc(steps, func(a, b decisions.ImportStep) int { return a.Row - b.Row })
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROW\tCANDIDATE\tACTION")
-	for _, s := range plan.Steps {
+	for _, s := range steps {
 		fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Row, s.Candidate, s)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	held := "held back"
+	if *applyStale {
+		held = "recorded as asked"
+	}
+	for _, s := range plan.Stale {
+		fmt.Fprintf(e.stderr, "alongside: %s: stale, %s: %v\n", path, held, s)
 	}
 	n, same := len(plan.Decisions()), 0
 	for _, s := range plan.Steps {
@@ -184,11 +222,14 @@ func cmdImportDecisions(ctx context.Context, e *env, args []string) error {
 	}
 	if *dryRun {
 		fmt.Fprintf(e.stderr, "alongside: dry run: would record %d decision(s) as %s (%d row(s) recorded already); nothing was recorded\n", n, r.Name, same)
-		return nil
+	} else {
+		fmt.Fprintf(e.stderr, "alongside: recorded %d decision(s) as %s (%d row(s) recorded already)\n", n, r.Name, same)
+		for _, id := range plan.Created {
+			fmt.Fprintf(e.stderr, "alongside: re-coded as new candidate %s\n", id)
+		}
 	}
-	fmt.Fprintf(e.stderr, "alongside: recorded %d decision(s) as %s (%d row(s) recorded already)\n", n, r.Name, same)
-	for _, id := range plan.Created {
-		fmt.Fprintf(e.stderr, "alongside: re-coded as new candidate %s\n", id)
+	if len(plan.Stale) > 0 && !*applyStale {
+		return skippedError{n: len(plan.Stale), msg: fmt.Sprintf("%s: %d stale row(s) not recorded: check them, then give --apply-stale to record them", path, len(plan.Stale))}
 	}
 	return nil
 }

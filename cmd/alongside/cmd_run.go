@@ -91,7 +91,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		if cbErr != nil {
 			n++
 		}
-		return skippedError{n}
+		return skippedError{n: n}
 	}
 	return nil
 }

@@ -46,9 +46,17 @@ type usageError struct {
 func (e usageError) Error() string { return e.msg }
 
 // skippedError means the command finished but skipped some inputs: exit 3.
-type skippedError struct{ n int }
+type skippedError struct {
+	n   int
+	msg string // what was skipped, when not inputs of a batch
+}
 
-func (e skippedError) Error() string { return fmt.Sprintf("finished, %d input(s) skipped", e.n) }
+func (e skippedError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return fmt.Sprintf("finished, %d input(s) skipped", e.n)
+}
 
 // command is one subcommand: its help texts and what it runs. The usage
 // line writes every flag as --name, as the option list does (a test checks
@@ -84,7 +92,7 @@ func init() {
 			usage:   "export [--format FORMAT] [--project DIR] [--status STATUS] [--code PATH] [--transcript ID] [--since BATCH] [--blind] [--reviewer NAME] --output FILE",
 			details: exportHelp + "\n\n" + qdpxHelp, run: cmdExport},
 		{name: "import-decisions", summary: "record the decisions written in an exported CSV or XLSX sheet",
-			usage: "import-decisions [--project DIR] [--reviewer NAME | --consensus] [--dry-run] FILE", details: importHelp, run: cmdImportDecisions},
+			usage: "import-decisions [--project DIR] [--reviewer NAME | --consensus] [--dry-run] [--apply-stale] FILE", details: importHelp, run: cmdImportDecisions},
 		{name: "review", summary: "serve the review page on this machine (loopback only)",
 			usage: "review [--project DIR] [--addr HOST:PORT] [--reviewer NAME] [--blind] [--allow-remote]", run: cmdReview},
 		{name: "agreement", summary: "agreement between coders: percent, kappa and alpha per code",

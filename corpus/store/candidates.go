@@ -347,8 +347,8 @@ type CandidateFilter struct {
 func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
 	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, c.text,
 		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state,
-		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') AND (?1 = '' OR d.reviewer = ?1) ORDER BY d.seq DESC LIMIT 1),
-		(SELECT d.value FROM decisions d WHERE d.candidate_id = c.id AND d.action = 'span' AND (?1 = '' OR d.reviewer = ?1) ORDER BY d.seq DESC LIMIT 1),
+		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') AND (?1 = '' OR d.reviewer = ?1) AND `+notUndone+` ORDER BY d.seq DESC LIMIT 1),
+		(SELECT d.value FROM decisions d WHERE d.candidate_id = c.id AND d.action = 'span' AND (?1 = '' OR d.reviewer = ?1) AND `+notUndone+` ORDER BY d.seq DESC LIMIT 1),
 		(SELECT count(*) FROM decisions d WHERE d.candidate_id = c.id AND (?1 = '' OR d.reviewer = ?1))
 		FROM candidates c WHERE 1=1`
 	args := []any{f.Reviewer}

@@ -265,6 +265,10 @@ func TestBlindDoubleCodingOnAnnoMI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cell := func(column string, row int) string { // by header, as an analyst finds it
+		name, _ := excelize.CoordinatesToCellName(slices.Index(export.ExportColumns, column)+1, row)
+		return name
+	}
 	for i, r := range rows {
 		d := expert[r.ID]
 		if rng.Float64() < errorRate {
@@ -272,17 +276,17 @@ func TestBlindDoubleCodingOnAnnoMI(t *testing.T) {
 			others := slices.DeleteFunc([]string{"confirm", "reject", f.recodeTo}, func(s string) bool { return s == d })
 			d = others[rng.IntN(len(others))]
 			wrong[r.ID] = true
-			x.SetCellValue(export.SheetName, fmt.Sprintf("L%d", i+2), "not sure")
+			x.SetCellValue(export.SheetName, cell("note", i+2), "not sure")
 		}
 		benDecision[r.ID] = d
-		x.SetCellValue(export.SheetName, fmt.Sprintf("K%d", i+2), d)
+		x.SetCellValue(export.SheetName, cell("decision", i+2), d)
 	}
 	benFile := filepath.Join(dir, "ben.xlsx")
 	if err := x.SaveAs(benFile); err != nil {
 		t.Fatal(err)
 	}
 	ben := &decisions.Reviewer{Store: st, Codebook: cb, Name: "ben", Now: now}
-	if _, err := decisions.ImportDecisions(ctx, ben, benFile, false); err != nil {
+	if _, err := decisions.ImportDecisions(ctx, ben, benFile, decisions.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("ben: %d of %d decisions wrong (rate %.2f)", len(wrong), len(rows), float64(len(wrong))/float64(len(rows)))
@@ -400,7 +404,7 @@ func TestBlindDoubleCodingOnAnnoMI(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A review sheet import refuses it: its decisions are the consensus.
-	if _, err := decisions.ImportDecisions(ctx, ana, consensusFile, true); err == nil || !strings.Contains(err.Error(), "--consensus") {
+	if _, err := decisions.ImportDecisions(ctx, ana, consensusFile, decisions.ImportOptions{DryRun: true}); err == nil || !strings.Contains(err.Error(), "--consensus") {
 		t.Errorf("importing the disagreement sheet as a review sheet: %v", err)
 	}
 	plan, err := coders.ImportConsensus(ctx, ana, consensusFile, false)

@@ -103,10 +103,7 @@ func (r *Reviewer) Record(ctx context.Context, ds []Decision) (created []string,
 	if err := r.Validate(ctx, ds); err != nil {
 		return nil, err
 	}
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
+	now := r.now
 	version := ""
 	if r.Codebook != nil {
 		version = r.Codebook.Version()
@@ -128,9 +125,9 @@ func (r *Reviewer) Record(ctx context.Context, ds []Decision) (created []string,
 			nc := old
 			nc.Code = d.Value
 			nc.ID = stages.CandidateID(d.Value, t, old.Start, old.End)
-			nc.Rules = []string{"re-coded from " + old.ID}
+			nc.Rules = []string{recodedFrom(old.ID)}
 			nc.Codebook = version
-			entries = append(entries, store.DecisionEntry{Candidate: nc.ID, Action: store.ActionConfirm, Value: "re-coded from " + old.ID, Reviewer: r.Name, At: at, Codebook: version, Create: &nc})
+			entries = append(entries, store.DecisionEntry{Candidate: nc.ID, Action: store.ActionConfirm, Value: recodedFrom(old.ID), Reviewer: r.Name, At: at, Codebook: version, Create: &nc})
 			created = append(created, nc.ID)
 		}
 		if d.Note != "" {
@@ -138,6 +135,13 @@ func (r *Reviewer) Record(ctx context.Context, ds []Decision) (created []string,
 		}
 	}
 	return created, r.Store.AppendDecisions(ctx, entries)
+}
+
+func (r *Reviewer) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }
 
 // SpanText cuts the text of sentences first..last of a candidate's turn.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -40,15 +41,40 @@ func (s ImportStep) String() string {
 
 // ImportPlan is what importing a decisions file records.
 type ImportPlan struct {
-	File    string
-	Steps   []ImportStep // one per row with a decision or a note, in row order
-	Created []string     // the candidates the re-codes created, once recorded
+	File  string
+	Steps []ImportStep // one per row with a decision or a note, in row order
+	// Stale are the rows the sheet is too old for: held back, not
+	// recorded, unless ApplyStale is set.
+	Stale      []StaleRow
+	ApplyStale bool
+	Created    []string // the candidates the re-codes created, once recorded
 }
 
-// Decisions returns the decisions to record, in row order.
+// StaleRow is a row whose candidate changed after the sheet was exported:
+// a later run withdrew it, its text is gone from its transcript
+// (orphaned), or someone recorded a different decision on it since.
+type StaleRow struct {
+	ImportStep
+	Reason string
+}
+
+func (s StaleRow) String() string {
+	return fmt.Sprintf("row %d: candidate %s: %s", s.Row, s.Candidate, s.Reason)
+}
+
+// Decisions returns the decisions to record, in row order: the stale
+// rows' too when ApplyStale is set.
 func (p *ImportPlan) Decisions() []Decision {
+	steps := p.Steps
+	if p.ApplyStale {
+		steps = slices.Clone(steps)
+		for _, s := range p.Stale {
+			steps = append(steps, s.ImportStep)
+		}
+		slices.SortStableFunc(steps, func(a, b ImportStep) int { return a.Row - b.Row })
+	}
 	var ds []Decision
-	for _, s := range p.Steps {
+	for _, s := range steps {
 		switch s.Action {
 		case "":
 		case store.ActionNote:
@@ -68,10 +94,16 @@ func (p *ImportPlan) Decisions() []Decision {
 //
 // Importing the same file again records nothing: a row's decision is left
 // out when the reviewer's own latest confirm, reject or re-code of that
-// candidate is already the same, and its note when the reviewer already
-// recorded that note on it. (Another reviewer's decisions do not count: a
-// second coder's agreement is worth recording, and re-importing an old
-// file must not overturn what someone decided since.)
+// candidate is already the same, and its note when it is the candidate's
+// current note (the one the export wrote in the sheet) or one the reviewer
+// recorded. Another reviewer's same decision does not count: a second
+// coder's agreement is worth recording.
+//
+// A sheet may be older than the log. A row that would record something is
+// held back as stale (Plan.Stale, not in Steps) when its candidate was
+// withdrawn by a later run or orphaned, or when the verdict in force is
+// another reviewer's, recorded after the sheet's log_seq, and differs from
+// the row's. (A sheet without log_seq counts every verdict as newer.)
 func PlanImport(ctx context.Context, r *Reviewer, file string, rows []export.ImportRow) (*ImportPlan, error) {
 	if strings.TrimSpace(r.Name) == "" {
 		return nil, fmt.Errorf("no reviewer name: give --reviewer NAME or set reviewer: in alongside.yaml")
@@ -79,6 +111,14 @@ func PlanImport(ctx context.Context, r *Reviewer, file string, rows []export.Imp
 	known, err := candidatesByID(ctx, r.Store, rows)
 	if err != nil {
 		return nil, err
+	}
+	current := map[string]string{} // each candidate's current note
+	notes, err := r.Store.Notes(ctx, slices.Collect(maps.Keys(known)))
+	if err != nil {
+		return nil, err
+	}
+	for id, ns := range notes {
+		current[id] = store.CurrentNote(ns)
 	}
 	plan := &ImportPlan{File: file}
 	var bad []*export.RowError
@@ -122,19 +162,27 @@ func PlanImport(ctx context.Context, r *Reviewer, file string, rows []export.Imp
 			}
 			step.Action, step.Value = store.ActionRecode, path
 		}
-		hist, err := r.Store.History(ctx, row.ID)
+		log, err := r.Store.Log(ctx, row.ID)
 		if err != nil {
 			return nil, err
 		}
-		verdict, notes := ownLog(hist, r.Name)
+		effective := store.Effective(log)
+		verdict, notes := ownLog(effective, r.Name)
 		if verdict != nil && verdict.Action == step.Action && (step.Action != store.ActionRecode || verdict.Value == step.Value) {
 			step.Action, step.Value = "", ""
 		}
-		if notes[step.Note] {
+		if notes.all[step.Note] || step.Note == current[row.ID] {
 			step.Note = ""
 		}
 		if step.Action == "" && step.Note != "" {
 			step.Action = store.ActionNote
+		}
+		// Another coder's decisions do not make a blind coder's sheet, nor
+		// the consensus, stale: differing is what double coding is for.
+		independent := r.Name == store.ConsensusReviewer || (row.Blind != "" && row.Blind == r.Name)
+		if reason := staleReason(c, step, r.Name, row.LogSeq, effective, independent); reason != "" {
+			plan.Stale = append(plan.Stale, StaleRow{ImportStep: step, Reason: reason})
+			continue
 		}
 		plan.Steps = append(plan.Steps, step)
 	}
@@ -144,19 +192,64 @@ func PlanImport(ctx context.Context, r *Reviewer, file string, rows []export.Imp
 	return plan, nil
 }
 
+// staleReason says why a step must not be recorded without asking ("" when
+// it may): its candidate was withdrawn or orphaned, or the verdict in force
+// is another reviewer's, recorded after the export, and differs from the
+// step's. (The reviewer's own later verdicts are theirs to change: editing
+// and importing the same sheet again is how one changes one's mind.)
+func staleReason(c store.Candidate, step ImportStep, reviewer string, exported int64, effective []store.LoggedDecision, independent bool) string {
+	if step.Action == "" {
+		return ""
+	}
+	switch c.Status {
+	case "withdrawn":
+		return "withdrawn by a run after the export (the codebook or the transcript changed)"
+	case "orphaned":
+		return "orphaned: its text is gone from the transcript's current version"
+	}
+	if !store.IsVerdict(step.Action) || independent {
+		return "" // a note adds to the log and overturns nothing
+	}
+	var now *store.LoggedDecision // the verdict in force
+	for i, e := range effective {
+		if store.IsVerdict(e.Action) {
+			now = &effective[i]
+		}
+	}
+	if now == nil || now.Seq <= exported || now.Reviewer == reviewer || (now.Action == step.Action && (step.Action != store.ActionRecode || now.Value == step.Value)) {
+		return ""
+	}
+	what := now.Action
+	if now.Action == store.ActionRecode {
+		what = "re-coded to " + now.Value
+	}
+	when := "after this sheet was exported"
+	if exported == export.NoLogSeq {
+		when = "(the sheet has no log_seq column to tell when it was exported)"
+	}
+	return fmt.Sprintf("%s decided %s on %s %s", now.Reviewer, what, now.At.UTC().Format("2006-01-02 15:04"), when)
+}
+
+// ownNotes are the notes a reviewer recorded on a candidate.
+type ownNotes struct {
+	current string          // the latest
+	all     map[string]bool // every one
+}
+
 // ownLog returns a reviewer's latest confirm, reject or re-code in a
-// candidate's history (nil when none), and the notes they recorded on it.
-func ownLog(hist []store.DecisionEntry, reviewer string) (verdict *store.DecisionEntry, notes map[string]bool) {
-	notes = map[string]bool{}
-	for i, h := range hist {
+// candidate's effective log (nil when none), and the notes they recorded.
+func ownLog(log []store.LoggedDecision, reviewer string) (verdict *store.LoggedDecision, notes ownNotes) {
+	notes.all = map[string]bool{}
+	for i, h := range log {
 		if h.Reviewer != reviewer {
 			continue
 		}
 		switch h.Action {
 		case store.ActionConfirm, store.ActionReject, store.ActionRecode:
-			verdict = &hist[i]
+			verdict = &log[i]
 		case store.ActionNote:
-			notes[h.Value] = true
+			notes.all[h.Value] = true
+			notes.current = h.Value
 		}
 	}
 	return verdict, notes
@@ -219,17 +312,27 @@ func codePath(cb *codebook.Codebook, s string) (string, error) {
 	return "", fmt.Errorf("decision %q: write confirm, reject, or a code path from the codebook", s)
 }
 
+// ImportOptions say how ImportDecisions records.
+type ImportOptions struct {
+	DryRun     bool // record nothing; return what would be recorded
+	ApplyStale bool // record the stale rows too
+}
+
 // ImportDecisions reads a decisions file, checks all of it, and records
-// all of it under the reviewer's name, or nothing. With dryRun it records
-// nothing and returns what it would do.
-func ImportDecisions(ctx context.Context, r *Reviewer, path string, dryRun bool) (*ImportPlan, error) {
+// under the reviewer's name every row but the stale ones (all of them with
+// ApplyStale), in one transaction, or nothing.
+func ImportDecisions(ctx context.Context, r *Reviewer, path string, opt ImportOptions) (*ImportPlan, error) {
 	rows, err := export.ReadDecisions(path)
 	if err != nil {
 		return nil, err
 	}
 	plan, err := PlanImport(ctx, r, path, rows)
-	if err != nil || dryRun {
-		return plan, err
+	if err != nil {
+		return nil, err
+	}
+	plan.ApplyStale = opt.ApplyStale
+	if opt.DryRun {
+		return plan, nil
 	}
 	if ds := plan.Decisions(); len(ds) > 0 {
 		if plan.Created, err = r.Record(ctx, ds); err != nil {

@@ -142,10 +142,18 @@ func fillXLSX(t *testing.T, path string, decisions, notes map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	column := func(name string) string { // columns are found by name, as ReadDecisions does
+		i := slices.Index(rows[0], name)
+		if i < 0 {
+			t.Fatalf("no %q column in %v", name, rows[0])
+		}
+		c, _ := excelize.ColumnNumberToName(i + 1)
+		return c
+	}
 	filled := 0
 	for i, row := range rows[1:] {
 		id := row[0]
-		for col, values := range map[string]map[string]string{"K": decisions, "L": notes} {
+		for col, values := range map[string]map[string]string{column("decision"): decisions, column("note"): notes} {
 			if v, ok := values[id]; ok {
 				if err := f.SetCellStr(export.SheetName, col+itoa(i+2), v); err != nil {
 					t.Fatal(err)
@@ -197,7 +205,7 @@ func TestExportXLSXRoundTrip(t *testing.T) {
 	fillXLSX(t, path, map[string]string{confirmed.ID: "confirm", rejected.ID: "Reject", recoded.ID: target},
 		map[string]string{rejected.ID: "not about substance use", noted.ID: "ask Kari"})
 
-	plan, err := decisions.ImportDecisions(ctx, r, path, false)
+	plan, err := decisions.ImportDecisions(ctx, r, path, decisions.ImportOptions{})
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
@@ -296,7 +304,7 @@ func TestExportXLSXRoundTrip(t *testing.T) {
 
 	// The file imported again after the batch: nothing new.
 	n := decisionCount(t, r.Store)
-	if _, err := decisions.ImportDecisions(ctx, r, path, false); err != nil {
+	if _, err := decisions.ImportDecisions(ctx, r, path, decisions.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if m := decisionCount(t, r.Store); m != n {
@@ -415,7 +423,7 @@ func TestImportDecisions(t *testing.T) {
 	t.Run("dry run records nothing", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "decisions.csv")
 		fillCSV(t, exported, path, csvEdit{2: {"decision": "confirm"}, 3: {"note": "hm"}, 4: {"decision": other}})
-		plan, err := decisions.ImportDecisions(ctx, r, path, true)
+		plan, err := decisions.ImportDecisions(ctx, r, path, decisions.ImportOptions{DryRun: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -456,7 +464,7 @@ func TestImportDecisions(t *testing.T) {
 				tc.edits[2] = map[string]string{"decision": "confirm", "note": "fine"} // a good row
 				fillCSV(t, exported, path, tc.edits)
 				for _, dry := range []bool{true, false} {
-					_, err := decisions.ImportDecisions(ctx, r, path, dry)
+					_, err := decisions.ImportDecisions(ctx, r, path, decisions.ImportOptions{DryRun: dry})
 					var ie *export.ImportError
 					if !errors.As(err, &ie) {
 						t.Fatalf("import: %v, want an *export.ImportError", err)
@@ -489,7 +497,7 @@ func TestImportDecisions(t *testing.T) {
 			4: {"decision": strings.ToLower(other)},
 			5: {"note": "'quoted on purpose"},
 		})
-		plan, err := decisions.ImportDecisions(ctx, r, path, false)
+		plan, err := decisions.ImportDecisions(ctx, r, path, decisions.ImportOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -516,7 +524,7 @@ func TestImportDecisions(t *testing.T) {
 			}
 		}
 		n := decisionCount(t, r.Store)
-		again, err := decisions.ImportDecisions(ctx, r, path, false)
+		again, err := decisions.ImportDecisions(ctx, r, path, decisions.ImportOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -529,15 +537,19 @@ func TestImportDecisions(t *testing.T) {
 			}
 		}
 
-		// Another reviewer's agreement is recorded; a changed row of the
-		// first reviewer's is too.
+		// Another reviewer's agreement is recorded; a disagreement with
+		// a decision made after the sheet was exported is held back until
+		// asked for; a changed row of the first reviewer's is recorded.
 		fillCSV(t, exported, path, csvEdit{2: {"decision": "confirm"}, 3: {"decision": "confirm"}})
 		bo := *r
 		bo.Name = "bo"
-		if plan, err := decisions.ImportDecisions(ctx, &bo, path, true); err != nil || len(plan.Decisions()) != 2 {
-			t.Errorf("bo's import: %v, %+v; want 2 decisions", err, plan)
+		if plan, err := decisions.ImportDecisions(ctx, &bo, path, decisions.ImportOptions{DryRun: true}); err != nil || len(plan.Decisions()) != 1 || len(plan.Stale) != 1 || plan.Stale[0].Row != 3 {
+			t.Errorf("bo's import: %v, %+v; want 1 decision and row 3 stale", err, plan)
 		}
-		if plan, err := decisions.ImportDecisions(ctx, r, path, true); err != nil || len(plan.Decisions()) != 1 || plan.Steps[1].Action != store.ActionConfirm {
+		if plan, err := decisions.ImportDecisions(ctx, &bo, path, decisions.ImportOptions{DryRun: true, ApplyStale: true}); err != nil || len(plan.Decisions()) != 2 {
+			t.Errorf("bo's import with ApplyStale: %v, %+v; want 2 decisions", err, plan)
+		}
+		if plan, err := decisions.ImportDecisions(ctx, r, path, decisions.ImportOptions{DryRun: true}); err != nil || len(plan.Decisions()) != 1 || plan.Steps[1].Action != store.ActionConfirm {
 			t.Errorf("ana's changed file: %v, %+v; want row 3 confirmed", err, plan)
 		}
 	})
@@ -549,9 +561,9 @@ func sampleRows() []export.ExportRow {
 		{Candidate: store.Candidate{ID: "c1", Code: "Interactive-dialogic processes/Walking alongside", Transcript: "fg-1", Speaker: "@P1",
 			StartTime: &sec, Start: 100, End: 147, Text: "=I walk with them; walking alongside matters.", Status: "proposed",
 			Matches: []store.MatchSpan{{Text: "walk", Start: 103, End: 107}, {Text: "with", Start: 108, End: 112}, {Text: "walking", Start: 119, End: 126}, {Text: "alongside", Start: 127, End: 136}}},
-			Before: "-", After: "'=x"},
+			Before: "-", After: "'=x", LogSeq: 7},
 		{Candidate: store.Candidate{ID: "c2", Code: "Substance use/Alcohol", Transcript: "annomi-000", Speaker: "client", Start: 5, End: 20,
-			Text: "No match here.", Status: "confirmed"}},
+			Text: "No match here.", Status: "confirmed", Rules: []string{"drink*", `"cut down"`}}, Note: "see memo", LogSeq: 7},
 	}
 }
 
@@ -564,7 +576,7 @@ func TestWriteCSV(t *testing.T) {
 	if !bytes.HasPrefix(data, []byte("\ufeffid,code,")) {
 		t.Fatalf("no byte order mark and header: %q", data[:min(20, len(data))])
 	}
-	if !bytes.Contains(data, []byte("note\r\n")) {
+	if !bytes.Contains(data, []byte("log_seq,blind_for\r\n")) {
 		t.Errorf("lines do not end in CRLF")
 	}
 	recs, err := csv.NewReader(bytes.NewReader(data[3:])).ReadAll()
@@ -572,15 +584,18 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "'@P1", "01:02:05",
-		"'=I walk with them; walking alongside matters.", "'-", "''=x", "walk with, walking alongside", "proposed", "", ""}
+		"'=I walk with them; walking alongside matters.", "'-", "''=x", "walk with, walking alongside", "", "proposed", "", "", "7", ""}
 	if !reflect.DeepEqual(recs[1], want) {
 		t.Errorf("row 2:\n%q\nwant\n%q", recs[1], want)
+	}
+	if want := []string{"drink*; \"cut down\"", "confirmed", "", "see memo", "7", ""}; !reflect.DeepEqual(recs[2][9:], want) {
+		t.Errorf("row 3 ends %q, want rules, status, no decision, the note, log_seq and no blind reviewer: %q", recs[2][9:], want)
 	}
 
 	// Read back: the quotes added come off, the analyst's columns are found
 	// by name, even with semicolons for separators.
-	recs[1][10], recs[1][11] = "confirm", "'=x"
-	recs[2][11] = "'-1 is fine"
+	recs[1][11], recs[1][12] = "confirm", "'=x"
+	recs[2][12] = "'-1 is fine"
 	path := filepath.Join(t.TempDir(), "d.csv")
 	var out bytes.Buffer
 	out.WriteString("\ufeff")
@@ -592,7 +607,7 @@ func TestWriteCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRows := []export.ImportRow{{Row: 2, ID: "c1", Decision: "confirm", Note: "=x"}, {Row: 3, ID: "c2", Note: "-1 is fine"}}
+	wantRows := []export.ImportRow{{Row: 2, ID: "c1", Decision: "confirm", Note: "=x", LogSeq: 7}, {Row: 3, ID: "c2", Note: "-1 is fine", LogSeq: 7}}
 	if !reflect.DeepEqual(got, wantRows) {
 		t.Errorf("read back %+v, want %+v", got, wantRows)
 	}
@@ -647,10 +662,20 @@ func TestWriteXLSX(t *testing.T) {
 			filter = d.RefersTo
 		}
 	}
-	if filter != "'Candidates'!$A$1:$L$3" {
+	if filter != "'Candidates'!$A$1:$O$3" {
 		t.Errorf("autofilter on %q, want the header and both rows", filter)
 	}
-	for _, cell := range []string{"A1", "F2", "G2", "L3"} {
+	// The worksheet's own autoFilter element is what gives Excel its
+	// filter buttons; the defined name alone does not.
+	if sheet := zipEntry(t, path, "xl/worksheets/sheet1.xml"); !strings.Contains(sheet, `<autoFilter ref="$A$1:$O$3">`) {
+		t.Errorf("no autoFilter element in the worksheet")
+	}
+	for _, col := range []string{"N", "O"} {
+		if visible, err := f.GetColVisible(export.SheetName, col); err != nil || visible {
+			t.Errorf("column %s (log_seq, blind_for) visible %v (%v), want hidden", col, visible, err)
+		}
+	}
+	for _, cell := range []string{"A1", "F2", "G2", "M3"} {
 		id, err := f.GetCellStyle(export.SheetName, cell)
 		if err != nil {
 			t.Fatal(err)
@@ -671,8 +696,8 @@ func TestWriteXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{export.ExportColumns,
-		{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "@P1", "01:02:05", rows[0].Text, "-", "'=x", "walk with, walking alongside", "proposed"},
-		{"c2", "Substance use/Alcohol", "annomi-000", "client", "", "No match here.", "", "", "", "confirmed"}}
+		{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "@P1", "01:02:05", rows[0].Text, "-", "'=x", "walk with, walking alongside", "", "proposed", "", "", "7"},
+		{"c2", "Substance use/Alcohol", "annomi-000", "client", "", "No match here.", "", "", "", `drink*; "cut down"`, "confirmed", "", "see memo", "7"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cells:\n%q\nwant\n%q", got, want)
 	}
@@ -701,8 +726,8 @@ func TestWriteXLSX(t *testing.T) {
 
 	// Read back: an analyst's decision, and a cell holding an error value
 	// (which excelize cannot write: patch the sheet's XML).
-	f.SetCellStr(export.SheetName, "K2", "reject")
-	f.SetCellInt(export.SheetName, "L3", 12345)
+	f.SetCellStr(export.SheetName, "L2", "reject")
+	f.SetCellInt(export.SheetName, "M3", 12345)
 	if err := f.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -710,17 +735,37 @@ func TestWriteXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []export.ImportRow{{Row: 2, ID: "c1", Decision: "reject"}, {Row: 3, ID: "c2", Note: "12345"}}; !reflect.DeepEqual(dec, want) {
+	if want := []export.ImportRow{{Row: 2, ID: "c1", Decision: "reject", LogSeq: 7}, {Row: 3, ID: "c2", Note: "12345", LogSeq: 7}}; !reflect.DeepEqual(dec, want) {
 		t.Errorf("read back %+v, want %+v", dec, want)
 	}
-	patchZip(t, path, "xl/worksheets/sheet1.xml", regexp.MustCompile(`<c r="L3"([^>]*)><v>12345</v></c>`), `<c r="L3"$1 t="e"><v>#N/A</v></c>`)
+	patchZip(t, path, "xl/worksheets/sheet1.xml", regexp.MustCompile(`<c r="M3"([^>]*)><v>12345</v></c>`), `<c r="M3"$1 t="e"><v>#N/A</v></c>`)
 	dec, err = export.ReadDecisions(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dec) != 2 || dec[1].Err == nil || dec[1].Err.Error() != "note: cell L3 holds the error #N/A" {
+	if len(dec) != 2 || dec[1].Err == nil || dec[1].Err.Error() != "note: cell M3 holds the error #N/A" {
 		t.Errorf("read back %+v, want row 3 unreadable", dec)
 	}
+}
+
+// zipEntry returns one file of a zip archive.
+func zipEntry(t *testing.T, path, name string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	f, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // patchZip rewrites one file of a zip archive with a regular expression,

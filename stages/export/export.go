@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 
@@ -19,9 +20,20 @@ import (
 // import-decisions" reads the file back (ReadDecisions), checks every row
 // (PlanImport) and records all of it or nothing (ImportDecisions).
 
-// ExportColumns are the review spreadsheet's columns, in order. The last
-// two are left empty for the analyst.
-var ExportColumns = []string{"id", "code", "transcript", "speaker", "time", "text", "before", "after", "matches", "status", "decision", "note"}
+// ExportColumns are the review spreadsheet's columns, in order. decision
+// is left empty for the analyst; note holds the candidate's current note,
+// to keep or change. log_seq is the decision log's last entry when the
+// sheet was exported (hidden in XLSX): an import compares it with what was
+// decided since, so an old sheet never silently overturns a newer decision.
+var ExportColumns = []string{"id", "code", "transcript", "speaker", "time", "text", "before", "after", "matches", "rules", "status", "decision", "note", LogSeqColumn, BlindColumn}
+
+// LogSeqColumn is the column that records when a sheet was exported.
+const LogSeqColumn = "log_seq"
+
+// BlindColumn names the reviewer a blind sheet was exported for (hidden in
+// XLSX): their import is theirs alone, and other coders' later decisions
+// do not make it stale.
+const BlindColumn = "blind_for"
 
 // SheetName is the worksheet "alongside export" writes.
 const SheetName = "Candidates"
@@ -32,12 +44,25 @@ type ExportRow struct {
 	store.Candidate
 	Before string
 	After  string
+	Note   string // the candidate's current note
+	LogSeq int64  // the decision log's last seq when the rows were read
+	Blind  string // the reviewer of a blind export ("" when not blind)
 }
 
 // ExportRows lists the candidates f selects, in the store's order, with
-// one sentence of context on each side.
+// one sentence of context on each side and the current note.
 func ExportRows(ctx context.Context, st *store.Store, f store.CandidateFilter) ([]ExportRow, error) {
+	// The watermark is read first: a decision made while the rows are
+	// read is after it, so an import checks it (never the other way).
+	seq, err := st.LastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
 	cands, err := st.Candidates(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := st.Notes(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +74,9 @@ func ExportRows(ctx context.Context, st *store.Store, f store.CandidateFilter) (
 	byVersion := map[key][]int{}
 	for i, c := range cands {
 		rows[i].Candidate = c
+		rows[i].Note = store.CurrentNote(notes[c.ID])
+		rows[i].LogSeq = seq
+		rows[i].Blind = f.Reviewer
 		k := key{c.Transcript, c.Version}
 		if byVersion[k] == nil {
 			keys = append(keys, k)
@@ -76,7 +104,8 @@ func ExportRows(ctx context.Context, st *store.Store, f store.CandidateFilter) (
 
 // cells returns the row's cells in ExportColumns order.
 func (r ExportRow) cells() []string {
-	return []string{r.ID, r.Code, r.Transcript, r.Speaker, clock(r.StartTime), r.Text, r.Before, r.After, matchedWords(r.phrases()), r.Status, "", ""}
+	return []string{r.ID, r.Code, r.Transcript, r.Speaker, clock(r.StartTime), r.Text, r.Before, r.After, matchedWords(r.phrases()),
+		strings.Join(r.Rules, "; "), r.Status, "", r.Note, strconv.FormatInt(r.LogSeq, 10), r.Blind}
 }
 
 // phrases returns the matched words inside the passage, in order, with
@@ -182,11 +211,11 @@ func WriteCSV(w io.Writer, rows []ExportRow) error {
 
 // exportWidths are the column widths, in characters, in ExportColumns
 // order.
-var exportWidths = []float64{15, 30, 22, 12, 10, 60, 40, 40, 20, 11, 24, 30}
+var exportWidths = []float64{15, 30, 22, 12, 10, 60, 40, 40, 20, 24, 11, 24, 30, 10}
 
 // WriteXLSX writes the review spreadsheet as an Excel workbook: one sheet
-// with a frozen header row and an autofilter, wrapped text, and the words
-// that matched in bold inside the passage. Cells hold strings, never
+// with a frozen header row and an autofilter, wrapped text, the words
+// that matched in bold inside the passage, and the log_seq column hidden. Cells hold strings, never
 // formulas, so nothing needs neutralising.
 func WriteXLSX(w io.Writer, rows []ExportRow) error {
 	if len(rows)+1 > excelize.TotalRows {
@@ -195,6 +224,13 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", SheetName); err != nil {
+		return err
+	}
+	// The filter goes on the worksheet before the stream writer takes it:
+	// set after Flush, only the workbook's hidden filter range is kept, and
+	// Excel shows no filter buttons.
+	last, _ := excelize.CoordinatesToCellName(len(ExportColumns), len(rows)+1)
+	if err := f.AutoFilter(SheetName, "A1:"+last, nil); err != nil {
 		return err
 	}
 	head, err := f.NewStyle(&excelize.Style{
@@ -225,6 +261,9 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 	if err := sw.SetColStyle(1, len(ExportColumns), body); err != nil {
 		return err
 	}
+	if err := sw.SetColVisible(len(ExportColumns)-1, len(ExportColumns), false); err != nil { // log_seq, blind_for
+		return err
+	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
 		return err
@@ -252,10 +291,6 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 		}
 	}
 	if err := sw.Flush(); err != nil {
-		return err
-	}
-	last, _ := excelize.CoordinatesToCellName(len(ExportColumns), len(rows)+1)
-	if err := f.AutoFilter(SheetName, "A1:"+last, nil); err != nil {
 		return err
 	}
 	return f.Write(w)

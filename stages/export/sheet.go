@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -21,8 +22,17 @@ type ImportRow struct {
 	ID       string
 	Decision string // as written: confirm, reject or a code path
 	Note     string
-	Err      error // a cell that could not be read (PlanImport reports it)
+	// LogSeq is the decision log's last seq when the sheet was exported;
+	// NoLogSeq when the sheet has no log_seq column (exported by an older
+	// alongside, or the column was deleted): every decision is newer.
+	LogSeq int64
+	// Blind is the reviewer a blind sheet was exported for ("" when not).
+	Blind string
+	Err   error // a cell that could not be read (PlanImport reports it)
 }
+
+// NoLogSeq is ImportRow.LogSeq for a row without a log_seq cell.
+const NoLogSeq = -1
 
 // RowError is a problem with one row of a decisions file.
 type RowError struct {
@@ -151,7 +161,7 @@ func decisionRows(path, column string, table [][]string, unreadable func(row, co
 	if len(table) == 0 {
 		return nil, fmt.Errorf("%s: empty: expected the header row alongside export writes (id, ..., decision, note)", path)
 	}
-	col := map[string]int{"id": -1, column: -1, "note": -1}
+	col := map[string]int{"id": -1, column: -1, "note": -1, LogSeqColumn: -1, BlindColumn: -1}
 	for i, name := range table[0] {
 		name = strings.ToLower(strings.TrimSpace(name))
 		if j, ok := col[name]; ok && j < 0 {
@@ -169,7 +179,7 @@ func decisionRows(path, column string, table [][]string, unreadable func(row, co
 	var out []ImportRow
 	for i, rec := range table[1:] {
 		row := i + 1
-		r := ImportRow{Row: row + 1}
+		r := ImportRow{Row: row + 1, LogSeq: NoLogSeq}
 		cell := func(name string) string {
 			j := col[name]
 			if j < 0 || j >= len(rec) || rec[j] == "" {
@@ -185,6 +195,16 @@ func decisionRows(path, column string, table [][]string, unreadable func(row, co
 			continue // a row the analyst left alone
 		}
 		r.ID = cell("id")
+		if v := cell(LogSeqColumn); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				if r.Err == nil {
+					r.Err = fmt.Errorf("%s: %q is not the number alongside export wrote", LogSeqColumn, v)
+				}
+			}
+			r.LogSeq = n
+		}
+		r.Blind = cell(BlindColumn)
 		out = append(out, r)
 	}
 	return out, nil

@@ -14,15 +14,19 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 )
 
 // A REFI-QDA project (.qdpx) is a zip holding project.qde and a lower-case
-// sources/ folder with one UTF-8 text file per transcript version, named
+// sources/ folder with one UTF-8 text file per transcript, named
 // by the source's GUID. Positions are Unicode code points, 0-based and
 // end-exclusive, into that text: the transcript's canonical text, byte for
 // byte, so they are the candidates' own offsets.
+//
+// Each transcript is one source, its current version: a unit confirmed on
+// an earlier version is carried onto the current text (placeUnits).
 //
 // project.qde, in the order Project.xsd requires:
 //
@@ -140,31 +144,47 @@ func qdpxGUID(kind, key string) string {
 // qdeTime formats a decision time as xsd:dateTime, in UTC, to the second.
 func qdeTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
-// qdpxSource is a transcript version to export.
+// qdpxSource is a transcript to export: its current version, once.
 type qdpxSource struct {
 	id, version string
-	current     bool
 	xml         QDETextSource
 }
 
-// Write writes a REFI-QDA project to w: every transcript (the current
-// version, plus earlier versions whose text differs that confirmed units
-// still point at), the whole codebook (plus any code a confirmed unit has
-// that the codebook no longer holds), and the confirmed units as codings
-// by the reviewer who confirmed them. Only confirmed units are exported,
-// whatever filter.Status says; the filter's other fields (code, transcript,
-// batch, IDs) select which of them. cb may be nil.
-func Write(ctx context.Context, st *store.Store, cb *codebook.Codebook, w io.Writer, filter store.CandidateFilter) error {
-	p, sources, err := buildQDE(ctx, st, cb, filter)
+// Unplaced is a confirmed unit the export left out: confirmed on an
+// earlier version of its transcript, its text is not in the current one
+// (or not in a turn of the same speaker).
+type Unplaced struct {
+	Candidate  string `json:"candidate"`
+	Code       string `json:"code"`
+	Transcript string `json:"transcript"`
+	Text       string `json:"text"`
+	Reason     string `json:"reason"`
+}
+
+func (u Unplaced) String() string {
+	return fmt.Sprintf("candidate %s (%s) in %s: %s", u.Candidate, u.Code, u.Transcript, u.Reason)
+}
+
+// Write writes a REFI-QDA project to w: every transcript once, as its
+// current version; the whole codebook (plus any code a confirmed unit has
+// that the codebook no longer holds); and the confirmed units as codings
+// by the reviewer who confirmed them. A unit confirmed on an earlier
+// version is carried onto the current text where its text still is, in a
+// turn of the same speaker, nearest its old position; the units that
+// cannot be are left out and returned. Only confirmed units are exported,
+// whatever filter.Status says; the filter's other fields (code,
+// transcript, batch, IDs) select which of them. cb may be nil.
+func Write(ctx context.Context, st *store.Store, cb *codebook.Codebook, w io.Writer, filter store.CandidateFilter) ([]Unplaced, error) {
+	p, sources, unplaced, err := buildQDE(ctx, st, cb, filter)
 	if err != nil {
-		return fmt.Errorf("exporting qdpx: %w", err)
+		return nil, fmt.Errorf("exporting qdpx: %w", err)
 	}
 	var qde bytes.Buffer
 	qde.WriteString(xml.Header)
 	enc := xml.NewEncoder(&qde)
 	enc.Indent("", "  ")
 	if err := enc.Encode(p); err != nil {
-		return fmt.Errorf("exporting qdpx: %w", err)
+		return nil, fmt.Errorf("exporting qdpx: %w", err)
 	}
 	qde.WriteString("\n")
 
@@ -180,47 +200,69 @@ func Write(ctx context.Context, st *store.Store, cb *codebook.Codebook, w io.Wri
 		_, err = entry("sources/", zip.Store)
 	}
 	if err != nil {
-		return fmt.Errorf("exporting qdpx: %w", err)
+		return nil, fmt.Errorf("exporting qdpx: %w", err)
 	}
 	// The texts are read again one at a time, so a large corpus is never
 	// held in memory whole.
 	for _, s := range sources {
 		t, err := st.Version(ctx, s.id, s.version)
 		if err != nil {
-			return fmt.Errorf("exporting qdpx: %w", err)
+			return nil, fmt.Errorf("exporting qdpx: %w", err)
 		}
 		f, err := entry("sources/"+s.xml.GUID+".txt", zip.Deflate)
 		if err == nil {
 			_, err = io.WriteString(f, t.Text)
 		}
 		if err != nil {
-			return fmt.Errorf("exporting qdpx: %w", err)
+			return nil, fmt.Errorf("exporting qdpx: %w", err)
 		}
 	}
 	if err := zw.Close(); err != nil {
-		return fmt.Errorf("exporting qdpx: %w", err)
+		return nil, fmt.Errorf("exporting qdpx: %w", err)
 	}
-	return nil
+	return unplaced, nil
 }
 
-// buildQDE assembles project.qde and the list of sources whose texts go
-// into sources/, in order.
-func buildQDE(ctx context.Context, st *store.Store, cb *codebook.Codebook, filter store.CandidateFilter) (*QDEProject, []*qdpxSource, error) {
+// buildQDE assembles project.qde, the sources whose texts go into
+// sources/ (in order), and the confirmed units it could not place.
+func buildQDE(ctx context.Context, st *store.Store, cb *codebook.Codebook, filter store.CandidateFilter) (*QDEProject, []*qdpxSource, []Unplaced, error) {
+	sources, err := currentSources(ctx, st)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	units, unplaced, err := confirmedUnits(ctx, st, filter)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	users := qdeUsers{}
+	used := map[string]bool{} // code paths the codings use
+	lost, err := placeUnits(ctx, st, sources, units, users, used)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	unplaced = append(unplaced, lost...)
+	slices.SortFunc(unplaced, func(a, b Unplaced) int { return strings.Compare(a.Candidate, b.Candidate) })
+
+	list := make([]*qdpxSource, 0, len(sources))
+	for _, id := range sortedKeys(sources) {
+		list = append(list, sources[id])
+	}
+	p, err := assembleProject(cb, list, users, sortedKeys(used))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p, list, unplaced, nil
+}
+
+// currentSources makes one text source per transcript, for its current
+// version, by transcript ID.
+func currentSources(ctx context.Context, st *store.Store) (map[string]*qdpxSource, error) {
 	infos, err := st.Transcripts(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	filter.Status = "confirmed"
-	cands, err := st.Candidates(ctx, filter)
-	if err != nil {
-		return nil, nil, err
-	}
-
-	type key struct{ id, version string }
-	sources := map[key]*qdpxSource{}
-	current := map[string]string{} // transcript ID → current version
+	sources := map[string]*qdpxSource{}
 	for _, ti := range infos {
-		current[ti.ID] = ti.Version
 		desc := fmt.Sprintf("Transcript %s", ti.ID)
 		if ti.Title != "" && ti.Title != ti.ID {
 			desc += ": " + ti.Title
@@ -229,90 +271,171 @@ func buildQDE(ctx context.Context, st *store.Store, cb *codebook.Codebook, filte
 		if ti.Removed {
 			desc += " Its file is gone."
 		}
-		sources[key{ti.ID, ti.Version}] = &qdpxSource{id: ti.ID, version: ti.Version, current: true,
-			xml: QDETextSource{Name: ti.ID, Description: desc}}
+		guid := qdpxGUID("source", ti.ID+"\x00"+ti.Version)
+		sources[ti.ID] = &qdpxSource{id: ti.ID, version: ti.Version,
+			xml: QDETextSource{GUID: guid, Name: ti.ID, PlainTextPath: "internal://" + guid + ".txt", Description: desc}}
 	}
+	return sources, nil
+}
 
+// confirmedUnits returns the confirmed candidates the filter selects, and
+// as unplaced the ones confirmed whose text is gone from their transcript
+// (the batch marked them orphaned).
+func confirmedUnits(ctx context.Context, st *store.Store, filter store.CandidateFilter) ([]store.Candidate, []Unplaced, error) {
+	filter.Status = "confirmed"
+	units, err := st.Candidates(ctx, filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	filter.Status = "orphaned"
+	orphans, err := st.Candidates(ctx, filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	var unplaced []Unplaced
+	for _, c := range orphans {
+		log, err := st.Log(ctx, c.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		verdict := ""
+		for _, e := range store.Effective(log) {
+			if store.IsVerdict(e.Action) {
+				verdict = e.Action
+			}
+		}
+		if verdict == store.ActionConfirm {
+			unplaced = append(unplaced, Unplaced{Candidate: c.ID, Code: c.Code, Transcript: c.Transcript, Text: c.Text,
+				Reason: "confirmed, but its text is gone from the transcript's current version"})
+		}
+	}
+	return units, unplaced, nil
+}
+
+// qdeUsers gives each reviewer a GUID, by name.
+type qdeUsers map[string]string
+
+func (u qdeUsers) guid(name string) string {
+	if _, ok := u[name]; !ok {
+		u[name] = qdpxGUID("user", name)
+	}
+	return u[name]
+}
+
+// placeUnits adds each unit to its transcript's source as a selection,
+// carrying units of earlier versions onto the current text; it returns
+// the units it could not place.
+func placeUnits(ctx context.Context, st *store.Store, sources map[string]*qdpxSource, units []store.Candidate, users qdeUsers, used map[string]bool) ([]Unplaced, error) {
 	byTranscript := map[string][]store.Candidate{}
-	for _, c := range cands {
+	for _, c := range units {
 		byTranscript[c.Transcript] = append(byTranscript[c.Transcript], c)
 	}
-	users := map[string]string{} // name → GUID
-	user := func(name string) string {
-		if _, ok := users[name]; !ok {
-			users[name] = qdpxGUID("user", name)
-		}
-		return users[name]
-	}
-	used := map[string]bool{} // code paths the codings use
+	var unplaced []Unplaced
 	for _, id := range sortedKeys(byTranscript) {
-		texts := map[string]string{} // this transcript's versions, by version
-		text := func(version string) (string, error) {
-			if t, ok := texts[version]; ok {
-				return t, nil
+		src := sources[id]
+		if src == nil {
+			for _, c := range byTranscript[id] {
+				unplaced = append(unplaced, Unplaced{Candidate: c.ID, Code: c.Code, Transcript: id, Text: c.Text, Reason: "its transcript is no longer in the project"})
 			}
-			t, err := st.Version(ctx, id, version)
-			if err != nil {
-				return "", err
-			}
-			texts[version] = t.Text
-			return t.Text, nil
+			continue
 		}
+		cur, err := st.Version(ctx, id, src.version)
+		if err != nil {
+			return nil, err
+		}
+		n := utf8.RuneCountInString(cur.Text)
 		for _, c := range byTranscript[id] {
 			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			txt, err := text(c.Version)
-			if err != nil {
-				return nil, nil, err
-			}
-			k := key{id, c.Version}
-			if cur, ok := current[id]; ok && cur != c.Version {
-				// An earlier version: the current one serves when the
-				// text is the same (offsets are into the text alone).
-				curText, err := text(cur)
+			from := ""
+			if c.Version != src.version {
+				old, err := st.Version(ctx, id, c.Version)
 				if err != nil {
-					return nil, nil, err
+					return nil, err
 				}
-				if curText == txt {
-					k.version = cur
+				if old.Text != cur.Text { // else the offsets hold as they are
+					start, ok := locate(cur, c.Text, c.Speaker, c.Start)
+					if !ok {
+						reason := "its text is not in the current version"
+						if strings.Contains(cur.Text, c.Text) {
+							reason = "its text is in the current version, but not in a turn of " + speakerName(c.Speaker)
+						}
+						unplaced = append(unplaced, Unplaced{Candidate: c.ID, Code: c.Code, Transcript: id, Text: c.Text, Reason: reason})
+						continue
+					}
+					c.End = start + utf8.RuneCountInString(c.Text)
+					c.Start = start
+					from = c.Version
 				}
 			}
-			s := sources[k]
-			if s == nil {
-				s = &qdpxSource{id: id, version: c.Version,
-					xml: QDETextSource{Description: fmt.Sprintf("An earlier version of transcript %s (version %.12s), which confirmed units still point at.", id, c.Version)}}
-				sources[k] = s
+			if c.Start < 0 || c.Start > c.End || c.End > n {
+				return nil, fmt.Errorf("candidate %s: span %d-%d is outside its transcript's text (%d characters)", c.ID, c.Start, c.End, n)
 			}
-			if n := utf8.RuneCountInString(txt); c.Start < 0 || c.Start > c.End || c.End > n {
-				return nil, nil, fmt.Errorf("candidate %s: span %d-%d is outside its transcript's text (%d characters)", c.ID, c.Start, c.End, n)
-			}
-			sel, err := qdpxSelection(ctx, st, c, user)
+			sel, err := qdpxSelection(ctx, st, c, users.guid)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			s.xml.Selections = append(s.xml.Selections, sel)
+			if from != "" {
+				sel.Description += fmt.Sprintf(" Confirmed on an earlier version of the transcript (%.12s), and placed where its text is now.", from)
+			}
+			src.xml.Selections = append(src.xml.Selections, sel)
 			used[c.Code] = true
 		}
 	}
+	return unplaced, nil
+}
 
-	list := make([]*qdpxSource, 0, len(sources))
-	for _, s := range sources {
-		list = append(list, s)
+func speakerName(s string) string {
+	if s == "" {
+		return "an unnamed speaker"
 	}
-	slices.SortFunc(list, func(a, b *qdpxSource) int {
-		if c := strings.Compare(a.id, b.id); c != 0 {
-			return c
+	return s
+}
+
+// locate finds text in the transcript t inside one turn of speaker (as
+// speaker keys compare), the occurrence nearest near (code points); it
+// returns its start in code points.
+func locate(t *corpus.Transcript, text, speaker string, near int) (int, bool) {
+	if text == "" {
+		return 0, false
+	}
+	key := corpus.SpeakerKey(speaker)
+	best, found := 0, false
+	runes, bytePos := 0, 0 // code points before bytePos
+	for from := 0; ; {
+		i := strings.Index(t.Text[from:], text)
+		if i < 0 {
+			break
 		}
-		if a.current != b.current {
-			if a.current {
-				return -1
+		at := from + i
+		runes += utf8.RuneCountInString(t.Text[bytePos:at])
+		bytePos = at
+		start, end := runes, runes+utf8.RuneCountInString(text)
+		for _, turn := range t.Turns {
+			if turn.Span.Start <= start && end <= turn.Span.End && corpus.SpeakerKey(turn.Speaker) == key {
+				if !found || abs(start-near) < abs(best-near) {
+					best, found = start, true
+				}
+				break
 			}
-			return 1
 		}
-		return strings.Compare(a.version, b.version)
-	})
-	nameEarlier(list)
+		_, size := utf8.DecodeRuneInString(t.Text[at:])
+		from = at + size
+	}
+	return best, found
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// assembleProject puts project.qde together: users, codes, sources (in
+// the order given, their selections by position).
+func assembleProject(cb *codebook.Codebook, list []*qdpxSource, users qdeUsers, used []string) (*QDEProject, error) {
 	p := &QDEProject{
 		Name:   "Alongside",
 		Origin: "Alongside",
@@ -324,8 +447,6 @@ func buildQDE(ctx context.Context, st *store.Store, cb *codebook.Codebook, filte
 		p.Sources = &QDESources{}
 	}
 	for _, s := range list {
-		s.xml.GUID = qdpxGUID("source", s.id+"\x00"+s.version)
-		s.xml.PlainTextPath = "internal://" + s.xml.GUID + ".txt"
 		slices.SortFunc(s.xml.Selections, func(a, b QDESelection) int {
 			if a.Start != b.Start {
 				return a.Start - b.Start
@@ -343,46 +464,25 @@ func buildQDE(ctx context.Context, st *store.Store, cb *codebook.Codebook, filte
 			p.Users.Users = append(p.Users.Users, QDEUser{GUID: users[name], Name: name})
 		}
 	}
-	codes, err := qdeCodes(cb, sortedKeys(used))
+	codes, err := qdeCodes(cb, used)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(codes) > 0 {
 		p.CodeBook = &QDECodeBook{Codes: codes}
 	}
-	return p, list, nil
-}
-
-// nameEarlier names the earlier versions of each transcript (the list is
-// sorted by transcript): "<id> (earlier version)", with the version's
-// start when there are several.
-func nameEarlier(list []*qdpxSource) {
-	for i := 0; i < len(list); {
-		j := i
-		var earlier []*qdpxSource
-		for ; j < len(list) && list[j].id == list[i].id; j++ {
-			if !list[j].current {
-				earlier = append(earlier, list[j])
-			}
-		}
-		for _, s := range earlier {
-			s.xml.Name = s.id + " (earlier version)"
-			if len(earlier) > 1 {
-				s.xml.Name = fmt.Sprintf("%s (earlier version %.8s)", s.id, s.version)
-			}
-		}
-		i = j
-	}
+	return p, nil
 }
 
 // qdpxSelection is a confirmed candidate as a selection with its coding:
 // made by the reviewer who confirmed it, when they did; modified by the
 // one who last changed its span afterwards.
 func qdpxSelection(ctx context.Context, st *store.Store, c store.Candidate, user func(string) string) (QDESelection, error) {
-	hist, err := st.History(ctx, c.ID)
+	log, err := st.Log(ctx, c.ID)
 	if err != nil {
 		return QDESelection{}, err
 	}
+	hist := store.Effective(log)
 	confirm := -1
 	for i, e := range hist {
 		switch e.Action {

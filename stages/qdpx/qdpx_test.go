@@ -81,14 +81,16 @@ func qdpxDecide(t *testing.T, r *decisions.Reviewer, ds ...decisions.Decision) [
 	return created
 }
 
-// qdpxExport writes the project's export and returns its bytes.
-func qdpxExport(t *testing.T, st *store.Store, cb *codebook.Codebook, f store.CandidateFilter) []byte {
+// qdpxExport writes the project's export and returns its bytes and the
+// units it left out.
+func qdpxExport(t *testing.T, st *store.Store, cb *codebook.Codebook, f store.CandidateFilter) ([]byte, []qdpx.Unplaced) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := qdpx.Write(context.Background(), st, cb, &buf, f); err != nil {
+	unplaced, err := qdpx.Write(context.Background(), st, cb, &buf, f)
+	if err != nil {
 		t.Fatalf("Write: %v", err)
 	}
-	return buf.Bytes()
+	return buf.Bytes(), unplaced
 }
 
 // qdpxCoding is one coding, as the store has it and as the file says.
@@ -162,9 +164,26 @@ func TestQDPXExport(t *testing.T) {
 	qdpxDecide(t, ana, decisions.Decision{Candidate: wide.ID, Action: store.ActionConfirm})
 	qdpxDecide(t, ben, decisions.Decision{Candidate: wide.ID, Action: store.ActionSpan, Value: fmt.Sprintf("0-%d", wideTurn-1)})
 
-	// The transcript of the first unit changes: text is added before it, so
-	// it stays on its (now earlier) version, at offsets that version alone
-	// gives.
+	// A second unit of that transcript, whose sentence the edit below
+	// rewrites.
+	var gone store.Candidate
+	for _, c := range proposed {
+		if c.Transcript == changed && c.ID != picks[0].ID && !strings.Contains(c.Text, picks[0].Text) && !strings.Contains(picks[0].Text, c.Text) &&
+			!slices.ContainsFunc(picks, func(p store.Candidate) bool { return p.ID == c.ID }) && c.ID != wide.ID {
+			gone = c
+			break
+		}
+	}
+	if gone.ID == "" {
+		t.Fatalf("no second candidate in %s", changed)
+	}
+	qdpxDecide(t, ben, decisions.Decision{Candidate: gone.ID, Action: store.ActionConfirm})
+
+	// The transcript of the first unit changes: text is added before it (so
+	// the store keeps it on its now earlier version, at offsets that
+	// version alone gives), and the second unit's sentence is rewritten.
+	// The issue: the export held the transcript twice, the confirmed
+	// coding only on the old one.
 	info, err := st.Transcripts(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -181,6 +200,10 @@ func TestQDPXExport(t *testing.T) {
 	}
 	head, rest, _ := strings.Cut(string(old), "\n\n")
 	edited := head + "\n\nModerator: Before we start — a word about the café, naïve questions welcome 🙂.\n\n" + rest
+	if !strings.Contains(edited, gone.Text) {
+		t.Fatalf("the text of %s is not in the file as written", gone.ID)
+	}
+	edited = strings.Replace(edited, gone.Text, "(...) we said other things there.", 1)
 	if err := os.WriteFile(file, []byte(edited), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -225,11 +248,16 @@ func TestQDPXExport(t *testing.T) {
 				by, at = e.Reviewer, e.At
 			}
 		}
-		source := c.Transcript
+		start, end := c.Start, c.End
 		if c.Transcript == changed && c.Version != cur.Version {
-			source += " (earlier version)"
+			// Carried onto the current text, where its text is (once).
+			if n := strings.Count(cur.Text, c.Text); n != 1 {
+				t.Fatalf("the text of %s is %d times in the current version, want once", c.ID, n)
+			}
+			start = utf8.RuneCountInString(cur.Text[:strings.Index(cur.Text, c.Text)])
+			end = start + utf8.RuneCountInString(c.Text)
 		}
-		want[qdpxCoding{Source: source, Code: c.Code, Reviewer: by, Text: c.Text, Start: c.Start, End: c.End, At: at.UTC().Format(time.RFC3339)}] = true
+		want[qdpxCoding{Source: c.Transcript, Code: c.Code, Reviewer: by, Text: c.Text, Start: start, End: end, At: at.UTC().Format(time.RFC3339)}] = true
 	}
 	if c := byID[recoded[0]]; c.Code != other {
 		t.Fatalf("re-coded unit has code %q, want %q", c.Code, other)
@@ -241,10 +269,13 @@ func TestQDPXExport(t *testing.T) {
 		t.Fatalf("the unit on the edited transcript moved to its new version")
 	}
 
-	data := qdpxExport(t, st, cb, store.CandidateFilter{Status: "rejected"}) // --status does not apply
+	data, unplaced := qdpxExport(t, st, cb, store.CandidateFilter{Status: "rejected"}) // --status does not apply
 	q, err := qdpx.Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatalf("Read: %v", err)
+	}
+	if len(unplaced) != 1 || unplaced[0].Candidate != gone.ID || !strings.Contains(unplaced[0].Reason, "text is gone") {
+		t.Errorf("unplaced %+v, want the rewritten unit %s alone", unplaced, gone.ID)
 	}
 
 	t.Run("schema", func(t *testing.T) { qdpxValidate(t, data) })
@@ -266,7 +297,7 @@ func TestQDPXExport(t *testing.T) {
 		}
 	})
 
-	// Every transcript once, plus the earlier version, with exactly the
+	// Every transcript once, as its current version, with exactly the
 	// store's text; the codings are the confirmed units.
 	codePath := qdpxCodePaths(t, q.Project.CodeBook)
 	users := map[string]string{}
@@ -281,18 +312,12 @@ func TestQDPXExport(t *testing.T) {
 	for _, s := range q.Project.Sources.TextSources {
 		names = append(names, s.Name)
 		text := q.Texts[s.GUID]
-		id, _, _ := strings.Cut(s.Name, " ")
-		version := cur.Version
-		if id != changed {
-			tr, err := st.Transcript(ctx, id)
-			if err != nil {
-				t.Fatalf("source %q: %v", s.Name, err)
-			}
-			version = tr.Version
-		} else if s.Name != id {
-			version = picks[0].Version
+		id := s.Name
+		tr, err := st.Transcript(ctx, id)
+		if err != nil {
+			t.Fatalf("source %q: %v", s.Name, err)
 		}
-		tv, err := st.Version(ctx, id, version)
+		tv, err := st.Version(ctx, id, tr.Version)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,8 +352,7 @@ func TestQDPXExport(t *testing.T) {
 	for _, ti := range info {
 		ids = append(ids, ti.ID)
 	}
-	wantNames := append(ids, changed+" (earlier version)")
-	slices.Sort(wantNames)
+	wantNames := slices.Sorted(slices.Values(ids))
 	if slices.Sort(names); !slices.Equal(names, wantNames) {
 		t.Errorf("sources %q, want %q", names, wantNames)
 	}
@@ -357,13 +381,13 @@ func TestQDPXExport(t *testing.T) {
 	}
 
 	t.Run("deterministic", func(t *testing.T) {
-		if again := qdpxExport(t, st, cb, store.CandidateFilter{}); !bytes.Equal(again, data) {
+		if again, _ := qdpxExport(t, st, cb, store.CandidateFilter{}); !bytes.Equal(again, data) {
 			t.Error("a second export gave different bytes")
 		}
 	})
 
 	t.Run("code filter", func(t *testing.T) {
-		data := qdpxExport(t, st, cb, store.CandidateFilter{Code: other})
+		data, _ := qdpxExport(t, st, cb, store.CandidateFilter{Code: other})
 		q, err := qdpx.Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
@@ -378,7 +402,7 @@ func TestQDPXExport(t *testing.T) {
 			}
 		}
 		if n == 0 || len(q.Project.Sources.TextSources) != len(ids) || len(qdpxCodePaths(t, q.Project.CodeBook)) != len(cb.All()) {
-			t.Errorf("--code %q: %d codings, %d sources, want the re-coded one, every transcript (no earlier version) and every code", other, n, len(q.Project.Sources.TextSources))
+			t.Errorf("--code %q: %d codings, %d sources, want the re-coded one, every transcript and every code", other, n, len(q.Project.Sources.TextSources))
 		}
 	})
 
@@ -391,7 +415,7 @@ func TestQDPXExport(t *testing.T) {
 				small.Codes = append(small.Codes, c)
 			}
 		}
-		data := qdpxExport(t, st, small, store.CandidateFilter{})
+		data, _ := qdpxExport(t, st, small, store.CandidateFilter{})
 		q, err := qdpx.Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)

@@ -2,14 +2,21 @@ package reviewpage
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/alongside-qda/alongside/corpus/store"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
@@ -194,5 +201,168 @@ func shot(ctx context.Context, t *testing.T, name string) {
 		if err := os.WriteFile(filepath.Join(d, name), png, 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestBrowserPagingNotesUndo drives the rest of the page in Chromium: a
+// save that fails shows on its card and is retried from there; u takes a
+// decision back; c on a confirmed card records nothing; a note is added
+// and edited on the card; the next-page link goes past the page's limit
+// (3 here, 500 by default), and the default list drops what was decided.
+func TestBrowserPagingNotesUndo(t *testing.T) {
+	t.Parallel()
+	chromium := findChromium(t)
+	s, _ := newProject(t)
+	s.Limit = 3
+	// failNext makes the next POSTs fail as a busy or broken store would.
+	var failNext atomic.Int32
+	h := s.Handler()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && failNext.Load() > 0 {
+			failNext.Add(-1)
+			writeError(w, http.StatusServiceUnavailable, errors.New("the project database is locked"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1280, 1000),
+	)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	ctx, cancelTab := chromedp.NewContext(ctx)
+	defer cancelTab()
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		return v
+	}
+	waitFor := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("waiting for %s (%s): %v; the page says %q", what, expr, err, eval(`document.getElementById("announce").textContent`))
+		}
+	}
+	row := func(i int) string { return fmt.Sprintf(`document.querySelectorAll(".cand")[%d]`, i) }
+	log := func(id string) []store.LoggedDecision {
+		t.Helper()
+		l, err := s.Reviewer.Store.Log(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+
+	do("opening the page", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".cand")))
+	if n := eval(`String(document.querySelectorAll(".cand").length)`); n != "3" {
+		t.Fatalf("%s candidates on the first page, want 3", n)
+	}
+	first := [3]string{}
+	for i := range first {
+		first[i] = eval(row(i) + ".dataset.id")
+	}
+
+	// A failed save: shown on the card, which stays as it was and keeps
+	// the focus; Retry saves it.
+	failNext.Store(1)
+	do("c", press("c"))
+	waitFor("the error on the first card", `!`+row(0)+`.querySelector(".save-error").hidden && `+row(0)+`.dataset.save === "failed"`)
+	if msg := eval(row(0) + `.querySelector(".save-error").textContent`); !strings.Contains(msg, "Not saved: the project database is locked") {
+		t.Errorf("the card says %q", msg)
+	}
+	if role := eval(row(0) + `.querySelector(".save-error").getAttribute("role")`); role != "alert" {
+		t.Errorf("the card's error has role %q, want alert (announced)", role)
+	}
+	if st := eval(row(0) + ".dataset.status"); st != "proposed" || len(log(first[0])) != 0 {
+		t.Errorf("after a failed save: the card says %s, the log has %d entries", st, len(log(first[0])))
+	}
+	shot(ctx, t, "review-failed-save.png")
+	do("retry", chromedp.Click(chromedp.CSS(`.cand.selected button.retry`)))
+	waitFor("the retried save", row(0)+`.dataset.status === "confirmed" && `+row(0)+`.querySelector(".save-error").hidden`)
+
+	// c again on the confirmed card records nothing.
+	do("k back to the first card", press("k"))
+	waitFor("the first card", `document.activeElement === `+row(0))
+	do("c on a confirmed card", press("c"))
+	waitFor("the announcement", `document.getElementById("announce").textContent.startsWith("Already confirmed")`)
+	if l := log(first[0]); len(l) != 1 {
+		t.Errorf("c on a confirmed card: %d log entries, want 1", len(l))
+	}
+
+	// (and moves on, as a decision does). Reject the second, then u takes
+	// it back: an undo entry, the card proposed again.
+	waitFor("the second card", `document.activeElement === `+row(1))
+	do("r", press("r"))
+	waitFor("the second rejected", row(1)+`.dataset.status === "rejected"`)
+	do("u", press("u"))
+	waitFor("the reject undone", row(1)+`.dataset.status === "proposed"`)
+	if l := log(first[1]); len(l) != 2 || l[0].Action != "reject" || !l[0].Undone || l[1].Action != store.ActionUndo || l[1].Value != strconv.FormatInt(l[0].Seq, 10) {
+		t.Errorf("log after undo: %+v, want the reject and an undo naming it", l)
+	}
+	if st := candidates(t, s)[first[1]].Status; st != "proposed" {
+		t.Errorf("store status after undo: %s, want proposed", st)
+	}
+
+	// A note on the second card, then edited.
+	do("n", press("n"))
+	waitFor("the note box", `document.activeElement.name === "note"`)
+	do("typing a note", press("ask Kari"))
+	do("save", chromedp.Click(chromedp.CSS(`.cand.selected .note-form button[type=submit]`)))
+	waitFor("the note on the card", row(1)+`.querySelector(".notes").textContent.includes("ask Kari")`)
+	do("n again", press("n"))
+	waitFor("the note box", `document.activeElement.name === "note" && document.activeElement.value === "ask Kari"`)
+	do("editing it", press(" first"))
+	do("save", chromedp.Click(chromedp.CSS(`.cand.selected .note-form button[type=submit]`)))
+	waitFor("the edited note", row(1)+`.querySelector(".notes").textContent === "`+testReviewer+`: ask Kari first"`)
+	shot(ctx, t, "review-note.png")
+	notes, err := s.Reviewer.Store.Notes(context.Background(), []string{first[1]})
+	if err != nil || len(notes[first[1]]) != 1 || notes[first[1]][0].Text != "ask Kari first" {
+		t.Errorf("notes in the store: %+v (%v), want the edited one", notes[first[1]], err)
+	}
+
+	// The next page goes on after the third candidate.
+	do("next page", chromedp.Click(chromedp.CSS("#next-page")), chromedp.WaitVisible(chromedp.CSS(".cand")))
+	waitFor("the second page", `location.search.includes("after=")`)
+	// One of the first page's three is confirmed, so the second page
+	// holds the 3rd to 5th of the candidates still to review.
+	proposed, err := s.Reviewer.Store.Candidates(context.Background(), store.CandidateFilter{Status: "proposed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := eval(`document.getElementById("page-range").textContent`), fmt.Sprintf("Candidates 3–5 of %d", len(proposed)); got != want {
+		t.Errorf("page range %q, want %q", got, want)
+	}
+	for i := range 3 {
+		if got, want := eval(row(i)+".dataset.id"), proposed[2+i].ID; got != want {
+			t.Errorf("second page, row %d: %s, want %s", i+1, got, want)
+		}
+	}
+	if id := eval(row(0) + ".dataset.id"); slices.Contains(first[:], id) {
+		t.Errorf("the second page starts with %s, from the first page", id)
+	}
+	// The default list drops the confirmed candidate: the first page now
+	// starts with the second one.
+	do("first page", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".cand")))
+	if id := eval(row(0) + ".dataset.id"); id != first[1] {
+		t.Errorf("the first page starts with %s, want %s (the confirmed %s left the list)", id, first[1], first[0])
 	}
 }

@@ -42,7 +42,8 @@ type Server struct {
 	Hosts       []string
 	// Context is how many sentences around a passage the page shows.
 	Context int
-	// Limit caps the candidates listed at once; the page says when it cut.
+	// Limit is the number of candidates a page lists; a link goes on to
+	// the next page.
 	Limit int
 	// Blind shows the reviewer's own decisions only (blind double coding):
 	// statuses and progress as if no one else had decided anything.
@@ -67,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.servePage)
 	mux.HandleFunc("POST /api/decisions", s.serveDecision)
+	mux.HandleFunc("POST /api/undo", s.serveUndo)
 	// CrossOriginProtection refuses POSTs that a browser marks as coming
 	// from another origin (Sec-Fetch-Site, or Origin against Host).
 	return s.guard(http.NewCrossOriginProtection().Handler(mux))
@@ -147,29 +149,44 @@ type decisionRequest struct {
 	Note      string `json:"note"`
 }
 
-// decisionResponse answers it: the candidate's status now, the candidates
-// a re-code created, and the progress of the filters in the URL.
+// decisionResponse answers it: the candidate's status and notes now, the
+// candidates a re-code created, whether anything was recorded (a verdict
+// or note the reviewer has in force already is not recorded again), and
+// the progress of the filters in the URL. An undo answers the same, with
+// the action it took back.
 type decisionResponse struct {
-	Candidate string   `json:"candidate"`
-	Status    string   `json:"status"`
-	Created   []string `json:"created"`
-	Progress  progress `json:"progress"`
+	Candidate string       `json:"candidate"`
+	Status    string       `json:"status"`
+	Notes     []store.Note `json:"notes"`
+	Created   []string     `json:"created"`
+	Recorded  bool         `json:"recorded"`
+	Undone    string       `json:"undone,omitempty"`
+	Progress  progress     `json:"progress"`
 }
 
-func (s *Server) serveDecision(w http.ResponseWriter, r *http.Request) {
+// readJSON checks a POST's token and content type and reads its body into v;
+// it answers the request itself when it returns false.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	if subtle.ConstantTimeCompare([]byte(r.Header.Get(TokenHeader)), []byte(s.token)) != 1 {
 		writeError(w, http.StatusForbidden, errors.New("missing or wrong session token: reload the page"))
-		return
+		return false
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		writeError(w, http.StatusUnsupportedMediaType, errors.New("send the decision as application/json"))
-		return
+		return false
 	}
-	var req decisionRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := dec.Decode(v); err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("reading the decision: %w", err))
+		return false
+	}
+	return true
+}
+
+func (s *Server) serveDecision(w http.ResponseWriter, r *http.Request) {
+	var req decisionRequest
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	f, err := parseFilter(r.URL.Query())
@@ -178,29 +195,77 @@ func (s *Server) serveDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ds := []decisions.Decision{{Candidate: req.Candidate, Action: req.Action, Value: req.Value, Note: req.Note}}
-	if err := s.Reviewer.Validate(ctx, ds); err != nil {
+	d := decisions.Decision{Candidate: req.Candidate, Action: req.Action, Value: req.Value, Note: req.Note}
+	if err := s.Reviewer.Validate(ctx, []decisions.Decision{d}); err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	created, err := s.Reviewer.Record(ctx, ds)
+	resp := decisionResponse{Candidate: req.Candidate, Created: []string{}}
+	same, err := s.Reviewer.Unchanged(ctx, d)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
+	if !same {
+		created, err := s.Reviewer.Record(ctx, []decisions.Decision{d})
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		resp.Recorded = true
+		if created != nil {
+			resp.Created = created
+		}
+	}
+	s.answer(w, r, f, resp)
+}
+
+// undoRequest is the body of POST /api/undo.
+type undoRequest struct {
+	Candidate string `json:"candidate"`
+}
+
+// serveUndo takes back the reviewer's latest decision on a candidate.
+func (s *Server) serveUndo(w http.ResponseWriter, r *http.Request) {
+	var req undoRequest
+	if !s.readJSON(w, r, &req) {
+		return
+	}
+	f, err := parseFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	undone, err := s.Reviewer.Undo(r.Context(), req.Candidate)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	s.answer(w, r, f, decisionResponse{Candidate: req.Candidate, Created: []string{}, Recorded: true, Undone: undone.Action})
+}
+
+// answer completes a response with the candidate's status and notes and
+// the progress of the filters, and sends it.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, f filter, resp decisionResponse) {
+	ctx := r.Context()
 	all, err := s.Reviewer.Store.Candidates(ctx, s.candidateFilter())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	resp := decisionResponse{Candidate: req.Candidate, Created: created}
-	if resp.Created == nil {
-		resp.Created = []string{}
-	}
 	for _, c := range all {
-		if c.ID == req.Candidate {
+		if c.ID == resp.Candidate {
 			resp.Status = c.Status
 		}
+	}
+	notes, err := s.Reviewer.Store.Notes(ctx, []string{resp.Candidate})
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	resp.Notes = notes[resp.Candidate]
+	if resp.Notes == nil {
+		resp.Notes = []store.Note{}
 	}
 	resp.Progress = progressOf(all, f)
 	w.Header().Set("Content-Type", "application/json")

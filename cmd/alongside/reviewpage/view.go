@@ -16,21 +16,32 @@ import (
 // statuses are the candidate statuses, in the order the filter offers them.
 var statuses = []string{"proposed", "confirmed", "rejected", "withdrawn", "orphaned"}
 
-// filter is the page's query string. An empty field selects all; an empty
-// Status lists every candidate but the withdrawn ones (the batch no longer
-// finds them, so they wait for nobody).
+// allStatuses is the status filter that lists every candidate but the
+// withdrawn ones (the batch no longer finds them, so they wait for nobody).
+const allStatuses = "all"
+
+// filter is the page's query string. An empty field selects all, but an
+// empty Status means "proposed": what still needs a decision, so that the
+// candidates decided drop off the list and the next ones come up.
 type filter struct {
 	Code       string // a path; also selects the codes under it
-	Status     string
+	Status     string // a status, or allStatuses
 	Transcript string
 	Speaker    string // compared as speaker keys: "P1" and "p1" are one speaker
 	Batch      int64
+	// After is the last candidate of the previous page: the page lists
+	// those after it, in the store's order. (A position, not an offset:
+	// the candidates decided on the page before leave the default list.)
+	After string
 }
 
 func parseFilter(q url.Values) (filter, error) {
-	f := filter{Code: q.Get("code"), Status: q.Get("status"), Transcript: q.Get("transcript"), Speaker: q.Get("speaker")}
-	if f.Status != "" && !slices.Contains(statuses, f.Status) {
-		return f, fmt.Errorf("status %q: use one of %s", f.Status, strings.Join(statuses, ", "))
+	f := filter{Code: q.Get("code"), Status: q.Get("status"), Transcript: q.Get("transcript"), Speaker: q.Get("speaker"), After: q.Get("after")}
+	if f.Status == "" {
+		f.Status = "proposed"
+	}
+	if f.Status != allStatuses && !slices.Contains(statuses, f.Status) {
+		return f, fmt.Errorf("status %q: use one of %s, or %s", f.Status, strings.Join(statuses, ", "), allStatuses)
 	}
 	if b := q.Get("batch"); b != "" {
 		n, err := strconv.ParseInt(b, 10, 64)
@@ -54,10 +65,25 @@ func (f filter) listed(c store.Candidate) bool {
 	if !f.inScope(c) {
 		return false
 	}
-	if f.Status == "" {
+	if f.Status == allStatuses {
 		return c.Status != "withdrawn"
 	}
 	return c.Status == f.Status
+}
+
+// query is the filter as a query string, with after set to the given
+// candidate ("" for the first page).
+func (f filter) query(after string) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"code": f.Code, "status": f.Status, "transcript": f.Transcript, "speaker": f.Speaker, "after": after} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Batch > 0 {
+		q.Set("batch", strconv.FormatInt(f.Batch, 10))
+	}
+	return "?" + q.Encode()
 }
 
 // progress counts, over the candidates in scope (whatever the status
@@ -95,7 +121,11 @@ type pageData struct {
 	Groups    []group
 	Listed    int // rows on the page
 	Matching  int // candidates the filters select
-	Progress  progress
+	From, To  int // the positions of the page's first and last rows among them, from 1
+	// NextPage and FirstPage are links to the page after this one and to
+	// the first ("" when there is none).
+	NextPage, FirstPage string
+	Progress            progress
 }
 
 // group is the rows of one code.
@@ -110,7 +140,9 @@ type row struct {
 	Transcript, Speaker string
 	Time                string // hh:mm:ss, or ""
 	Rules               []string
-	Lines               []line // the passage in its turn, with the turns around
+	Lines               []line       // the passage in its turn, with the turns around
+	Notes               []store.Note // each reviewer's current note
+	Note                string       // the newest: what the note box starts with
 }
 
 // line is one turn of the excerpt around a passage: a turn before or
@@ -163,15 +195,36 @@ func (s *Server) view(ctx context.Context, f filter) (*pageData, error) {
 	d.Transcripts = sortedKeys(transcripts)
 	d.Speakers = sortedKeys(speakers)
 
+	notes, err := st.Notes(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	past := f.After == "" || !slices.ContainsFunc(all, func(c store.Candidate) bool { return c.ID == f.After })
+	last := ""                                  // the page's last candidate
 	versions := map[string]*corpus.Transcript{} // by transcript and version
 	for _, c := range all {
+		if c.ID == f.After {
+			past = true
+			if f.listed(c) {
+				d.Matching++
+			}
+			continue
+		}
 		if !f.listed(c) {
 			continue
 		}
 		d.Matching++
-		if d.Listed >= s.Limit {
+		if !past {
 			continue
 		}
+		if d.Listed >= s.Limit {
+			d.NextPage = f.query(last)
+			continue
+		}
+		if d.From == 0 {
+			d.From = d.Matching
+		}
+		last = c.ID
 		key := c.Transcript + "\x00" + c.Version
 		t, ok := versions[key]
 		if !ok {
@@ -181,7 +234,7 @@ func (s *Server) view(ctx context.Context, f filter) (*pageData, error) {
 			versions[key] = t
 		}
 		r := row{ID: c.ID, Code: c.Code, Status: c.Status, Transcript: c.Transcript, Speaker: c.Speaker,
-			Rules: c.Rules, Lines: excerpt(t, c, s.Context)}
+			Rules: c.Rules, Lines: excerpt(t, c, s.Context), Notes: notes[c.ID], Note: store.CurrentNote(notes[c.ID])}
 		if c.StartTime != nil {
 			sec := int(*c.StartTime)
 			r.Time = fmt.Sprintf("%02d:%02d:%02d", sec/3600, sec/60%60, sec%60)
@@ -192,6 +245,10 @@ func (s *Server) view(ctx context.Context, f filter) (*pageData, error) {
 		g := &d.Groups[len(d.Groups)-1]
 		g.Rows = append(g.Rows, r)
 		d.Listed++
+		d.To = d.Matching
+	}
+	if f.After != "" {
+		d.FirstPage = f.query("")
 	}
 	return d, nil
 }
