@@ -66,26 +66,32 @@ type MatchSpan struct {
 
 // Candidate is a proposed meaning unit.
 type Candidate struct {
-	ID         string      `json:"id"`
-	Code       string      `json:"code"`
-	Transcript string      `json:"transcript"`
-	Version    string      `json:"version"`
-	Turn       int         `json:"turn"`
-	First      int         `json:"first_sentence"`
-	Last       int         `json:"last_sentence"`
-	Start      int         `json:"start"`
-	End        int         `json:"end"`
-	Speaker    string      `json:"speaker"`
-	StartTime  *float64    `json:"start_time"` // seconds
-	Text       string      `json:"text"`
-	Rules      []string    `json:"rules"`
-	Matches    []MatchSpan `json:"matches"`
-	Score      float64     `json:"score"`
-	Codebook   string      `json:"codebook"`
-	Batch      int64       `json:"batch"`
-	State      string      `json:"-"`
-	Status     string      `json:"status"` // proposed, confirmed, rejected, withdrawn, orphaned
-	Decided    bool        `json:"-"`      // the analyst has recorded something on it
+	ID         string `json:"id"`
+	Code       string `json:"code"`
+	Transcript string `json:"transcript"`
+	Version    string `json:"version"`
+	Turn       int    `json:"turn"`
+	First      int    `json:"first_sentence"`
+	Last       int    `json:"last_sentence"`
+	Start      int    `json:"start"`
+	End        int    `json:"end"`
+	Speaker    string `json:"speaker"`
+	// Role, Participant and Attributes say who the speaker is: the role
+	// found or inferred for the label, and the participants sheet's ID
+	// and attribute columns (see speakers.go).
+	Role        string            `json:"role"`
+	Participant string            `json:"participant,omitempty"`
+	Attributes  map[string]string `json:"attributes,omitempty"`
+	StartTime   *float64          `json:"start_time"` // seconds
+	Text        string            `json:"text"`
+	Rules       []string          `json:"rules"`
+	Matches     []MatchSpan       `json:"matches"`
+	Score       float64           `json:"score"`
+	Codebook    string            `json:"codebook"`
+	Batch       int64             `json:"batch"`
+	State       string            `json:"-"`
+	Status      string            `json:"status"` // proposed, confirmed, rejected, withdrawn, orphaned
+	Decided     bool              `json:"-"`      // the analyst has recorded something on it
 	// DecidedBy says whose verdict the status follows (see reviewers.go):
 	// "consensus", one reviewer, "ana, ben" when they agree, or
 	// "ben (latest; coders differ)"; "" while undecided.
@@ -347,8 +353,8 @@ type CandidateFilter struct {
 func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
 	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, c.text,
 		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state,
-		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') AND (?1 = '' OR d.reviewer = ?1) AND `+notUndone+` ORDER BY d.seq DESC LIMIT 1),
-		(SELECT d.value FROM decisions d WHERE d.candidate_id = c.id AND d.action = 'span' AND (?1 = '' OR d.reviewer = ?1) AND `+notUndone+` ORDER BY d.seq DESC LIMIT 1),
+		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') AND (?1 = '' OR d.reviewer = ?1) AND ` + notUndone + ` ORDER BY d.seq DESC LIMIT 1),
+		(SELECT d.value FROM decisions d WHERE d.candidate_id = c.id AND d.action = 'span' AND (?1 = '' OR d.reviewer = ?1) AND ` + notUndone + ` ORDER BY d.seq DESC LIMIT 1),
 		(SELECT count(*) FROM decisions d WHERE d.candidate_id = c.id AND (?1 = '' OR d.reviewer = ?1))
 		FROM candidates c WHERE 1=1`
 	args := []any{f.Reviewer}
@@ -436,6 +442,9 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 	}
 	rows.Close()
 	if out, err = s.applyReviewers(ctx, f, out); err != nil {
+		return nil, err
+	}
+	if err := s.attachSpeakers(ctx, out); err != nil {
 		return nil, err
 	}
 	// Apply span decisions: the analyst widened or narrowed the unit.

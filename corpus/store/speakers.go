@@ -256,3 +256,26 @@ func AttributeNames(sheet []ParticipantRow) []string {
 	sort.Strings(out)
 	return out
 }
+
+// attachSpeakers fills in who speaks in each candidate: role, participant
+// ID and attributes, with the participants sheet applied.
+func (s *Store) attachSpeakers(ctx context.Context, cands []Candidate) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	rows, err := s.Speakers(ctx)
+	if err != nil {
+		return err
+	}
+	who := make(map[string]*SpeakerRow, len(rows))
+	for i := range rows {
+		who[rows[i].Transcript+"\x00"+rows[i].Key] = &rows[i]
+	}
+	for i := range cands {
+		c := &cands[i]
+		if r := who[c.Transcript+"\x00"+corpus.SpeakerKey(c.Speaker)]; r != nil {
+			c.Role, c.Participant, c.Attributes = r.Role, r.Participant, r.Attributes
+		}
+	}
+	return nil
+}

@@ -559,7 +559,7 @@ func sampleRows() []export.ExportRow {
 	sec := 3725.5
 	return []export.ExportRow{
 		{Candidate: store.Candidate{ID: "c1", Code: "Interactive-dialogic processes/Walking alongside", Transcript: "fg-1", Speaker: "@P1",
-			StartTime: &sec, Start: 100, End: 147, Text: "=I walk with them; walking alongside matters.", Status: "proposed",
+			Role: "participant", Participant: "P01", StartTime: &sec, Start: 100, End: 147, Text: "=I walk with them; walking alongside matters.", Status: "proposed",
 			Matches: []store.MatchSpan{{Text: "walk", Start: 103, End: 107}, {Text: "with", Start: 108, End: 112}, {Text: "walking", Start: 119, End: 126}, {Text: "alongside", Start: 127, End: 136}}},
 			Before: "-", After: "'=x", LogSeq: 7},
 		{Candidate: store.Candidate{ID: "c2", Code: "Substance use/Alcohol", Transcript: "annomi-000", Speaker: "client", Start: 5, End: 20,
@@ -583,19 +583,19 @@ func TestWriteCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "'@P1", "01:02:05",
+	want := []string{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "'@P1", "participant", "P01", "01:02:05",
 		"'=I walk with them; walking alongside matters.", "'-", "''=x", "walk with, walking alongside", "", "proposed", "", "", "7", ""}
 	if !reflect.DeepEqual(recs[1], want) {
 		t.Errorf("row 2:\n%q\nwant\n%q", recs[1], want)
 	}
-	if want := []string{"drink*; \"cut down\"", "confirmed", "", "see memo", "7", ""}; !reflect.DeepEqual(recs[2][9:], want) {
-		t.Errorf("row 3 ends %q, want rules, status, no decision, the note, log_seq and no blind reviewer: %q", recs[2][9:], want)
+	if want := []string{"drink*; \"cut down\"", "confirmed", "", "see memo", "7", ""}; !reflect.DeepEqual(recs[2][11:], want) {
+		t.Errorf("row 3 ends %q, want rules, status, no decision, the note, log_seq and no blind reviewer: %q", recs[2][11:], want)
 	}
 
 	// Read back: the quotes added come off, the analyst's columns are found
 	// by name, even with semicolons for separators.
-	recs[1][11], recs[1][12] = "confirm", "'=x"
-	recs[2][12] = "'-1 is fine"
+	recs[1][13], recs[1][14] = "confirm", "'=x"
+	recs[2][14] = "'-1 is fine"
 	path := filepath.Join(t.TempDir(), "d.csv")
 	var out bytes.Buffer
 	out.WriteString("\ufeff")
@@ -662,20 +662,20 @@ func TestWriteXLSX(t *testing.T) {
 			filter = d.RefersTo
 		}
 	}
-	if filter != "'Candidates'!$A$1:$O$3" {
+	if filter != "'Candidates'!$A$1:$Q$3" {
 		t.Errorf("autofilter on %q, want the header and both rows", filter)
 	}
 	// The worksheet's own autoFilter element is what gives Excel its
 	// filter buttons; the defined name alone does not.
-	if sheet := zipEntry(t, path, "xl/worksheets/sheet1.xml"); !strings.Contains(sheet, `<autoFilter ref="$A$1:$O$3">`) {
+	if sheet := zipEntry(t, path, "xl/worksheets/sheet1.xml"); !strings.Contains(sheet, `<autoFilter ref="$A$1:$Q$3">`) {
 		t.Errorf("no autoFilter element in the worksheet")
 	}
-	for _, col := range []string{"N", "O"} {
+	for _, col := range []string{"P", "Q"} {
 		if visible, err := f.GetColVisible(export.SheetName, col); err != nil || visible {
 			t.Errorf("column %s (log_seq, blind_for) visible %v (%v), want hidden", col, visible, err)
 		}
 	}
-	for _, cell := range []string{"A1", "F2", "G2", "M3"} {
+	for _, cell := range []string{"A1", "H2", "I2", "O3"} {
 		id, err := f.GetCellStyle(export.SheetName, cell)
 		if err != nil {
 			t.Fatal(err)
@@ -696,16 +696,16 @@ func TestWriteXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{export.ExportColumns,
-		{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "@P1", "01:02:05", rows[0].Text, "-", "'=x", "walk with, walking alongside", "", "proposed", "", "", "7"},
-		{"c2", "Substance use/Alcohol", "annomi-000", "client", "", "No match here.", "", "", "", `drink*; "cut down"`, "confirmed", "", "see memo", "7"}}
+		{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "@P1", "participant", "P01", "01:02:05", rows[0].Text, "-", "'=x", "walk with, walking alongside", "", "proposed", "", "", "7"},
+		{"c2", "Substance use/Alcohol", "annomi-000", "client", "", "", "", "No match here.", "", "", "", `drink*; "cut down"`, "confirmed", "", "see memo", "7"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cells:\n%q\nwant\n%q", got, want)
 	}
-	if typ, _ := f.GetCellType(export.SheetName, "F2"); typ == excelize.CellTypeFormula {
+	if typ, _ := f.GetCellType(export.SheetName, "H2"); typ == excelize.CellTypeFormula {
 		t.Error("a passage starting with = became a formula")
 	}
 
-	runs, err := f.GetCellRichText(export.SheetName, "F2")
+	runs, err := f.GetCellRichText(export.SheetName, "H2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -720,14 +720,14 @@ func TestWriteXLSX(t *testing.T) {
 	if all.String() != rows[0].Text || !reflect.DeepEqual(bold, []string{"walk with", "walking alongside"}) {
 		t.Errorf("passage runs %q, bold %q", all.String(), bold)
 	}
-	if runs, _ := f.GetCellRichText(export.SheetName, "F3"); len(runs) > 1 {
+	if runs, _ := f.GetCellRichText(export.SheetName, "H3"); len(runs) > 1 {
 		t.Errorf("a passage without matches has runs %+v", runs)
 	}
 
 	// Read back: an analyst's decision, and a cell holding an error value
 	// (which excelize cannot write: patch the sheet's XML).
-	f.SetCellStr(export.SheetName, "L2", "reject")
-	f.SetCellInt(export.SheetName, "M3", 12345)
+	f.SetCellStr(export.SheetName, "N2", "reject")
+	f.SetCellInt(export.SheetName, "O3", 12345)
 	if err := f.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -738,12 +738,12 @@ func TestWriteXLSX(t *testing.T) {
 	if want := []export.ImportRow{{Row: 2, ID: "c1", Decision: "reject", LogSeq: 7}, {Row: 3, ID: "c2", Note: "12345", LogSeq: 7}}; !reflect.DeepEqual(dec, want) {
 		t.Errorf("read back %+v, want %+v", dec, want)
 	}
-	patchZip(t, path, "xl/worksheets/sheet1.xml", regexp.MustCompile(`<c r="M3"([^>]*)><v>12345</v></c>`), `<c r="M3"$1 t="e"><v>#N/A</v></c>`)
+	patchZip(t, path, "xl/worksheets/sheet1.xml", regexp.MustCompile(`<c r="O3"([^>]*)><v>12345</v></c>`), `<c r="O3"$1 t="e"><v>#N/A</v></c>`)
 	dec, err = export.ReadDecisions(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dec) != 2 || dec[1].Err == nil || dec[1].Err.Error() != "note: cell M3 holds the error #N/A" {
+	if len(dec) != 2 || dec[1].Err == nil || dec[1].Err.Error() != "note: cell O3 holds the error #N/A" {
 		t.Errorf("read back %+v, want row 3 unreadable", dec)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -25,7 +26,37 @@ import (
 // to keep or change. log_seq is the decision log's last entry when the
 // sheet was exported (hidden in XLSX): an import compares it with what was
 // decided since, so an old sheet never silently overturns a newer decision.
-var ExportColumns = []string{"id", "code", "transcript", "speaker", "time", "text", "before", "after", "matches", "rules", "status", "decision", "note", LogSeqColumn, BlindColumn}
+//
+// role and participant say who the speaker is (role found, inferred or set
+// in the participants sheet); the sheet's attribute columns (site, wave...)
+// follow participant, by name (see Columns).
+var ExportColumns = []string{"id", "code", "transcript", "speaker", "role", "participant", "time", "text", "before", "after", "matches", "rules", "status", "decision", "note", LogSeqColumn, BlindColumn}
+
+// Columns are the sheet's columns for these rows: ExportColumns with the
+// attribute columns of the rows' participants after participant, sorted
+// (an attribute named like one of ExportColumns is written "NAME
+// (attribute)").
+func Columns(rows []ExportRow) (columns, attrs []string) {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for a := range r.Attributes {
+			if !seen[a] {
+				seen[a] = true
+				attrs = append(attrs, a)
+			}
+		}
+	}
+	slices.Sort(attrs)
+	at := slices.Index(ExportColumns, "participant") + 1
+	columns = append(columns, ExportColumns[:at]...)
+	for _, a := range attrs {
+		if slices.Contains(ExportColumns, strings.ToLower(a)) {
+			a += " (attribute)"
+		}
+		columns = append(columns, a)
+	}
+	return append(columns, ExportColumns[at:]...), attrs
+}
 
 // LogSeqColumn is the column that records when a sheet was exported.
 const LogSeqColumn = "log_seq"
@@ -103,9 +134,13 @@ func ExportRows(ctx context.Context, st *store.Store, f store.CandidateFilter) (
 }
 
 // cells returns the row's cells in ExportColumns order.
-func (r ExportRow) cells() []string {
-	return []string{r.ID, r.Code, r.Transcript, r.Speaker, clock(r.StartTime), r.Text, r.Before, r.After, matchedWords(r.phrases()),
-		strings.Join(r.Rules, "; "), r.Status, "", r.Note, strconv.FormatInt(r.LogSeq, 10), r.Blind}
+func (r ExportRow) cells(attrs []string) []string {
+	out := []string{r.ID, r.Code, r.Transcript, r.Speaker, r.Role, r.Participant}
+	for _, a := range attrs {
+		out = append(out, r.Attributes[a])
+	}
+	return append(out, clock(r.StartTime), r.Text, r.Before, r.After, matchedWords(r.phrases()),
+		strings.Join(r.Rules, "; "), r.Status, "", r.Note, strconv.FormatInt(r.LogSeq, 10), r.Blind)
 }
 
 // phrases returns the matched words inside the passage, in order, with
@@ -193,11 +228,12 @@ func WriteCSV(w io.Writer, rows []ExportRow) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write(ExportColumns); err != nil {
+	columns, attrs := Columns(rows)
+	if err := cw.Write(columns); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		cells := r.cells()
+		cells := r.cells(attrs)
 		for i, c := range cells {
 			cells[i] = neutralise(c)
 		}
@@ -209,9 +245,10 @@ func WriteCSV(w io.Writer, rows []ExportRow) error {
 	return cw.Error()
 }
 
-// exportWidths are the column widths, in characters, in ExportColumns
-// order.
-var exportWidths = []float64{15, 30, 22, 12, 10, 60, 40, 40, 20, 24, 11, 24, 30, 10}
+// exportWidths are the column widths, in characters, by column (12 for an
+// attribute).
+var exportWidths = map[string]float64{"id": 15, "code": 30, "transcript": 22, "speaker": 12, "role": 12, "participant": 12,
+	"time": 10, "text": 60, "before": 40, "after": 40, "matches": 20, "rules": 24, "status": 11, "decision": 24, "note": 30, LogSeqColumn: 10, BlindColumn: 10}
 
 // WriteXLSX writes the review spreadsheet as an Excel workbook: one sheet
 // with a frozen header row and an autofilter, wrapped text, the words
@@ -229,7 +266,8 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 	// The filter goes on the worksheet before the stream writer takes it:
 	// set after Flush, only the workbook's hidden filter range is kept, and
 	// Excel shows no filter buttons.
-	last, _ := excelize.CoordinatesToCellName(len(ExportColumns), len(rows)+1)
+	columns, attrs := Columns(rows)
+	last, _ := excelize.CoordinatesToCellName(len(columns), len(rows)+1)
 	if err := f.AutoFilter(SheetName, "A1:"+last, nil); err != nil {
 		return err
 	}
@@ -252,32 +290,36 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 	if err != nil {
 		return err
 	}
-	for i, width := range exportWidths {
+	for i, c := range columns {
+		width, ok := exportWidths[c]
+		if !ok {
+			width = 12
+		}
 		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
 			return err
 		}
 	}
 	// The analyst's columns wrap too, beyond the exported rows.
-	if err := sw.SetColStyle(1, len(ExportColumns), body); err != nil {
+	if err := sw.SetColStyle(1, len(columns), body); err != nil {
 		return err
 	}
-	if err := sw.SetColVisible(len(ExportColumns)-1, len(ExportColumns), false); err != nil { // log_seq, blind_for
+	if err := sw.SetColVisible(len(columns)-1, len(columns), false); err != nil { // log_seq, blind_for
 		return err
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
 		return err
 	}
-	header := make([]any, len(ExportColumns))
-	for i, c := range ExportColumns {
+	header := make([]any, len(columns))
+	for i, c := range columns {
 		header[i] = excelize.Cell{StyleID: head, Value: c}
 	}
 	if err := sw.SetRow("A1", header); err != nil {
 		return err
 	}
-	const textColumn = 5 // ExportColumns[5] is "text"
+	textColumn := slices.Index(columns, "text")
 	for i, r := range rows {
-		cells := r.cells()
+		cells := r.cells(attrs)
 		values := make([]any, len(cells))
 		for j, c := range cells {
 			values[j] = excelize.Cell{StyleID: body, Value: c}

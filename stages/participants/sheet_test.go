@@ -3,14 +3,18 @@ package participants_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
+	"github.com/alongside-qda/alongside/stages/export"
 	"github.com/alongside-qda/alongside/stages/participants"
 	"github.com/alongside-qda/alongside/stages/search"
 	"github.com/xuri/excelize/v2"
@@ -251,4 +255,60 @@ func writeTable(t *testing.T, path string, table [][]string) {
 		b.WriteString(strings.Join(line, ",") + "\r\n")
 	}
 	os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// Exports carry who speaks: role, participant ID and the sheet's attribute
+// columns, after participant.
+func TestExportsCarryParticipants(t *testing.T) {
+	ctx := context.Background()
+	st, p := focusGroups(t)
+	cb, err := codebook.ParseYAML("codebook.yaml", []byte("codes:\n  - name: Family\n    keywords: [famil*]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stages.MatchCandidates(ctx, p, st, cb, 1); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := st.Speakers(ctx)
+	sheet := []store.ParticipantRow{}
+	for _, r := range rows {
+		if strings.HasPrefix(r.Transcript, "focus-group-") && strings.HasPrefix(r.Label, "P") {
+			sheet = append(sheet, store.ParticipantRow{Transcript: r.Transcript, SpeakerKey: r.Key, Participant: "FG-" + r.Label, Attributes: map[string]string{"site": "Site " + r.Label}})
+		}
+	}
+	if err := st.ReplaceParticipants(ctx, sheet); err != nil {
+		t.Fatal(err)
+	}
+	exported, err := export.ExportRows(ctx, st, store.CandidateFilter{})
+	if err != nil || len(exported) == 0 {
+		t.Fatalf("%d rows (%v)", len(exported), err)
+	}
+	var buf bytes.Buffer
+	if err := export.WriteCSV(&buf, exported); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := recs[0]
+	col := func(name string) int { return slices.Index(head, name) }
+	if col("role") != col("speaker")+1 || col("participant") != col("role")+1 || col("site") != col("participant")+1 {
+		t.Fatalf("header %q: want speaker, role, participant, site together", head)
+	}
+	checked := 0
+	for _, r := range recs[1:] {
+		sp := r[col("speaker")]
+		if strings.HasPrefix(sp, "P") {
+			checked++
+			if r[col("participant")] != "FG-"+sp || r[col("site")] != "Site "+sp || r[col("role")] != "participant" {
+				t.Errorf("row %q: want FG-%s, Site %s, participant", r, sp, sp)
+			}
+		} else if r[col("participant")] != "" || r[col("site")] != "" {
+			t.Errorf("row by %s has participant columns: %q", sp, r)
+		}
+	}
+	if checked == 0 {
+		t.Error("no participant's candidate to check")
+	}
 }
