@@ -54,13 +54,15 @@ var qdpxTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // QDEProject is project.qde, the parts Alongside writes and reads.
 type QDEProject struct {
-	XMLName     xml.Name     `xml:"urn:QDA-XML:project:1.0 Project"`
-	Name        string       `xml:"name,attr"`
-	Origin      string       `xml:"origin,attr,omitempty"`
-	Users       *QDEUsers    `xml:"Users"`
-	CodeBook    *QDECodeBook `xml:"CodeBook"`
-	Sources     *QDESources  `xml:"Sources"`
-	Description string       `xml:"Description,omitempty"`
+	XMLName     xml.Name      `xml:"urn:QDA-XML:project:1.0 Project"`
+	Name        string        `xml:"name,attr"`
+	Origin      string        `xml:"origin,attr,omitempty"`
+	Users       *QDEUsers     `xml:"Users"`
+	CodeBook    *QDECodeBook  `xml:"CodeBook"`
+	Variables   *QDEVariables `xml:"Variables"`
+	Cases       *QDECases     `xml:"Cases"`
+	Sources     *QDESources   `xml:"Sources"`
+	Description string        `xml:"Description,omitempty"`
 }
 
 // QDEUsers lists the people who made the codings.
@@ -236,11 +238,11 @@ func buildQDE(ctx context.Context, st *store.Store, cb *codebook.Codebook, filte
 	}
 	users := qdeUsers{}
 	used := map[string]bool{} // code paths the codings use
-	lost, err := placeUnits(ctx, st, sources, units, users, used)
+	gone, err := placeUnits(ctx, st, sources, units, users, used)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	unplaced = append(unplaced, lost...)
+	unplaced = append(unplaced, gone...)
 	slices.SortFunc(unplaced, func(a, b Unplaced) int { return strings.Compare(a.Candidate, b.Candidate) })
 
 	list := make([]*qdpxSource, 0, len(sources))
@@ -249,6 +251,14 @@ func buildQDE(ctx context.Context, st *store.Store, cb *codebook.Codebook, filte
 	}
 	p, err := assembleProject(cb, list, users, sortedKeys(used))
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	lost := map[string]bool{}
+	for _, u := range unplaced {
+		lost[u.Candidate] = true
+	}
+	placed := slices.DeleteFunc(slices.Clone(units), func(c store.Candidate) bool { return lost[c.ID] })
+	if p.Variables, p.Cases, err = participantCases(ctx, st, sources, placed); err != nil {
 		return nil, nil, nil, err
 	}
 	return p, list, unplaced, nil
