@@ -151,9 +151,6 @@ func (w *Writer) EndTranscript() error {
 	return nil
 }
 
-// Docs is the number of passages added.
-func (w *Writer) Docs() int { return w.docs }
-
 // finishShard writes the last batch of the current shard, merges it into
 // one segment, closes it and gives it its final name.
 func (w *Writer) finishShard() error {

@@ -8,8 +8,8 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
-	index "github.com/blevesearch/bleve_index_api"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // transcriptIDs are the transcript IDs the shards hold, as indexed (case

@@ -32,9 +32,6 @@ func New(ctx context.Context) *Group {
 	return &Group{ctx: ctx, eg: eg, stats: map[string]*StageStats{}}
 }
 
-// Context is the group's context.
-func (g *Group) Context() context.Context { return g.ctx }
-
 // Wait waits for every stage and returns the first error.
 func (g *Group) Wait() error { return g.eg.Wait() }
 

@@ -1,10 +1,12 @@
 package stages
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -519,20 +521,12 @@ func orOf(nodes []index.Node) index.Node {
 	return index.Or{Nodes: nodes}
 }
 
+// uniqueSpans sorts matched spans by position and drops repeats.
 func uniqueSpans(ms []store.MatchSpan) []store.MatchSpan {
-	sort.Slice(ms, func(i, j int) bool {
-		if ms[i].Start != ms[j].Start {
-			return ms[i].Start < ms[j].Start
-		}
-		return ms[i].End < ms[j].End
+	slices.SortFunc(ms, func(a, b store.MatchSpan) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End), cmp.Compare(a.Text, b.Text))
 	})
-	out := ms[:0]
-	for i, m := range ms {
-		if i == 0 || m != ms[i-1] {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.Compact(ms)
 }
 
 // CandidateID is stable: the same code on the same text of the same

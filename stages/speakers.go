@@ -52,9 +52,6 @@ func LoadSpeakers(ctx context.Context, st *store.Store) (*Speakers, error) {
 	return s, nil
 }
 
-// Rows are the speakers, by transcript and order of first turn.
-func (s *Speakers) Rows() []store.SpeakerRow { return s.rows }
-
 // Of returns one speaker of one transcript (nil when unknown).
 func (s *Speakers) Of(transcript, key string) *store.SpeakerRow {
 	for i := range s.rows {

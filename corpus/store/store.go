@@ -195,13 +195,7 @@ func (s *Store) Transcript(ctx context.Context, id string) (*corpus.Transcript, 
 	if err != nil {
 		return nil, fmt.Errorf("reading transcript %q: %w", id, err)
 	}
-	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
-		return nil, fmt.Errorf("reading transcript %q: metadata: %w", id, err)
-	}
-	if t.Turns, err = corpus.DecodeTurns(turns); err != nil {
-		return nil, fmt.Errorf("reading transcript %q: turns: %w", id, err)
-	}
-	return &t, nil
+	return decodeVersion(&t, meta, turns)
 }
 
 // ErrNotFound is returned for an ID the store does not hold.
@@ -537,11 +531,17 @@ func (s *Store) Version(ctx context.Context, id, version string) (*corpus.Transc
 	if err != nil {
 		return nil, fmt.Errorf("reading transcript %q: %w", id, err)
 	}
+	return decodeVersion(&t, meta, turns)
+}
+
+// decodeVersion decodes a stored version's metadata and turns into t.
+func decodeVersion(t *corpus.Transcript, meta string, turns []byte) (*corpus.Transcript, error) {
 	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
-		return nil, fmt.Errorf("reading transcript %q: metadata: %w", id, err)
+		return nil, fmt.Errorf("reading transcript %q: metadata: %w", t.ID, err)
 	}
+	var err error
 	if t.Turns, err = corpus.DecodeTurns(turns); err != nil {
-		return nil, fmt.Errorf("reading transcript %q: turns: %w", id, err)
+		return nil, fmt.Errorf("reading transcript %q: turns: %w", t.ID, err)
 	}
-	return &t, nil
+	return t, nil
 }

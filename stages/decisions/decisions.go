@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/stages"
@@ -142,11 +141,4 @@ func (r *Reviewer) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
-}
-
-// SpanText cuts the text of sentences first..last of a candidate's turn.
-func SpanText(t *corpus.Transcript, turn, first, last int) (corpus.Span, string) {
-	sents := t.Turns[turn].Sentences
-	sp := corpus.Span{Start: sents[first].Span.Start, End: sents[last].Span.End}
-	return sp, t.Cut(sp)
 }

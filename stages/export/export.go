@@ -271,15 +271,7 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 	if err := f.AutoFilter(SheetName, "A1:"+last, nil); err != nil {
 		return err
 	}
-	head, err := f.NewStyle(&excelize.Style{
-		Font:      &excelize.Font{Bold: true},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E7E6E6"}},
-		Alignment: &excelize.Alignment{Vertical: "top", WrapText: true},
-	})
-	if err != nil {
-		return err
-	}
-	body, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	head, body, err := sheetStyles(f)
 	if err != nil {
 		return err
 	}
@@ -368,3 +360,18 @@ func (r ExportRow) passageRuns() []excelize.RichTextRun {
 }
 
 // ImportRow is a row of a decisions file that holds a decision or a note.
+
+// sheetStyles are the styles of every sheet the analyst gets: a bold grey
+// header, and cells that wrap, aligned to the top.
+func sheetStyles(f *excelize.File) (head, body int, err error) {
+	head, err = f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E7E6E6"}},
+		Alignment: &excelize.Alignment{Vertical: "top", WrapText: true},
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	body, err = f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	return head, body, err
+}

@@ -66,15 +66,7 @@ func cellText(v any) string {
 func WriteTablesXLSX(w io.Writer, tables ...Table) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	head, err := f.NewStyle(&excelize.Style{
-		Font:      &excelize.Font{Bold: true},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E7E6E6"}},
-		Alignment: &excelize.Alignment{Vertical: "top", WrapText: true},
-	})
-	if err != nil {
-		return err
-	}
-	body, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	head, body, err := sheetStyles(f)
 	if err != nil {
 		return err
 	}
