@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.perFile, "per-file", 15_000, "words per transcript file")
 	fs.StringVar(&o.out, "out", "", "also write the results as JSON to this `file`")
 	fs.StringVar(&o.dir, "dir", "", "work `folder` (default: a new temporary folder, removed at the end)")
-	fs.StringVar(&o.annomi, "annomi", "corpus/testdata/annomi/AnnoMI-simple.csv", "the AnnoMI table to build from")
+	fs.StringVar(&o.annomi, "annomi", filepath.Join(repoRoot(), "corpus", "testdata", "annomi", "AnnoMI-simple.csv"), "the AnnoMI table to build from")
 	fs.Uint64Var(&o.seed, "seed", 1, "generator seed")
 	fs.IntVar(&o.workers, "j", runtime.GOMAXPROCS(0), "batch workers")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work folder")
@@ -150,9 +150,14 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	bin := filepath.Join(dir, "alongside")
+	bin, err := filepath.Abs(filepath.Join(dir, "alongside"))
+	if err != nil {
+		return err
+	}
 	logf("building the alongside binary")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/alongside").CombinedOutput(); err != nil {
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/alongside")
+	build.Dir = repoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("building alongside: %v\n%s", err, out)
 	}
 	self, err := os.Executable()
@@ -397,4 +402,15 @@ func printTable(w io.Writer, rep report) {
 		fmt.Fprintf(tw, "%s\t%.1f %s\t%s\t%s\t%s\t%s\t%s\n", r.What, r.Value, r.Unit, y, ratio, r.Target, ok, peak)
 	}
 	tw.Flush()
+}
+
+// repoRoot is the repository this benchmark was built from (by "go run"),
+// where its data and the alongside command are, whatever the working
+// directory.
+func repoRoot() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "."
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }
