@@ -396,6 +396,8 @@ func readAssemblyAI(top map[string]json.RawMessage) ([]asrSeg, error) {
 
 // readDeepgram reads Deepgram's utterances, else the first alternative's
 // paragraphs of each channel, else its words, else its transcript.
+// Long because Deepgram answers in three shapes (utterances, paragraphs,
+// words), tried in that order, each with its own fallbacks.
 func readDeepgram(top map[string]json.RawMessage) ([]asrSeg, error) {
 	type dgWord struct {
 		Word    string       `json:"word"`

@@ -50,6 +50,8 @@ type chatLine struct {
 }
 
 // parseCHAT reads a CHAT transcript.
+// One pass over the lines: headers, main tiers, continuation lines and
+// dependent tiers change how the next line is read.
 func parseCHAT(src source) ([]*Transcript, error) {
 	// Bullets are control characters; Canonical would count them against
 	// the file. A space keeps the offsets of its messages right.

@@ -42,6 +42,9 @@ type eafSlot struct {
 }
 
 // parseEAF reads an ELAN annotation document.
+// One pass over the XML tokens: time slots, tiers and annotations refer
+// to each other by ID, so the reader keeps them side by side and resolves
+// them at the end (long, but read top to bottom).
 func parseEAF(src source) ([]*Transcript, error) {
 	if _, err := Canonical(src.raw); err != nil {
 		return nil, err // binary, or bad UTF-8 with its line

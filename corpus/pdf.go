@@ -114,6 +114,8 @@ func mul(m, n [6]float64) [6]float64 {
 var identity = [6]float64{1, 0, 0, 1, 0, 0}
 
 // pdfPage walks one page's content and returns its lines.
+// Long because it is one walk over the page's content stream: the text
+// matrix, font and glyph placement are state the operators share.
 func pdfPage(p pdf.Page, num int) []*pdfLine {
 	var (
 		lines []*pdfLine

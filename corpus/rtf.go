@@ -84,6 +84,9 @@ type rtfGroup struct {
 }
 
 // rtfText extracts the running text of an RTF document.
+// One loop over RTF's tokens on purpose: control words, groups to skip,
+// code pages and \uN skips all act on the same group stack, which smaller
+// functions would have to pass back and forth.
 func rtfText(data []byte) (string, error) {
 	if len(data) < 5 || string(data[:5]) != `{\rtf` {
 		return "", fmt.Errorf(`%w (it does not start "{\rtf")`, errNotRTF)

@@ -319,6 +319,8 @@ func (m *matcher) match(ctx context.Context, work []codeScope, record func([]sto
 // that each transcript is loaded once however many codes and keywords hit
 // it: first every keyword query runs and its hits are kept by passage; then
 // the hits are grouped by transcript and turned into candidates.
+// Long on purpose: the two passes share the hits of every rule in the
+// shard, and splitting them would hand those maps around for no clarity.
 func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []codeScope, rules []compiledRule, inScope []map[string]bool) ([]store.Candidate, error) {
 	byPassage := map[string][]ruleHit{}
 	for _, r := range rules {

@@ -447,7 +447,15 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 	if err := s.attachSpeakers(ctx, out); err != nil {
 		return nil, err
 	}
-	// Apply span decisions: the analyst widened or narrowed the unit.
+	if err := s.applySpans(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// applySpans applies span decisions: the analyst widened or narrowed the
+// unit to other sentences of its turn.
+func (s *Store) applySpans(ctx context.Context, out []Candidate) error {
 	for i := range out {
 		c := &out[i]
 		if !c.spanChanged {
@@ -455,7 +463,7 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		}
 		t, err := s.Version(ctx, c.Transcript, c.Version)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sents := t.Turns[c.Turn].Sentences
 		if c.First < 0 || c.Last >= len(sents) || c.First > c.Last {
@@ -464,7 +472,7 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		c.Start, c.End = sents[c.First].Span.Start, sents[c.Last].Span.End
 		c.Text = corpus.Cut(t.Text, corpus.Span{Start: c.Start, End: c.End})
 	}
-	return out, nil
+	return nil
 }
 
 func likeEscape(s string) string {

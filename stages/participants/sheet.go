@@ -199,35 +199,11 @@ func parse(file string, t [][]string, speakers []store.SpeakerRow) ([]store.Part
 	if len(t) == 0 {
 		return nil, fmt.Errorf("%s: empty: expected the header row alongside speakers writes (transcript, speaker, ...)", file)
 	}
-	col := map[string]int{}
-	var attrs []int
-	known := map[string]bool{}
-	for _, c := range Columns {
-		known[c] = true
-	}
 	sheetErr := &SheetError{File: file}
 	fail := func(row int, column string, err error) {
 		sheetErr.Errors = append(sheetErr.Errors, &CellError{Row: row, Column: column, Err: err})
 	}
-	for i, name := range t[0] {
-		name = strings.TrimSpace(name)
-		key := strings.ToLower(name)
-		switch {
-		case name == "":
-		case known[key]:
-			if _, dup := col[key]; dup {
-				fail(1, name, errors.New("column appears twice"))
-			}
-			col[key] = i
-		default:
-			attrs = append(attrs, i)
-		}
-	}
-	for _, need := range []string{"transcript", "speaker"} {
-		if _, ok := col[need]; !ok {
-			fail(1, need, fmt.Errorf("no %q column: import a sheet that alongside speakers wrote", need))
-		}
-	}
+	col, attrs := header(t[0], fail)
 	if len(sheetErr.Errors) > 0 {
 		return nil, sheetErr
 	}
@@ -302,6 +278,35 @@ func parse(file string, t [][]string, speakers []store.SpeakerRow) ([]store.Part
 		return nil, sheetErr
 	}
 	return out, nil
+}
+
+// header finds the sheet's own columns by name, and the attribute columns.
+func header(names []string, fail func(row int, column string, err error)) (col map[string]int, attrs []int) {
+	col = map[string]int{}
+	known := map[string]bool{}
+	for _, c := range Columns {
+		known[c] = true
+	}
+	for i, name := range names {
+		name = strings.TrimSpace(name)
+		key := strings.ToLower(name)
+		switch {
+		case name == "":
+		case known[key]:
+			if _, dup := col[key]; dup {
+				fail(1, name, errors.New("column appears twice"))
+			}
+			col[key] = i
+		default:
+			attrs = append(attrs, i)
+		}
+	}
+	for _, need := range []string{"transcript", "speaker"} {
+		if _, ok := col[need]; !ok {
+			fail(1, need, fmt.Errorf("no %q column: import a sheet that alongside speakers wrote", need))
+		}
+	}
+	return col, attrs
 }
 
 // filepathMatch checks a pattern's syntax.
