@@ -415,6 +415,10 @@ func TestKilledFirstBatchRerunsExactly(t *testing.T) {
 func TestKilledSecondBatchRerunsExactly(t *testing.T) {
 	first := killProject(t)
 	mustRun(t, first)
+	// The analysts' decisions are in the log before the batch: no kill
+	// and no re-run may lose or change one.
+	recordDecisions(t, first)
+	decided := decisionLog(t, first)
 	before := status(t, first)
 	change := func(dir string) {
 		tr := filepath.Join(dir, "transcripts")
@@ -468,12 +472,65 @@ func TestKilledSecondBatchRerunsExactly(t *testing.T) {
 			if got := status(t, dir); got != before {
 				t.Errorf("status after the kill:\n%s\nwant the state before the batch:\n%s", got, before)
 			}
+			if got := decisionLog(t, dir); got != decided {
+				t.Errorf("decision log after the kill:\n%s\nwant:\n%s", got, decided)
+			}
 			mustRun(t, dir, "--prune")
 			checkConsistent(t, dir)
 			sameDump(t, "second batch killed at "+step+" and run again", dump(t, dir), want)
+			if got := decisionLog(t, dir); got != decided {
+				t.Errorf("decision log after the re-run:\n%s\nwant:\n%s", got, decided)
+			}
 			if got := status(t, dir); got != wantStatus {
 				t.Fatalf("status --json after the re-run:\n%s\nwant:\n%s", got, wantStatus)
 			}
 		})
 	}
+}
+
+// recordDecisions appends a few decisions to a project's log, as the
+// review commands do.
+func recordDecisions(t *testing.T, dir string) {
+	t.Helper()
+	st, err := stages.Project{Dir: dir}.OpenStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for i, d := range []struct{ id, action, value string }{
+		{"c000000000001", "confirm", ""}, {"c000000000002", "reject", ""}, {"c000000000002", "note", "asked, not told"}, {"c000000000003", "recode", "Family"},
+	} {
+		if err := st.Decide(context.Background(), d.id, d.action, d.value, "ana", "cb1", at.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// decisionLog prints a project's whole decision log.
+func decisionLog(t *testing.T, dir string) string {
+	t.Helper()
+	st, err := stages.Project{Dir: dir}.OpenStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := st.DB().Query(`SELECT seq, candidate_id, action, value, reviewer, at, codebook FROM decisions ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var seq int
+		var id, action, value, reviewer, at, cb string
+		if err := rows.Scan(&seq, &id, &action, &value, &reviewer, &at, &cb); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%d %s %s %q %s %s %s\n", seq, id, action, value, reviewer, at, cb)
+	}
+	if b.Len() == 0 {
+		t.Fatal("empty decision log")
+	}
+	return b.String()
 }

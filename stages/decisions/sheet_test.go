@@ -808,3 +808,54 @@ func patchZip(t *testing.T, path, name string, re *regexp.Regexp, repl string) {
 		t.Fatal(err)
 	}
 }
+
+// Issue 14.2 in the XLSX sheet: context that reaches into another turn
+// names its speakers, and a turn that goes on beyond what is shown is
+// marked; the CSV has the same cells (TestImportDecisions/context checks
+// them one by one).
+func TestXLSXContextNamesSpeakers(t *testing.T) {
+	ctx := context.Background()
+	dir := exportProject(t)
+	exportRun(t, dir)
+	r := exportReviewer(t, dir)
+	rows, err := export.ExportRows(ctx, r.Store, store.CandidateFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "review.xlsx")
+	exportTo(t, r.Store, store.CandidateFilter{}, path, writeXLSXFile)
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cells, err := f.GetRows(export.SheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	columns, _ := export.Columns(rows)
+	before, after, speaker := slices.Index(columns, "before"), slices.Index(columns, "after"), slices.Index(columns, "speaker")
+	labelled, gaps := 0, 0
+	for i, line := range cells[1:] {
+		for len(line) < len(columns) {
+			line = append(line, "")
+		}
+		for _, c := range []string{line[before], line[after]} {
+			if strings.Contains(c, corpus.Gap) {
+				gaps++
+			}
+		}
+		// Context from another turn starts with, or holds, "Label:".
+		if b := line[before]; b != "" && rows[i].Before != b {
+			t.Errorf("row %d: before cell %q, export row %q", i+2, b, rows[i].Before)
+		}
+		for _, c := range []string{line[before], line[after]} {
+			if strings.Contains(c, ": ") && strings.Contains(c, line[speaker]+":") {
+				labelled++
+			}
+		}
+	}
+	if labelled == 0 || gaps == 0 {
+		t.Errorf("%d context cells name the candidate's speaker, %d mark a gap; want some of each", labelled, gaps)
+	}
+}
