@@ -127,15 +127,12 @@ func docxParagraphs(r io.Reader) (string, error) {
 		skip   int  // depth inside a skipped element
 	)
 	for {
-		tok, err := d.Token()
+		tok, err := xmlToken(d, errNotDOCX, docxPart)
 		if err == io.EOF {
 			break
 		}
-		if errors.Is(err, ErrTooBig) {
-			return "", err
-		}
 		if err != nil {
-			return "", fmt.Errorf("%w (%s: %w)", errNotDOCX, docxPart, err)
+			return "", err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -205,4 +202,18 @@ func docxParagraphs(r io.Reader) (string, error) {
 		return "", fmt.Errorf("%w (%s has no body)", errNotDOCX, docxPart)
 	}
 	return b.String(), nil
+}
+
+// xmlToken reads the next token of a document part: io.EOF at its end, a
+// size error as it is, anything else as a damaged document of its kind
+// (notKind, such as errNotDOCX), naming the part.
+func xmlToken(d *xml.Decoder, notKind error, part string) (xml.Token, error) {
+	tok, err := d.Token()
+	if err == io.EOF || errors.Is(err, ErrTooBig) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s: %w)", notKind, part, err)
+	}
+	return tok, nil
 }

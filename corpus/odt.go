@@ -115,15 +115,12 @@ func odtParagraphs(r io.Reader) (string, error) {
 		space bool // the paragraph is empty or ends in collapsed white space
 	)
 	for {
-		tok, err := d.Token()
+		tok, err := xmlToken(d, errNotODT, odtPart)
 		if err == io.EOF {
 			break
 		}
-		if errors.Is(err, ErrTooBig) {
-			return "", err
-		}
 		if err != nil {
-			return "", fmt.Errorf("%w (%s: %w)", errNotODT, odtPart, err)
+			return "", err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
