@@ -144,7 +144,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		b.sum.NothingNew = true
 		if opts.Codebook != nil {
 			// Nothing to match, but the analyst still hears what waits.
-			if b.sum.Candidates, err = QueueSummary(ctx, b.st, opts.Codebook); err != nil {
+			if b.sum.Candidates, err = QueueSummary(ctx, p, b.st, opts.Codebook); err != nil {
 				return nil, err
 			}
 		}

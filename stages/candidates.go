@@ -41,6 +41,7 @@ type MatchSummary struct {
 	Rematched   []string              `json:"rematched_codes"`    // matched over the whole corpus (new or changed rules)
 	Transcripts int                   `json:"transcripts"`        // matched for every code (new or changed)
 	New         int                   `json:"new"`                // proposed by this batch and waiting (re-proposed ones included)
+	Suggested   int                   `json:"suggested"`          // suggestions waiting (origin suggested), after the pass
 	Waiting     int                   `json:"waiting"`            // every candidate waiting for a decision, after the pass
 	Withdrawn   int                   `json:"withdrawn"`          // undecided candidates no longer proposed
 	Orphaned    int                   `json:"orphaned"`           // decided candidates whose text is gone
@@ -56,16 +57,28 @@ type CodeCounts struct {
 	Withdrawn int `json:"withdrawn"`
 }
 
-// QueueSummary is the summary of a run that had nothing to match: what
-// waits for a decision, per code.
-func QueueSummary(ctx context.Context, st *store.Store, cb *codebook.Codebook) (*MatchSummary, error) {
+// QueueSummary is the summary of a run that had nothing to match: the
+// queue is ranked again (decisions since the last run count) and the
+// summary says what waits for a decision, per code.
+func QueueSummary(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook) (*MatchSummary, error) {
 	sum := &MatchSummary{Codebook: cb.Version(), PerCode: map[string]CodeCounts{}}
 	for _, c := range cb.All() {
 		if len(c.Keywords) > 0 {
 			sum.Codes++
 		}
 	}
-	return sum, sum.count(ctx, st, 0, nil)
+	var batch int64
+	if last, err := st.LastBatch(ctx); err != nil {
+		return nil, err
+	} else if last != nil {
+		batch = last.ID
+	}
+	rk, err := Rank(ctx, p, st, cb, batch, RankOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("ranking candidates: %w", err)
+	}
+	sum.Suggested, sum.Withdrawn = rk.Suggested, rk.Withdrawn
+	return sum, sum.count(ctx, st, 0, rk.withdrawnCodes)
 }
 
 // MatchingDue says whether matching the codebook has anything to do:
@@ -199,6 +212,14 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 		return nil, err
 	}
 	sum.Orphaned = len(outcome.Orphan)
+	// Rank what the pass left, and suggest beside it.
+	rk, err := Rank(ctx, p, st, cb, batch, RankOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("ranking candidates: %w", err)
+	}
+	sum.Suggested = rk.Suggested
+	sum.Withdrawn += rk.Withdrawn
+	withdrawnCodes = append(withdrawnCodes, rk.withdrawnCodes...)
 	if err := sum.count(ctx, st, batch, withdrawnCodes); err != nil {
 		return nil, err
 	}

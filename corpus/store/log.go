@@ -169,7 +169,6 @@ func (s *Store) Notes(ctx context.Context, ids []string) (map[string][]Note, err
 	return out, nil
 }
 
-
 // CurrentNote is the newest of a candidate's notes ("" when none): the one
 // a review sheet shows in its note column.
 func CurrentNote(notes []Note) string {
