@@ -32,7 +32,7 @@ const (
 	blendK            = 10  // the model weighs at most k/(k+blendK)
 	looFolds          = 10  // past looMax decisions, 10-fold instead of leave-one-out
 	looMax            = 40
-	likeCosine        = 0.35 // how close a confirmed candidate must be to be named in why
+	likeCosine        = 0.25 // how close a confirmed candidate must be to be named in why
 	defaultThreshold  = 0.5  // recommended from this relevance, before decisions tell better
 )
 
