@@ -3,6 +3,7 @@ package stages
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -387,4 +388,31 @@ func exclusions(ctx context.Context, p Project, st *store.Store, cb *codebook.Co
 		}
 	}
 	return out, nil
+}
+
+// Suggest ranks the queue again and renews the suggestions, without a
+// batch ("alongside suggest"): after decisions, the learned models and
+// "like confirmed" see them at once. It holds the batch lock, as a run
+// does; new suggestions count as the last batch's.
+func Suggest(ctx context.Context, p Project, cb *codebook.Codebook, opts RankOptions) (*RankSummary, error) {
+	if err := CheckCodebook(cb); err != nil {
+		return nil, err
+	}
+	unlock, err := lockProject(filepath.Join(p.StateDir(), "batch.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	st, err := p.OpenExistingStore()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var batch int64
+	if last, err := st.LastBatch(ctx); err != nil {
+		return nil, err
+	} else if last != nil {
+		batch = last.ID
+	}
+	return Rank(ctx, p, st, cb, batch, opts)
 }

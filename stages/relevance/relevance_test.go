@@ -65,8 +65,8 @@ func TestConfirmedRaisesSimilar(t *testing.T) {
 func TestKeywordWords(t *testing.T) {
 	for q, want := range map[string]string{
 		`"walking alongside" OR companion*`: "walking alongside companion*",
-		`drink AND NOT (beer OR wine)`:       "drink",
-		`"walk with"~2`:                      "walk with",
+		`drink AND NOT (beer OR wine)`:      "drink",
+		`"walk with"~2`:                     "walk with",
 	} {
 		if got := strings.Join(KeywordWords(q), " "); got != want {
 			t.Errorf("%s: %q, want %q", q, got, want)
