@@ -25,7 +25,7 @@ import (
 // to keep or change. log_seq is the decision log's last entry when the
 // sheet was exported (hidden in XLSX): an import compares it with what was
 // decided since, so an old sheet never silently overturns a newer decision.
-var ExportColumns = []string{"id", "code", "transcript", "speaker", "time", "text", "before", "after", "matches", "rules", "relevance", "recommended", "origin", "why", "status", "decision", "note", LogSeqColumn, BlindColumn}
+var ExportColumns = []string{"id", "code", "transcript", "speaker", "time", "text", "before", "after", "matches", "rules", "status", "decision", "note", LogSeqColumn, BlindColumn}
 
 // LogSeqColumn is the column that records when a sheet was exported.
 const LogSeqColumn = "log_seq"
@@ -49,8 +49,8 @@ type ExportRow struct {
 	Blind  string // the reviewer of a blind export ("" when not blind)
 }
 
-// ExportRows lists the candidates f selects, per code the most relevant
-// first, with one sentence of context on each side and the current note.
+// ExportRows lists the candidates f selects, in the store's order, with
+// one sentence of context on each side and the current note.
 func ExportRows(ctx context.Context, st *store.Store, f store.CandidateFilter) ([]ExportRow, error) {
 	// The watermark is read first: a decision made while the rows are
 	// read is after it, so an import checks it (never the other way).
@@ -62,7 +62,7 @@ func ExportRows(ctx context.Context, st *store.Store, f store.CandidateFilter) (
 	if err != nil {
 		return nil, err
 	}
-	store.SortByRelevance(cands)
+	store.SortByRelevance(cands) // per code, the most relevant first
 	notes, err := st.Notes(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func ExportRows(ctx context.Context, st *store.Store, f store.CandidateFilter) (
 // cells returns the row's cells in ExportColumns order.
 func (r ExportRow) cells() []string {
 	return []string{r.ID, r.Code, r.Transcript, r.Speaker, clock(r.StartTime), r.Text, r.Before, r.After, matchedWords(r.phrases()),
-		strings.Join(r.Rules, "; "), strconv.FormatFloat(r.Relevance, 'f', 2, 64), yesNo(r.Recommended), r.Origin, r.Why, r.Status, "", r.Note, strconv.FormatInt(r.LogSeq, 10), r.Blind}
+		strings.Join(r.Rules, "; "), r.Status, "", r.Note, strconv.FormatInt(r.LogSeq, 10), r.Blind}
 }
 
 // phrases returns the matched words inside the passage, in order, with
@@ -212,14 +212,7 @@ func WriteCSV(w io.Writer, rows []ExportRow) error {
 
 // exportWidths are the column widths, in characters, in ExportColumns
 // order.
-var exportWidths = []float64{15, 30, 22, 12, 10, 60, 40, 40, 20, 24, 10, 12, 10, 30, 11, 24, 30, 10}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
+var exportWidths = []float64{15, 30, 22, 12, 10, 60, 40, 40, 20, 24, 11, 24, 30, 10}
 
 // WriteXLSX writes the review spreadsheet as an Excel workbook: one sheet
 // with a frozen header row and an autofilter, wrapped text, the words
