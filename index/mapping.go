@@ -49,6 +49,10 @@ func (apostropheFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	return in
 }
 
+// ApostropheFilter names the token filter that folds apostrophes, for
+// analyzers outside the index that must see words as the index does.
+const ApostropheFilter = apostropheTF
+
 func init() {
 	registry.RegisterTokenFilter(apostropheTF, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
 		return apostropheFilter{}, nil

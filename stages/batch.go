@@ -36,6 +36,11 @@ type Options struct {
 	// once: it must be safe for concurrent use. Tests use it to stop or
 	// kill a batch at a known point.
 	AfterStage func(step string)
+	// Suggest ranks the queue by meaning and proposes suggestions after
+	// matching (see Rank). Off by default: ranking reads the whole
+	// corpus, and its cost on a large project is not measured yet;
+	// "alongside suggest" does the same on demand.
+	Suggest bool
 	// ShardDocs is the most passages one index shard holds (0: the
 	// default, index.DefaultShardDocs); tests set it low.
 	ShardDocs int
@@ -144,8 +149,13 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		b.sum.NothingNew = true
 		if opts.Codebook != nil {
 			// Nothing to match, but the analyst still hears what waits.
-			if b.sum.Candidates, err = QueueSummary(ctx, b.st, opts.Codebook); err != nil {
+			if b.sum.Candidates, err = QueueSummary(ctx, p, b.st, opts.Codebook); err != nil {
 				return nil, err
+			}
+			if opts.Suggest {
+				if err := RankAfterRun(ctx, p, b.st, opts.Codebook, 0, b.sum.Candidates); err != nil {
+					return nil, err
+				}
 			}
 		}
 		b.sum.Seconds = time.Since(b.start).Seconds()
@@ -168,6 +178,11 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		b.step("match")
 		if b.sum.Candidates, err = MatchCandidates(ctx, p, b.st, opts.Codebook, b.sum.Batch); err != nil {
 			return nil, fmt.Errorf("matching candidates (the batch itself was kept): %w", err)
+		}
+		if opts.Suggest {
+			if err := RankAfterRun(ctx, p, b.st, opts.Codebook, b.sum.Batch, b.sum.Candidates); err != nil {
+				return nil, fmt.Errorf("ranking candidates (the batch itself was kept): %w", err)
+			}
 		}
 		b.sum.NothingNew = b.sum.NothingNew && len(b.sum.Candidates.Rematched) == 0
 	}

@@ -43,6 +43,7 @@ type MatchSummary struct {
 	Rematched   []string              `json:"rematched_codes"`    // matched over the whole corpus (new or changed rules)
 	Transcripts int                   `json:"transcripts"`        // matched for every code (new or changed)
 	New         int                   `json:"new"`                // proposed by this batch and waiting (re-proposed ones included)
+	Suggested   int                   `json:"suggested"`          // suggestions waiting (origin suggested), after the pass
 	Waiting     int                   `json:"waiting"`            // every candidate waiting for a decision, after the pass
 	Withdrawn   int                   `json:"withdrawn"`          // undecided candidates no longer proposed
 	Orphaned    int                   `json:"orphaned"`           // decided candidates whose text is gone
@@ -60,7 +61,7 @@ type CodeCounts struct {
 
 // QueueSummary is the summary of a run that had nothing to match: what
 // waits for a decision, per code.
-func QueueSummary(ctx context.Context, st *store.Store, cb *codebook.Codebook) (*MatchSummary, error) {
+func QueueSummary(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook) (*MatchSummary, error) {
 	sum := &MatchSummary{Codebook: cb.Version(), PerCode: map[string]CodeCounts{}}
 	for _, c := range cb.All() {
 		if len(c.Keywords) > 0 {
@@ -68,6 +69,35 @@ func QueueSummary(ctx context.Context, st *store.Store, cb *codebook.Codebook) (
 		}
 	}
 	return sum, sum.count(ctx, st, 0, nil)
+}
+
+// RankAfterRun ranks the queue and makes suggestions after a run (when
+// the run was asked to: Options.Suggest), and adds what it did to the
+// run's summary. Ranking reads the whole corpus; until its cost at scale
+// is measured it is not part of every nightly run by default.
+func RankAfterRun(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, batch int64, sum *MatchSummary) error {
+	if batch == 0 {
+		last, err := st.LastBatch(ctx)
+		if err != nil {
+			return err
+		}
+		if last != nil {
+			batch = last.ID
+		}
+	}
+	rk, err := Rank(ctx, p, st, cb, batch, RankOptions{})
+	if err != nil {
+		return fmt.Errorf("ranking candidates: %w", err)
+	}
+	sum.Suggested = rk.Suggested
+	sum.Withdrawn += rk.Withdrawn
+	// The queue changed: count it again.
+	sum.New, sum.Waiting = 0, 0
+	for code, cc := range sum.PerCode {
+		cc.New, cc.Waiting = 0, 0
+		sum.PerCode[code] = cc
+	}
+	return sum.count(ctx, st, batch, rk.withdrawnCodes)
 }
 
 // MatchingDue says whether matching the codebook has anything to do:

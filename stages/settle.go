@@ -18,6 +18,9 @@ import (
 //   - An undecided candidate that the pass did not find again where it
 //     looked (its code's scope), or whose code left the codebook, is
 //     withdrawn.
+//   - A suggestion (origin suggested) is withdrawn by the ranking pass
+//     when it is no longer among its code's best units, and here only
+//     when its code left the codebook.
 //   - A sentence rejected for a code (a reject, or a re-code to another
 //     code) is never proposed again for that code, alone or inside a
 //     larger span: the runs of matching sentences are cut around it, and a
@@ -101,6 +104,9 @@ func toWithdraw(ctx context.Context, st *store.Store, res passResult, decided ma
 		return nil, nil, err
 	}
 	for _, c := range proposed {
+		if _, known := res.Rules[c.Code]; known && c.Origin == store.OriginSuggested {
+			continue // suggestions come and go with ranking (Rank), not with keywords
+		}
 		ts, inScope := scoped[c.Code]
 		inScope = inScope && (ts == nil || ts[c.Transcript])
 		_, known := res.Rules[c.Code]

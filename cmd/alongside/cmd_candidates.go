@@ -23,7 +23,8 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 	project := fs.project()
 	code, status, transcript := filterFlags(fs)
 	batch := fs.Int64("batch", 0, "only candidates proposed by batch `N`")
-	asJSON := fs.json("one JSON object per candidate")
+	recommended := fs.Bool("recommended", false, "only the candidates the tool recommends (likely to be confirmed)")
+	asJSON := fs.json("one JSON object per candidate, the most relevant first within each code")
 	blind, reviewer := blindFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -40,7 +41,7 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	filter := store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch, Reviewer: blindAs}
+	filter := store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Batch: *batch, Reviewer: blindAs, Recommended: *recommended}
 	if err := resolveFilter(ctx, e, st, &filter); err != nil {
 		return err
 	}
@@ -48,6 +49,7 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	store.SortByRelevance(cands) // the queue: per code, the most relevant first
 	ids := make([]string, len(cands))
 	for i, c := range cands {
 		ids[i] = c.ID
@@ -94,8 +96,16 @@ func printCandidate(w io.Writer, c store.Candidate, notes []store.Note, color bo
 		t := int(*c.StartTime)
 		when = fmt.Sprintf(" %02d:%02d:%02d", t/3600, t/60%60, t%60)
 	}
-	fmt.Fprintf(w, "%s  %-9s  %s\n  %s  %s%s  [%d-%d]  rules: %s\n", c.ID, c.Status, c.Code, c.Transcript, c.Speaker, when, c.Start, c.End, strings.Join(c.Rules, " | "))
+	rec := ""
+	if c.Recommended {
+		rec = ", recommended"
+	}
+	fmt.Fprintf(w, "%s  %-9s  %s  relevance %.2f (%s%s)\n  %s  %s%s  [%d-%d]  rules: %s\n", c.ID, c.Status, c.Code, c.Relevance, originOrKeyword(c.Origin), rec,
+		c.Transcript, c.Speaker, when, c.Start, c.End, strings.Join(c.Rules, " | "))
 	fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(markSpans(c.Text, c.Start, c.Matches, color), "\n", " "))
+	if c.Why != "" {
+		fmt.Fprintf(w, "  why: %s\n", c.Why)
+	}
 	for _, n := range notes {
 		fmt.Fprintf(w, "  note (%s, %s): %s\n", n.Reviewer, n.At.Local().Format("2006-01-02"), strings.ReplaceAll(n.Text, "\n", " "))
 	}
@@ -122,6 +132,13 @@ func markSpans(text string, base int, ms []store.MatchSpan, color bool) string {
 	}
 	b.WriteString(string(rs[at:]))
 	return b.String()
+}
+
+func originOrKeyword(o string) string {
+	if o == "" {
+		return store.OriginKeyword
+	}
+	return o
 }
 
 func contains(list []string, s string) bool {

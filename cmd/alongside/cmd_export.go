@@ -91,6 +91,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		store.SortByRelevance(cands)
 		notes, err := st.Notes(ctx, nil)
 		if err != nil {
 			return err

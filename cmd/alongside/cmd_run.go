@@ -27,6 +27,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs.alias("j", "jobs")
 	prune := fs.Bool("prune", false, "remove transcripts whose files are gone")
 	noCandidates := fs.Bool("no-candidates", false, "index only; candidates are matched on the next run without it")
+	suggest := fs.Bool("suggest", false, "rank the queue by meaning and suggest candidates after matching (default: suggestions: in alongside.yaml)")
 	asJSON := fs.json("print the summary as one JSON object")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -66,6 +67,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Prune:       *prune,
 		Read:        corpus.Options{MaxSize: cfg.MaxFileMB << 20},
 		Codebook:    cb,
+		Suggest:     cfg.Suggestions || *suggest,
 	}
 	if step := os.Getenv("ALONGSIDE_TEST_HOLD_AT"); step != "" {
 		opts.AfterStage = holdAt(e, step)

@@ -20,6 +20,7 @@ type config struct {
 	Workers     int      `yaml:"workers"`
 	Reviewer    string   `yaml:"reviewer"`
 	MaxFileMB   int64    `yaml:"max_file_mb"`
+	Suggestions bool     `yaml:"suggestions"`
 }
 
 // defaultConfig is the configuration of a project without alongside.yaml,
@@ -54,7 +55,12 @@ reviewer: ""
 
 # Transcript files larger than this many megabytes are skipped.
 max_file_mb: %d
-`, c.Transcripts[0], c.Codebook, c.Language, c.Workers, c.MaxFileMB)
+
+# Rank the queue by meaning and suggest candidates after every run (as
+# "alongside suggest" does on demand). Off by default: ranking reads the
+# whole corpus at every run.
+suggestions: %t
+`, c.Transcripts[0], c.Codebook, c.Language, c.Workers, c.MaxFileMB, c.Suggestions)
 }
 
 // loadConfig reads DIR/alongside.yaml; a project without one gets the

@@ -31,9 +31,13 @@ type Code struct {
 	Exclude     []Rule   // a passage matching any of these is not
 	Speakers    []string // only these speakers' turns (labels or keys); empty: all
 	Unit        string   // UnitSentence (default) or UnitTurn
-	Codes       []*Code
-	Path        string // names from the root joined with "/"
-	Line        int    // where the code starts in its file (0 when unknown)
+	// Examples are typical wording or anchor examples (as in qualitative
+	// content analysis): what a passage of this code sounds like. They
+	// weigh in relevance and suggestions, not in keyword matching.
+	Examples []string
+	Codes    []*Code
+	Path     string // names from the root joined with "/"
+	Line     int    // where the code starts in its file (0 when unknown)
 }
 
 // Rule is one keyword or exclusion: a query in Alongside's language.

@@ -26,6 +26,8 @@ var csvColumns = map[string]string{
 	"speakers":    "speakers",
 	"speaker":     "speakers",
 	"unit":        "unit",
+	"example":     "example",
+	"examples":    "example",
 }
 
 // ParseCSV reads a codebook table, one row per keyword:
@@ -37,7 +39,7 @@ var csvColumns = map[string]string{
 //
 // The header names the columns, in any order and case: code path (or code,
 // or path), description, keyword, and optionally exclude, speakers (split
-// at commas or semicolons) and unit. A code may take many rows; a row with
+// at commas or semicolons), unit and example (one example per row). A code may take many rows; a row with
 // no keyword only declares the code. Parents named in a path are created
 // where they first appear. The separator is the comma, or the semicolon or
 // tab when the header holds more of those (spreadsheets in many European
@@ -83,7 +85,7 @@ func parseCSV(name string, data []byte, errs *Errors) *Codebook {
 		}
 		f, ok := csvColumns[h]
 		if !ok {
-			add(&Error{File: name, Line: headLine, Msg: fmt.Sprintf("unknown column %q (use code path, description, keyword, exclude, speakers, unit)", header[i])})
+			add(&Error{File: name, Line: headLine, Msg: fmt.Sprintf("unknown column %q (use code path, description, keyword, exclude, speakers, unit, example)", header[i])})
 			continue
 		}
 		if j, dup := col[f]; dup {
@@ -206,6 +208,9 @@ func (p *csvParser) row(line int, cell func(field string) (string, int)) error {
 	if x, l := cell("exclude"); x != "" {
 		c.Exclude = append(c.Exclude, Rule{Query: x, Line: l})
 	}
+	if x, _ := cell("example"); x != "" {
+		c.Examples = append(c.Examples, x)
+	}
 	return nil
 }
 
@@ -275,4 +280,45 @@ func invalidUTF8At(b []byte) int {
 		i += n
 	}
 	return len(b)
+}
+
+// WriteCSV writes cb as the table ParseCSV reads: per code, as many rows
+// as its longest list (keywords, exclusions, examples), the description,
+// speakers and unit on the first. Cells are trimmed, as ParseCSV trims them. A code with children but nothing of its
+// own still gets a row, so its place in the tree is kept.
+func WriteCSV(w io.Writer, cb *Codebook) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"code path", "description", "keyword", "exclude", "speakers", "unit", "example"})
+	at := func(rs []Rule, i int) string {
+		if i < len(rs) {
+			return rs[i].Query
+		}
+		return ""
+	}
+	for _, c := range cb.All() {
+		for _, s := range c.Speakers {
+			if strings.ContainsAny(s, ",;") {
+				return &Error{File: cb.Source, Line: c.Line, Code: c.Name, Msg: fmt.Sprintf("speaker %q holds a comma or semicolon, which separate speakers in a table", s)}
+			}
+		}
+		n := max(1, len(c.Keywords), len(c.Exclude), len(c.Examples))
+		for i := range n {
+			row := []string{c.Path, "", at(c.Keywords, i), at(c.Exclude, i), "", "", ""}
+			if i == 0 {
+				row[1], row[4] = strings.TrimSpace(c.Description), strings.Join(c.Speakers, "; ")
+				if c.Unit == UnitTurn {
+					row[5] = c.Unit
+				}
+			}
+			if i < len(c.Examples) {
+				row[6] = c.Examples[i]
+			}
+			cw.Write(row)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("writing codebook %s: %w", cb.Source, err)
+	}
+	return nil
 }

@@ -86,7 +86,7 @@ func TestParseCSVErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"no code path column", "code name,description,keyword\nA,,a\n",
-			`codes.csv:1: unknown column "code name" (use code path, description, keyword, exclude, speakers, unit)`},
+			`codes.csv:1: unknown column "code name" (use code path, description, keyword, exclude, speakers, unit, example)`},
 		{"only description and keyword", "\n\ndescription,keyword\nA,a\n",
 			`codes.csv:3: no "code path" column (the header needs code path, description, keyword)`},
 		{"code and path", "code,path,keyword\nA,B,c\n",

@@ -41,7 +41,7 @@ codes:
 			`codebook.yaml:7: code "Walking alongside": exclude 1: query: AND needs a term after it at column 3`,
 			`codebook.yaml:8: code "Walking alongside": two codes with this name under the same parent`,
 			`codebook.yaml:8: code "Walking alongside": unit "paragraph": use sentence or turn`,
-			`codebook.yaml:10: code "Walking alongside": unknown key "keywrods" (use name, description, keywords, exclude, speakers, unit, codes)`,
+			`codebook.yaml:10: code "Walking alongside": unknown key "keywrods" (use name, description, keywords, exclude, speakers, unit, examples, codes)`,
 			`codebook.yaml:12: code "Control": keyword 1 is empty`,
 			`codebook.yaml:12: code "Control": keyword 3: query: unclosed ( at column 1`,
 			`codebook.yaml:14: code "a/b": a name cannot hold "/" (it separates the parts of a code path)`,

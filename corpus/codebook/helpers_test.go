@@ -20,6 +20,9 @@ func dump(cb *Codebook) string {
 		if len(c.Speakers) > 0 {
 			fmt.Fprintf(&b, " | s %s", strings.Join(c.Speakers, ","))
 		}
+		for _, x := range c.Examples {
+			fmt.Fprintf(&b, " | e %s", x)
+		}
 		b.WriteString("\n")
 	}
 	return b.String()

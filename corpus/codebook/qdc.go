@@ -29,9 +29,10 @@ const qdcNamespace = "urn:QDA-XML:codebook:1.0"
 //	Exclude: "alongside the road"
 //	Speakers: client, S
 //	Unit: turn
+//	Example: she came with me, not ahead of me
 //
 // ParseQDC reads the last paragraph of a Description as rules when every
-// one of its lines starts with Keyword:, Exclude:, Speakers: or Unit:
+// one of its lines starts with Keyword:, Exclude:, Speakers:, Unit: or Example:
 // (case aside); otherwise the whole text is the description. So an
 // analyst can add or edit keywords in NVivo, ATLAS.ti or MAXQDA. WriteQDC
 // writes Keyword and Exclude lines in order, Speakers joined with ", ",
@@ -43,6 +44,7 @@ const (
 	qdcExclude  = "Exclude"
 	qdcSpeakers = "Speakers"
 	qdcUnit     = "Unit"
+	qdcExample  = "Example"
 )
 
 // ParseQDC reads a REFI-QDA codebook (.qdc). GUIDs, colours and sets are
@@ -203,6 +205,8 @@ func setDescription(c *Code, text string, line int) {
 			c.Speakers = append(c.Speakers, splitSpeakers(val)...)
 		case "unit":
 			c.Unit = val
+		case "example":
+			c.Examples = append(c.Examples, val)
 		}
 	}
 }
@@ -239,7 +243,7 @@ func ruleLine(line string) (key, val string, ok bool) {
 		return "", "", false
 	}
 	switch k = strings.ToLower(strings.TrimSpace(k)); k {
-	case "keyword", "exclude", "speakers", "unit":
+	case "keyword", "exclude", "speakers", "unit", "example":
 		return k, strings.TrimSpace(v), true
 	}
 	return "", "", false
@@ -318,6 +322,9 @@ func qdcDescription(c *Code) string {
 	if c.Unit == UnitTurn {
 		b = append(b, qdcUnit+": "+c.Unit)
 	}
+	for _, x := range c.Examples {
+		b = append(b, qdcExample+": "+strings.TrimSpace(x))
+	}
 	if len(b) == 0 {
 		if _, _, ok := splitRules(c.Description); ok && c.Description != "" {
 			// The description's own last paragraph looks like rules: an
@@ -354,6 +361,14 @@ func checkQDC(file string, c *Code) error {
 			if strings.ContainsAny(r.Query, "\r\n") {
 				return fail(fmt.Sprintf("%s %q holds a line break, which a .qdc description cannot keep", rs.what, r.Query))
 			}
+		}
+	}
+	for _, x := range c.Examples {
+		if err := xmlChars("example", x); err != "" {
+			return fail(err)
+		}
+		if strings.ContainsAny(x, "\r\n") {
+			return fail(fmt.Sprintf("example %q holds a line break, which a .qdc description cannot keep", x))
 		}
 	}
 	for _, s := range c.Speakers {

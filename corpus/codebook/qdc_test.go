@@ -28,6 +28,9 @@ const tricky = `codes:
         exclude: ['"not this"']
         speakers: [S, P1]
         unit: turn
+        examples: ['Example: a colon inside', 'I said "no" & <left>']
+      - name: Only examples
+        examples: [I want to stop drinking, 'Keyword: not a rule either']
       - name: Only a unit
         unit: turn
       - name: Trailing breaks
@@ -102,7 +105,7 @@ func TestQDCDescriptionConvention(t *testing.T) {
 		{"Help & control <\"quoted\"> it's", "Tabs\tand CR\r\nand ]]> and &amp; literally"},
 		{"Help & control <\"quoted\"> it's/Looks like rules", "Some text.\n\nKeyword: not a rule\nUnit: turn\n\nUnit: sentence"},
 		{"Help & control <\"quoted\"> it's/Rule-like, with rules", "Keyword: also text\n\nKeyword: real\nKeyword: speaker:P1 AND control*\nKeyword: Unit: turn"},
-		{"Help & control <\"quoted\"> it's/Only rules", "Keyword: \"a b\"~3\nKeyword: =exact OR walk*\nKeyword: x AND NOT y\nExclude: \"not this\"\nSpeakers: S, P1\nUnit: turn"},
+		{"Help & control <\"quoted\"> it's/Only rules", "Keyword: \"a b\"~3\nKeyword: =exact OR walk*\nKeyword: x AND NOT y\nExclude: \"not this\"\nSpeakers: S, P1\nUnit: turn\nExample: Example: a colon inside\nExample: I said \"no\" & <left>"},
 		{"Help & control <\"quoted\"> it's/Only a unit", "Unit: turn"},
 		{"Help & control <\"quoted\"> it's/Trailing breaks", "Ends with blank lines\n\n\n\n\nKeyword: k"},
 		{"Help & control <\"quoted\"> it's/Ünïcødé 🙂", "Æøå — “quotes” and 𝄞"},

@@ -3,6 +3,7 @@ package codebook
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -19,6 +20,7 @@ import (
 //	        exclude: ['"alongside the road"']
 //	        speakers: [client, S]
 //	        unit: sentence
+//	        examples: ["she came with me, not ahead of me"]
 //
 // It works on the yaml package's node tree, so every error has a line, and unknown
 // keys are refused (a typo such as "keywrods" would otherwise silently
@@ -104,10 +106,16 @@ func yamlCodes(file string, n *yaml.Node, errs *Errors) []*Code {
 				for _, r := range rules {
 					c.Speakers = append(c.Speakers, r.Query)
 				}
+			case "examples":
+				var rules []Rule
+				rules, err = yamlRules(file, c, k.Value, v)
+				for _, r := range rules {
+					c.Examples = append(c.Examples, r.Query)
+				}
 			case "codes":
 				c.Codes = yamlCodes(file, v, errs)
 			default:
-				err = &Error{File: file, Line: k.Line, Code: c.Name, Msg: fmt.Sprintf("unknown key %q (use name, description, keywords, exclude, speakers, unit, codes)", k.Value)}
+				err = &Error{File: file, Line: k.Line, Code: c.Name, Msg: fmt.Sprintf("unknown key %q (use name, description, keywords, exclude, speakers, unit, examples, codes)", k.Value)}
 			}
 			if err != nil {
 				*errs = append(*errs, err.(*Error))
@@ -144,4 +152,50 @@ func yamlRules(file string, c *Code, key string, v *yaml.Node) ([]Rule, error) {
 		return out, nil
 	}
 	return nil, &Error{File: file, Line: v.Line, Code: c.Name, Msg: key + ": must be a list"}
+}
+
+// yamlCode is how WriteYAML lays out a code: the keys in the order an
+// analyst reads them, empty ones left out.
+type yamlCode struct {
+	Name        string     `yaml:"name"`
+	Description string     `yaml:"description,omitempty"`
+	Keywords    []string   `yaml:"keywords,omitempty"`
+	Exclude     []string   `yaml:"exclude,omitempty"`
+	Speakers    []string   `yaml:"speakers,omitempty"`
+	Unit        string     `yaml:"unit,omitempty"`
+	Examples    []string   `yaml:"examples,omitempty"`
+	Codes       []yamlCode `yaml:"codes,omitempty"`
+}
+
+// WriteYAML writes cb in the layout ParseYAML reads; the unit is written
+// only when it is turn.
+func WriteYAML(w io.Writer, cb *Codebook) error {
+	var conv func([]*Code) []yamlCode
+	conv = func(cs []*Code) []yamlCode {
+		var out []yamlCode
+		for _, c := range cs {
+			y := yamlCode{Name: c.Name, Description: c.Description, Speakers: c.Speakers, Examples: c.Examples, Codes: conv(c.Codes)}
+			for _, r := range c.Keywords {
+				y.Keywords = append(y.Keywords, r.Query)
+			}
+			for _, r := range c.Exclude {
+				y.Exclude = append(y.Exclude, r.Query)
+			}
+			if c.Unit == UnitTurn {
+				y.Unit = c.Unit
+			}
+			out = append(out, y)
+		}
+		return out
+	}
+	doc := struct {
+		Name  string     `yaml:"name,omitempty"`
+		Codes []yamlCode `yaml:"codes"`
+	}{cb.Name, conv(cb.Codes)}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("writing codebook %s: %w", cb.Source, err)
+	}
+	return enc.Close()
 }

@@ -70,7 +70,7 @@ codes:
 		{"unknown code key", `codes:
   - name: Walking alongside
     keywrods: [walk*]
-`, `codebook.yaml:3: code "Walking alongside": unknown key "keywrods" (use name, description, keywords, exclude, speakers, unit, codes)`},
+`, `codebook.yaml:3: code "Walking alongside": unknown key "keywrods" (use name, description, keywords, exclude, speakers, unit, examples, codes)`},
 		{"unknown top key", `name: x
 code:
   - name: A

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -56,6 +57,24 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_candidate ON decisions (candidate_id);
 `
 
+// relevanceSchema adds what ranking says of a candidate (package stages
+// computes it at every run, and on demand): where it came from (a keyword
+// rule, or suggested by its similarity to the code), how relevant it is to
+// its code (0 to 1, comparable across codes), why, and whether the tool
+// recommends it.
+const relevanceSchema = `
+ALTER TABLE candidates ADD COLUMN origin TEXT NOT NULL DEFAULT 'keyword'; -- keyword | suggested
+ALTER TABLE candidates ADD COLUMN relevance REAL NOT NULL DEFAULT 0;
+ALTER TABLE candidates ADD COLUMN why TEXT NOT NULL DEFAULT '';
+ALTER TABLE candidates ADD COLUMN recommended INTEGER NOT NULL DEFAULT 0;
+`
+
+// Origins of a candidate.
+const (
+	OriginKeyword   = "keyword"   // a keyword rule of its code matched it
+	OriginSuggested = "suggested" // it ranks high for its code, no keyword matched
+)
+
 // MatchSpan is a matched word or a piece of text, in code points of the
 // transcript's canonical text.
 type MatchSpan struct {
@@ -87,11 +106,18 @@ type Candidate struct {
 	Rules       []string          `json:"rules"`
 	Matches     []MatchSpan       `json:"matches"`
 	Score       float64           `json:"score"`
-	Codebook    string            `json:"codebook"`
-	Batch       int64             `json:"batch"`
-	State       string            `json:"-"`
-	Status      string            `json:"status"` // proposed, confirmed, rejected, withdrawn, orphaned
-	Decided     bool              `json:"-"`      // the analyst has recorded something on it
+	// Origin is OriginKeyword or OriginSuggested.
+	Origin string `json:"origin"`
+	// Relevance is the candidate's similarity to its code, 0 to 1 (see
+	// stages/relevance.go); Why names what weighs most in it.
+	Relevance   float64 `json:"relevance"`
+	Why         string  `json:"why"`
+	Recommended bool    `json:"recommended"`
+	Codebook    string  `json:"codebook"`
+	Batch       int64   `json:"batch"`
+	State       string  `json:"-"`
+	Status      string  `json:"status"` // proposed, confirmed, rejected, withdrawn, orphaned
+	Decided     bool    `json:"-"`      // the analyst has recorded something on it
 	// DecidedBy says whose verdict the status follows (see reviewers.go):
 	// "consensus", one reviewer, "ana, ben" when they agree, or
 	// "ben (latest; coders differ)"; "" while undecided.
@@ -138,11 +164,12 @@ func (s *Store) ProposeCandidates(ctx context.Context, codebook string, batch in
 		return 0, fmt.Errorf("recording candidates: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, state)
-		SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed' WHERE NOT EXISTS (SELECT 1 FROM decisions WHERE candidate_id = ?)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, origin, relevance, why, recommended, state)
+		SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed' WHERE NOT EXISTS (SELECT 1 FROM decisions WHERE candidate_id = ?)
 		ON CONFLICT(id) DO UPDATE SET version=excluded.version, turn=excluded.turn, first=excluded.first, last=excluded.last,
 			start=excluded.start, end=excluded.end, speaker=excluded.speaker, time_ms=excluded.time_ms, text=excluded.text,
-			rules=excluded.rules, matches=excluded.matches, score=excluded.score, codebook=excluded.codebook,
+			rules=excluded.rules, matches=excluded.matches, score=excluded.score, codebook=excluded.codebook, origin=excluded.origin,
+			relevance=excluded.relevance, why=excluded.why, recommended=excluded.recommended,
 			batch_id=CASE WHEN candidates.state = 'proposed' THEN candidates.batch_id ELSE excluded.batch_id END, state='proposed'`)
 	if err != nil {
 		return 0, fmt.Errorf("recording candidates: %w", err)
@@ -156,7 +183,8 @@ func (s *Store) ProposeCandidates(ctx context.Context, codebook string, batch in
 		if c.StartTime != nil {
 			ms = int64(*c.StartTime * 1000)
 		}
-		res, err := ins.ExecContext(ctx, c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score, codebook, batch, c.ID)
+		res, err := ins.ExecContext(ctx, c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score, codebook, batch,
+			originOf(c), c.Relevance, c.Why, c.Recommended, c.ID)
 		if err != nil {
 			return 0, fmt.Errorf("recording candidate %s: %w", c.ID, err)
 		}
@@ -170,6 +198,13 @@ func (s *Store) ProposeCandidates(ctx context.Context, codebook string, batch in
 	return n, nil
 }
 
+func originOf(c Candidate) string {
+	if c.Origin == "" {
+		return OriginKeyword
+	}
+	return c.Origin
+}
+
 // CandidateRef names a candidate and where it belongs.
 type CandidateRef struct {
 	ID         string
@@ -177,6 +212,7 @@ type CandidateRef struct {
 	Transcript string
 	Version    string
 	Text       string
+	Origin     string
 }
 
 // Decided returns the IDs of the candidates the decision log names.
@@ -196,11 +232,11 @@ func (s *Store) Decided(ctx context.Context) (map[string]bool, error) {
 // transcripts, or of all when transcripts is nil.
 func (s *Store) Proposed(ctx context.Context, transcripts []string) ([]CandidateRef, error) {
 	if transcripts == nil {
-		return s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, '' FROM candidates WHERE state = 'proposed'`)
+		return s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, '', origin FROM candidates WHERE state = 'proposed'`)
 	}
 	var out []CandidateRef
 	for _, t := range transcripts {
-		refs, err := s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, '' FROM candidates WHERE transcript_id = ? AND state = 'proposed'`, t)
+		refs, err := s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, '', origin FROM candidates WHERE transcript_id = ? AND state = 'proposed'`, t)
 		if err != nil {
 			return nil, err
 		}
@@ -212,7 +248,7 @@ func (s *Store) Proposed(ctx context.Context, transcripts []string) ([]Candidate
 // OnOtherVersions lists a transcript's candidates, with their text, that
 // were cut from another version than the given one and are not orphaned.
 func (s *Store) OnOtherVersions(ctx context.Context, transcript, version string) ([]CandidateRef, error) {
-	return s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, text FROM candidates WHERE transcript_id = ? AND version != ? AND state != 'orphaned'`, transcript, version)
+	return s.candidateRefs(ctx, `SELECT id, code, transcript_id, version, text, origin FROM candidates WHERE transcript_id = ? AND version != ? AND state != 'orphaned'`, transcript, version)
 }
 
 func (s *Store) candidateRefs(ctx context.Context, q string, args ...any) ([]CandidateRef, error) {
@@ -224,7 +260,7 @@ func (s *Store) candidateRefs(ctx context.Context, q string, args ...any) ([]Can
 	var out []CandidateRef
 	for rows.Next() {
 		var r CandidateRef
-		if err := rows.Scan(&r.ID, &r.Code, &r.Transcript, &r.Version, &r.Text); err != nil {
+		if err := rows.Scan(&r.ID, &r.Code, &r.Transcript, &r.Version, &r.Text, &r.Origin); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
 		}
 		out = append(out, r)
@@ -337,12 +373,14 @@ func (s *Store) FinishMatch(ctx context.Context, m MatchOutcome) (withdrawn int,
 
 // CandidateFilter selects candidates; empty fields select all.
 type CandidateFilter struct {
-	Code       string // a path; also selects the codes under it
-	Status     string
-	Transcript string
-	Batch      int64 // 0: any
-	Since      int64 // 0: any; else proposed by this batch or a later one
-	IDs        []string
+	Code        string // a path; also selects the codes under it
+	Status      string
+	Transcript  string
+	Batch       int64 // 0: any
+	Since       int64 // 0: any; else proposed by this batch or a later one
+	IDs         []string
+	Recommended bool   // only those the tool recommends
+	Origin      string // OriginKeyword or OriginSuggested; "": both
 	// Reviewer, when set, is a blind view: statuses and spans come from
 	// this reviewer's own decisions only (see reviewers.go).
 	Reviewer string
@@ -352,7 +390,7 @@ type CandidateFilter struct {
 // log, ordered by code, transcript and position.
 func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
 	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, c.text,
-		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state,
+		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state, c.origin, c.relevance, c.why, c.recommended,
 		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') AND (?1 = '' OR d.reviewer = ?1) AND ` + notUndone + ` ORDER BY d.seq DESC LIMIT 1),
 		(SELECT d.value FROM decisions d WHERE d.candidate_id = c.id AND d.action = 'span' AND (?1 = '' OR d.reviewer = ?1) AND ` + notUndone + ` ORDER BY d.seq DESC LIMIT 1),
 		(SELECT count(*) FROM decisions d WHERE d.candidate_id = c.id AND (?1 = '' OR d.reviewer = ?1))
@@ -373,6 +411,13 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 	if f.Since > 0 {
 		q += ` AND c.batch_id >= ?`
 		args = append(args, f.Since)
+	}
+	if f.Recommended {
+		q += ` AND c.recommended`
+	}
+	if f.Origin != "" {
+		q += ` AND c.origin = ?`
+		args = append(args, f.Origin)
 	}
 	if len(f.IDs) > 500 {
 		// SQLite limits the parameters of one statement: ask in chunks.
@@ -410,7 +455,7 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		var last, span sql.NullString
 		var decisions int
 		if err := rows.Scan(&c.ID, &c.Code, &c.Transcript, &c.Version, &c.Turn, &c.First, &c.Last, &c.Start, &c.End, &c.Speaker, &ms, &c.Text,
-			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &last, &span, &decisions); err != nil {
+			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &c.Origin, &c.Relevance, &c.Why, &c.Recommended, &last, &span, &decisions); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
 		}
 		if ms.Valid {
@@ -527,9 +572,10 @@ func (s *Store) AppendDecisions(ctx context.Context, entries []DecisionEntry) er
 			if c.StartTime != nil {
 				ms = int64(*c.StartTime * 1000)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, state)
-				VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed')`,
-				c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score, c.Codebook, c.Batch); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO candidates (id, code, transcript_id, version, turn, first, last, start, end, speaker, time_ms, text, rules, matches, score, codebook, batch_id, origin, relevance, why, recommended, state)
+				VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed')`,
+				c.ID, c.Code, c.Transcript, c.Version, c.Turn, c.First, c.Last, c.Start, c.End, c.Speaker, ms, c.Text, string(rules), string(matches), c.Score, c.Codebook, c.Batch,
+				originOf(*c), c.Relevance, c.Why, c.Recommended); err != nil {
 				return fmt.Errorf("recording decisions: %w", err)
 			}
 		}
@@ -562,4 +608,85 @@ func (s *Store) History(ctx context.Context, candidate string) ([]DecisionEntry,
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Withdraw withdraws undecided proposed candidates, in one transaction,
+// and returns how many it withdrew; decided ones are left alone.
+func (s *Store) Withdraw(ctx context.Context, ids []string) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("withdrawing candidates: %w", err)
+	}
+	defer tx.Rollback()
+	n := 0
+	for _, id := range ids {
+		res, err := tx.ExecContext(ctx, `UPDATE candidates SET state = 'withdrawn' WHERE id = ? AND state = 'proposed'
+			AND NOT EXISTS (SELECT 1 FROM decisions WHERE candidate_id = ?)`, id, id)
+		if err != nil {
+			return 0, fmt.Errorf("withdrawing candidate %s: %w", id, err)
+		}
+		if k, err := res.RowsAffected(); err == nil {
+			n += int(k)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("withdrawing candidates: %w", err)
+	}
+	return n, nil
+}
+
+// Ranking is what relevance says of one candidate.
+type Ranking struct {
+	ID          string
+	Relevance   float64
+	Why         string
+	Recommended bool
+}
+
+// SetRankings records the relevance of candidates, in one transaction.
+// Decided candidates keep what they had when the analyst decided (a run
+// never alters a decided candidate); unknown IDs are skipped.
+func (s *Store) SetRankings(ctx context.Context, rs []Ranking) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("recording relevance: %w", err)
+	}
+	defer tx.Rollback()
+	up, err := tx.PrepareContext(ctx, `UPDATE candidates SET relevance = ?, why = ?, recommended = ? WHERE id = ?
+		AND NOT EXISTS (SELECT 1 FROM decisions WHERE candidate_id = ?)`)
+	if err != nil {
+		return fmt.Errorf("recording relevance: %w", err)
+	}
+	defer up.Close()
+	for _, r := range rs {
+		if _, err := up.ExecContext(ctx, r.Relevance, r.Why, r.Recommended, r.ID, r.ID); err != nil {
+			return fmt.Errorf("recording relevance of %s: %w", r.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("recording relevance: %w", err)
+	}
+	return nil
+}
+
+// SortByRelevance orders candidates for a queue: by code, then the most
+// relevant first, then by transcript and position (so ties, and
+// candidates never ranked, keep a stable order).
+func SortByRelevance(cs []Candidate) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		if a.Relevance != b.Relevance {
+			return a.Relevance > b.Relevance
+		}
+		if a.Transcript != b.Transcript {
+			return a.Transcript < b.Transcript
+		}
+		if a.Start != b.Start {
+			return a.Start < b.Start
+		}
+		return a.ID < b.ID
+	})
 }

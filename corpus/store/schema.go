@@ -35,6 +35,10 @@ var migrations = []migration{
 		}
 		return backfillSpeakers(ctx, tx)
 	}},
+	{3, "relevance: each candidate's origin, relevance, why and recommendation", func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, relevanceSchema)
+		return err
+	}},
 }
 
 // SchemaVersion is the schema this version of alongside writes.

@@ -93,6 +93,7 @@ func ExportRows(ctx context.Context, st *store.Store, f store.CandidateFilter) (
 	if err != nil {
 		return nil, err
 	}
+	store.SortByRelevance(cands) // per code, the most relevant first
 	notes, err := st.Notes(ctx, nil)
 	if err != nil {
 		return nil, err

@@ -29,6 +29,8 @@ type filter struct {
 	Transcript string
 	Speaker    string // compared as speaker keys: "P1" and "p1" are one speaker
 	Batch      int64
+	// Recommended hides the candidates the tool does not recommend.
+	Recommended bool
 	// After is the last candidate of the previous page: the page lists
 	// those after it, in the store's order. (A position, not an offset:
 	// the candidates decided on the page before leave the default list.)
@@ -36,7 +38,8 @@ type filter struct {
 }
 
 func parseFilter(q url.Values) (filter, error) {
-	f := filter{Code: q.Get("code"), Status: q.Get("status"), Transcript: q.Get("transcript"), Speaker: q.Get("speaker"), After: q.Get("after")}
+	f := filter{Code: q.Get("code"), Status: q.Get("status"), Transcript: q.Get("transcript"), Speaker: q.Get("speaker"), After: q.Get("after"),
+		Recommended: q.Get("recommended") != ""}
 	if f.Status == "" {
 		f.Status = "proposed"
 	}
@@ -62,7 +65,7 @@ func (f filter) inScope(c store.Candidate) bool {
 }
 
 func (f filter) listed(c store.Candidate) bool {
-	if !f.inScope(c) {
+	if !f.inScope(c) || f.Recommended && !c.Recommended {
 		return false
 	}
 	if f.Status == allStatuses {
@@ -82,6 +85,9 @@ func (f filter) query(after string) string {
 	}
 	if f.Batch > 0 {
 		q.Set("batch", strconv.FormatInt(f.Batch, 10))
+	}
+	if f.Recommended {
+		q.Set("recommended", "1")
 	}
 	return "?" + q.Encode()
 }
@@ -140,9 +146,24 @@ type row struct {
 	Transcript, Speaker string
 	Time                string // hh:mm:ss, or ""
 	Rules               []string
+	Origin, Why         string  // keyword or suggested; what weighs most in its relevance
+	Relevance           float64 // 0 to 1
+	Recommended         bool
 	Lines               []line       // the passage in its turn, with the turns around
 	Notes               []store.Note // each reviewer's current note
 	Note                string       // the newest: what the note box starts with
+}
+
+// queueOrder is the page's order: per code, the recommended candidates
+// first, each part the most relevant first.
+func queueOrder(cs []store.Candidate) {
+	store.SortByRelevance(cs) // by code, relevance, position
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].Code != cs[j].Code {
+			return cs[i].Code < cs[j].Code
+		}
+		return cs[i].Recommended && !cs[j].Recommended
+	})
 }
 
 // line is one turn of the excerpt around a passage: a turn before or
@@ -168,6 +189,7 @@ func (s *Server) view(ctx context.Context, f filter) (*pageData, error) {
 	if err != nil {
 		return nil, err
 	}
+	queueOrder(all)
 	d := &pageData{Reviewer: s.Reviewer.Name, Filter: f, Statuses: statuses, Progress: progressOf(all, f)}
 
 	known := map[string]bool{}
@@ -234,7 +256,7 @@ func (s *Server) view(ctx context.Context, f filter) (*pageData, error) {
 			versions[key] = t
 		}
 		r := row{ID: c.ID, Code: c.Code, Status: c.Status, Transcript: c.Transcript, Speaker: c.Speaker,
-			Rules: c.Rules, Lines: excerpt(t, c, s.Context), Notes: notes[c.ID], Note: store.CurrentNote(notes[c.ID])}
+			Rules: c.Rules, Origin: c.Origin, Why: c.Why, Relevance: c.Relevance, Recommended: c.Recommended, Lines: excerpt(t, c, s.Context), Notes: notes[c.ID], Note: store.CurrentNote(notes[c.ID])}
 		if c.StartTime != nil {
 			sec := int(*c.StartTime)
 			r.Time = fmt.Sprintf("%02d:%02d:%02d", sec/3600, sec/60%60, sec%60)

@@ -1,0 +1,161 @@
+package relevance
+
+import (
+	"math"
+	"sort"
+)
+
+// model is a logistic regression over a unit's content words and pairs
+// of adjacent words (function words count in pairs: "don't want").
+type model struct {
+	w    map[uint64]float64
+	bias float64
+}
+
+const pairBit = 1 << 63
+
+func pairKey(a, b int32) uint64 { return pairBit | uint64(a)<<31 | uint64(b) }
+
+func unpair(k uint64) (a, b int32, pair bool) {
+	if k&pairBit == 0 {
+		return int32(k), 0, false
+	}
+	k &^= pairBit
+	return int32(k >> 31), int32(k & (1<<31 - 1)), true
+}
+
+// features of d, each present one at 1/sqrt(count), so long units do not
+// weigh more for being long.
+func (m *model) features(x *Index, d Doc) map[uint64]float64 {
+	return featuresOf(d)
+}
+
+func featuresOf(d Doc) map[uint64]float64 {
+	f := map[uint64]float64{}
+	for i, v := range d.Seq {
+		if v >= 0 {
+			f[uint64(v)] = 1
+		}
+		if i+1 < len(d.Seq) {
+			u := d.Seq[i+1]
+			if v >= 0 || u >= 0 {
+				f[pairKey(wordID(v), wordID(u))] = 1
+			}
+		}
+	}
+	if len(f) > 0 {
+		n := 1 / math.Sqrt(float64(len(f)))
+		for k := range f {
+			f[k] = n
+		}
+	}
+	return f
+}
+
+func (m *model) predict(x *Index, d Doc) float64 {
+	z := m.bias
+	for k, v := range featuresOf(d) {
+		z += m.w[k] * v
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+type example struct {
+	f      []featureValue
+	y, wgt float64
+}
+
+type featureValue struct {
+	k uint64
+	v float64
+}
+
+// Training settings: full-batch gradient descent with AdaGrad steps and
+// a small L2 penalty, a fixed number of epochs, so the same examples give
+// the same weights.
+const (
+	epochs = 60
+	rate   = 0.5
+	l2     = 1e-3
+)
+
+// train fits a model on the decided units (but those skip holds out,
+// when not nil) and the weak negatives.
+func train(x *Index, decided []Decided, weak []Doc, skip func(i int) bool) *model {
+	var ex []example
+	add := func(d Doc, y, w float64) {
+		fs := featuresOf(d)
+		e := example{y: y, wgt: w, f: make([]featureValue, 0, len(fs))}
+		for k, v := range fs {
+			e.f = append(e.f, featureValue{k, v})
+		}
+		// Map order must not reach the sums: float addition is not
+		// associative, and -j or a rerun must give the same weights.
+		sort.Slice(e.f, func(i, j int) bool { return e.f[i].k < e.f[j].k })
+		ex = append(ex, e)
+	}
+	for i, d := range decided {
+		if skip != nil && skip(i) {
+			continue
+		}
+		y := 0.0
+		if d.Confirmed {
+			y = 1
+		}
+		add(d.Doc, y, 1)
+	}
+	for _, d := range weak {
+		add(d, 0, weakWeight)
+	}
+	m := &model{w: map[uint64]float64{}}
+	g2 := map[uint64]float64{}
+	var b2 float64
+	total := 0.0
+	for _, e := range ex {
+		total += e.wgt
+	}
+	if total == 0 {
+		return m
+	}
+	grad := map[uint64]float64{}
+	keys := []uint64{}
+	for _, e := range ex {
+		for _, fv := range e.f {
+			if _, ok := grad[fv.k]; !ok {
+				grad[fv.k] = 0
+				keys = append(keys, fv.k)
+			}
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	for range epochs {
+		for _, k := range keys {
+			grad[k] = 0
+		}
+		gb := 0.0
+		for _, e := range ex {
+			z := m.bias
+			for _, fv := range e.f {
+				z += m.w[fv.k] * fv.v
+			}
+			p := 1 / (1 + math.Exp(-z))
+			g := e.wgt * (p - e.y) / total
+			gb += g
+			for _, fv := range e.f {
+				grad[fv.k] += g * fv.v
+			}
+		}
+		for _, k := range keys {
+			g := grad[k] + l2*m.w[k]
+			g2[k] += g * g
+			if g2[k] > 0 {
+				m.w[k] -= rate * g / math.Sqrt(g2[k])
+			}
+		}
+		b2 += gb * gb
+		if b2 > 0 {
+			m.bias -= rate * gb / math.Sqrt(b2)
+		}
+	}
+	return m
+}

@@ -1,0 +1,285 @@
+package relevance
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/registry"
+
+	"github.com/alongside-qda/alongside/index" // registers the apostrophe filter; parses keyword rules
+)
+
+// negations stay words of their own: "I don't want to" is sustain talk,
+// "I want to" change talk, and the stock stop list drops both.
+var negations = map[string]bool{"no": true, "not": true, "nor": true, "don't": true, "can't": true, "won't": true,
+	"didn't": true, "doesn't": true, "isn't": true, "wasn't": true, "aren't": true, "couldn't": true, "wouldn't": true,
+	"shouldn't": true, "haven't": true, "hasn't": true, "weren't": true, "never": true}
+
+// Analyzer turns text into stemmed words, as the index's "text" field
+// does: unicode words, apostrophes folded, lower case, possessives
+// dropped, Snowball English stems. Function words are marked, not
+// dropped: they count in word pairs ("don't want") but never in a query
+// or in why.
+type Analyzer struct {
+	a    analysis.Analyzer
+	stop analysis.TokenMap
+}
+
+// NewAnalyzer builds the analyzer from Bleve's own components.
+func NewAnalyzer() (*Analyzer, error) {
+	cache := registry.NewCache()
+	tok, err := cache.TokenizerNamed(unicode.Name)
+	if err != nil {
+		return nil, fmt.Errorf("relevance analyzer: %w", err)
+	}
+	var filters []analysis.TokenFilter
+	for _, name := range []string{index.ApostropheFilter, lowercase.Name, en.PossessiveName, en.SnowballStemmerName} {
+		f, err := cache.TokenFilterNamed(name)
+		if err != nil {
+			return nil, fmt.Errorf("relevance analyzer: %w", err)
+		}
+		filters = append(filters, f)
+	}
+	stop := analysis.NewTokenMap()
+	if err := stop.LoadBytes(en.EnglishStopWords); err != nil {
+		return nil, fmt.Errorf("relevance analyzer: %w", err)
+	}
+	for w := range negations {
+		delete(stop, w)
+	}
+	return &Analyzer{a: &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: filters}, stop: stop}, nil
+}
+
+// Token is one word of a text: its stem, byte offsets, and whether it is
+// a function word.
+type Token struct {
+	Stem       string
+	Start, End int
+	Stop       bool
+}
+
+// Tokens analyses text.
+func (a *Analyzer) Tokens(text string) []Token {
+	ts := a.a.Analyze([]byte(text))
+	out := make([]Token, 0, len(ts))
+	for _, t := range ts {
+		surface := strings.ToLower(strings.ReplaceAll(text[t.Start:t.End], "’", "'"))
+		out = append(out, Token{Stem: string(t.Term), Start: t.Start, End: t.End, Stop: a.stop[surface] || len(t.Term) < 2})
+	}
+	return out
+}
+
+// Doc is an analysed unit: its words as IDs in the Index's vocabulary, in
+// order (function words negative: -id-1), so pairs can be formed.
+type Doc struct {
+	Seq []int32
+}
+
+// Len is the unit's length in words, as BM25 counts it.
+func (d Doc) Len() int { return len(d.Seq) }
+
+// Concat joins units (the sentences of a run or a turn).
+func Concat(ds ...Doc) Doc {
+	n := 0
+	for _, d := range ds {
+		n += len(d.Seq)
+	}
+	out := Doc{Seq: make([]int32, 0, n)}
+	for _, d := range ds {
+		out.Seq = append(out.Seq, d.Seq...)
+	}
+	return out
+}
+
+func wordID(v int32) int32 {
+	if v < 0 {
+		return -v - 1
+	}
+	return v
+}
+
+// Index holds the vocabulary and the document frequencies of a corpus.
+type Index struct {
+	an    *Analyzer
+	vocab map[string]int32
+	words []string // by ID
+	df    []int32
+	n     int   // documents counted
+	total int64 // their words
+}
+
+// NewIndex starts an empty index.
+func NewIndex(an *Analyzer) *Index {
+	return &Index{an: an, vocab: map[string]int32{}}
+}
+
+// Analyzer is the index's analyzer.
+func (x *Index) Analyzer() *Analyzer { return x.an }
+
+func (x *Index) id(stem string) int32 {
+	id, ok := x.vocab[stem]
+	if !ok {
+		id = int32(len(x.words))
+		x.vocab[stem] = id
+		x.words = append(x.words, stem)
+		x.df = append(x.df, 0)
+	}
+	return id
+}
+
+// Doc analyses text into a Doc, adding new words to the vocabulary (it
+// does not count the text in the statistics: see Add).
+func (x *Index) Doc(text string) Doc {
+	return x.docOf(x.an.Tokens(text))
+}
+
+func (x *Index) docOf(toks []Token) Doc {
+	d := Doc{Seq: make([]int32, len(toks))}
+	for i, t := range toks {
+		id := x.id(t.Stem)
+		if t.Stop {
+			id = -id - 1
+		}
+		d.Seq[i] = id
+	}
+	return d
+}
+
+// Add counts d in the corpus statistics (each word once per document).
+func (x *Index) Add(d Doc) {
+	x.n++
+	x.total += int64(len(d.Seq))
+	seen := make(map[int32]bool, len(d.Seq))
+	for _, v := range d.Seq {
+		id := wordID(v)
+		if !seen[id] {
+			seen[id] = true
+			x.df[id]++
+		}
+	}
+}
+
+// idf is BM25's inverse document frequency (never negative).
+func (x *Index) idf(id int32) float64 {
+	df := 0.0
+	if int(id) < len(x.df) {
+		df = float64(x.df[id])
+	}
+	return math.Log(1 + (float64(x.n)-df+0.5)/(df+0.5))
+}
+
+func (x *Index) avgLen() float64 {
+	if x.n == 0 {
+		return 1
+	}
+	return math.Max(1, float64(x.total)/float64(x.n))
+}
+
+// BM25's parameters, the usual ones.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// query is a weighted bag of words.
+type query map[int32]float64
+
+// addText adds the content words of text to q, each occurrence at weight w.
+func (x *Index) addText(q query, text string, w float64) {
+	for _, t := range x.an.Tokens(text) {
+		if !t.Stop {
+			q[x.id(t.Stem)] += w
+		}
+	}
+}
+
+// addPrefix adds every word of the vocabulary whose stem starts with the
+// (analysed) prefix, the commonest first, at most maxExpansions of them.
+func (x *Index) addPrefix(q query, prefix string, w float64) {
+	p := strings.ToLower(prefix)
+	var ids []int32
+	for stem, id := range x.vocab {
+		if strings.HasPrefix(stem, p) || strings.HasPrefix(p, stem) && len(stem) >= 4 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if x.df[ids[i]] != x.df[ids[j]] {
+			return x.df[ids[i]] > x.df[ids[j]]
+		}
+		return ids[i] < ids[j]
+	})
+	for i, id := range ids {
+		if i == maxExpansions {
+			break
+		}
+		q[id] += w
+	}
+}
+
+// maxExpansions bounds the words a prefix adds to a query.
+const maxExpansions = 20
+
+// bm25 scores d against q, and gives each word's part to fn when not nil.
+func (x *Index) bm25(q query, d Doc, fn func(id int32, part float64)) float64 {
+	if len(q) == 0 || len(d.Seq) == 0 {
+		return 0
+	}
+	tf := map[int32]int{}
+	for _, v := range d.Seq {
+		if v >= 0 {
+			if _, ok := q[v]; ok {
+				tf[v]++
+			}
+		}
+	}
+	norm := bm25K1 * (1 - bm25B + bm25B*float64(len(d.Seq))/x.avgLen())
+	s := 0.0
+	for id, n := range tf {
+		f := float64(n)
+		part := q[id] * x.idf(id) * f * (bm25K1 + 1) / (f + norm)
+		s += part
+		if fn != nil {
+			fn(id, part)
+		}
+	}
+	return s
+}
+
+// KeywordWords are the words a keyword rule looks for (under NOT: none),
+// for the description query: "walk* AND NOT dog" gives walk* (a prefix
+// keeps its star).
+func KeywordWords(rule string) []string {
+	n, err := index.Parse(rule)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	var walk func(index.Node)
+	walk = func(n index.Node) {
+		switch v := n.(type) {
+		case index.Word:
+			out = append(out, v.Text)
+		case index.Prefix:
+			out = append(out, v.Text+"*")
+		case index.Phrase:
+			out = append(out, v.Words...)
+		case index.And:
+			for _, c := range v.Nodes {
+				walk(c)
+			}
+		case index.Or:
+			for _, c := range v.Nodes {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return out
+}
