@@ -244,7 +244,13 @@ func checkDocs(dir string, docs uint64) error {
 // open keep searching it: its files stay readable until they close it.
 func RetireShard(root, name string) error {
 	dir := filepath.Join(root, name)
-	gone := filepath.Join(root, tmpPrefix+"retired-"+strings.TrimPrefix(name, tmpPrefix))
+	if strings.HasPrefix(name, tmpPrefix) { // no reader opens these
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("removing shard %s: %w", name, err)
+		}
+		return nil
+	}
+	gone := filepath.Join(root, tmpPrefix+"retired-"+name)
 	if err := os.Rename(dir, gone); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
@@ -255,4 +261,42 @@ func RetireShard(root, name string) error {
 		return fmt.Errorf("removing shard %s: %w", name, err)
 	}
 	return nil
+}
+
+// Stats returns, for each named shard under root, the passages it holds
+// and how many of them are in masked: what the merge policy works from.
+func Stats(root string, names, masked []string) ([]ShardStats, error) {
+	out := make([]ShardStats, 0, len(names))
+	for _, n := range names {
+		st, err := shardStats(filepath.Join(root, n), masked)
+		if err != nil {
+			return nil, fmt.Errorf("reading shard %s: %w", n, err)
+		}
+		st.Name = n
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func shardStats(dir string, masked []string) (ShardStats, error) {
+	var st ShardStats
+	idx, err := bleve.OpenUsing(dir, map[string]interface{}{"read_only": true, "bolt_timeout": "10s"})
+	if err != nil {
+		return st, err
+	}
+	defer idx.Close()
+	n, err := idx.DocCount()
+	if err != nil {
+		return st, err
+	}
+	st.Docs = int(n)
+	if len(masked) == 0 {
+		return st, nil
+	}
+	_, _, dropped, err := segments(idx, masked)
+	if err != nil {
+		return st, err
+	}
+	st.Masked = len(dropped)
+	return st, nil
 }
