@@ -114,7 +114,14 @@ func (h *heldRun) stderr() string {
 // once the batch says it is holding there.
 func startHeld(t *testing.T, dir, step string, args ...string) *heldRun {
 	t.Helper()
-	cmd := exec.Command(alongsideBinary(t), append([]string{"run", "--project", dir, "-j", "2"}, args...)...)
+	return startHeldCommand(t, step, append([]string{"run", "--project", dir, "-j", "2"}, args...)...)
+}
+
+// startHeldCommand starts any alongside command line with the hook set to
+// step, as startHeld does.
+func startHeldCommand(t *testing.T, step string, args ...string) *heldRun {
+	t.Helper()
+	cmd := exec.Command(alongsideBinary(t), args...)
 	cmd.Env = append(os.Environ(), "ALONGSIDE_TEST_HOLD_AT="+step)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
