@@ -53,8 +53,8 @@ type options struct {
 	seed    uint64
 	workers int
 	keep    bool
-	nights  int  // nights of the years phase (0: none)
-	years   bool // the full batch, then the years phase only
+	nights  int    // nights of the years phase (0: none)
+	years   bool   // the full batch, then the years phase only
 	phase   string // internal: a measuring step run as a child process
 	project string
 }
