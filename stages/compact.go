@@ -44,9 +44,10 @@ type CompactSummary struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// mergeRate is the merge speed assumed before one has been measured, in
-// passages a second: zap's merge of AnnoMI-like passages (about 30 words
-// each) on one core of the 2-core benchmark machine, rounded down.
+// mergeRate is the merge speed assumed before this run has measured one,
+// in passages a second. It is an estimate, not yet measured at scale (zap
+// copies postings without analysing text, so it is far faster than
+// indexing); each merge's own speed replaces it for the next.
 const mergeRate = 40_000
 
 // Compact merges the project's shards as the merge policy says, under the
