@@ -28,10 +28,30 @@
 // Readers open every registered shard read-only, with a bolt timeout, and
 // search them together through one bleve.IndexAlias. Scores come from each
 // shard's own term statistics. A passage ID (see corpus.PassageID) holds
-// the transcript version, so it lives in exactly one shard. When a transcript changes, its old passages stay in their old
-// shard and the store lists them as masked; every query excludes them, until
-// a compaction rewrites the shards without them. Many small shards cost a
-// fan-out per search; compaction also merges them.
+// the transcript version, so it lives in exactly one shard. When a
+// transcript changes, its old passages stay in their old shard and the
+// store lists them as masked; every query excludes them until a merge
+// drops them.
+//
+// # Compaction: merging shards
+//
+// Every batch adds a shard, and many small shards cost a fan-out per
+// search and per matching pass. Merge writes several shards into one with
+// zap's own segment merger (the passages' text is not in the index, and
+// re-analysing it would cost as much as indexing it), leaving out the
+// masked passages; Policy chooses which shards, as Lucene's tiered merge
+// policy does, so that the count stays logarithmic in the corpus and no
+// merged shard passes DefaultShardDocs. A merge is crash-safe like a
+// batch: the new shard is written under .tmp-<name> and renamed when
+// complete, the store registers it in place of the merged shards in one
+// transaction, and only then are their folders renamed away (RetireShard)
+// and deleted. A kill at any point leaves either the old shards registered
+// or the new one, and RemoveUnregistered sweeps the rest on the next run.
+// A reader that has the old shards open keeps searching them (Bleve loads
+// a read-only shard's files when it opens it; deleted files stay readable
+// until closed); one that read the old list but opens after the rename
+// fails to open a retired shard, and stages.Project.OpenIndex reads the
+// list again.
 //
 // # Mapping
 //

@@ -309,12 +309,56 @@ func TestAnnoMIShards(t *testing.T) {
 		}
 		names = append(names, shardNames(shards)...)
 	}
-	r, err := Open(root, names, masked)
+	o := newOracle(passages)
+	layout := func(t *testing.T, names, masked []string) {
+		r, err := Open(root, names, masked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if n, err := r.DocCount(); err != nil || int(n)-len(masked) != len(passages) {
+			t.Fatalf("%d passages (%v), %d masked; want %d unmasked", n, err, len(masked), len(passages))
+		}
+		checkLayout(t, r, o)
+	}
+	t.Run("shards", func(t *testing.T) { layout(t, names, masked) })
+
+	// Compacted: the first half of the shards merged into one, the masked
+	// passages they hold dropped (the others still masked in the rest);
+	// then everything merged into one shard that holds no masked passage.
+	ctx := context.Background()
+	half := names[:len(names)/2]
+	res, err := Merge(ctx, root, "m1", half, masked)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	o := newOracle(passages)
+	if len(res.Dropped) == 0 {
+		t.Fatal("the merge dropped no masked passage")
+	}
+	for _, id := range res.Dropped {
+		if !slices.Contains(masked, id) {
+			t.Fatalf("the merge dropped %s, which is not masked", id)
+		}
+	}
+	stillMasked := slices.DeleteFunc(slices.Clone(masked), func(id string) bool { return slices.Contains(res.Dropped, id) })
+	partial := append([]string{"m1"}, names[len(names)/2:]...)
+	t.Run("half-merged", func(t *testing.T) { layout(t, partial, stillMasked) })
+	merged, err := Merge(ctx, root, "m2", partial, stillMasked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := append(slices.Clone(res.Dropped), merged.Dropped...); len(got) != len(masked) {
+		t.Fatalf("the merges dropped %d passages, want the %d masked", len(got), len(masked))
+	}
+	if merged.Shard.Docs != len(passages) {
+		t.Fatalf("the merged shard holds %d passages, want %d", merged.Shard.Docs, len(passages))
+	}
+	t.Run("merged", func(t *testing.T) { layout(t, []string{"m2"}, nil) })
+}
+
+// checkLayout checks every AnnoMI query on a reader against the matcher.
+func checkLayout(t *testing.T, r *Reader, o *oracle) {
+	t.Helper()
 	ctx := context.Background()
 	for _, q := range annomiQueries {
 		n, err := Parse(q)

@@ -293,8 +293,9 @@ func syncDir(dir string) error {
 }
 
 // RemoveUnregistered deletes shard folders under root that are not in
-// registered: temporary ones and ones a killed batch renamed but never
-// registered. It returns the names it removed.
+// registered: temporary ones, ones a killed batch or merge renamed but
+// never registered, and ones a merge replaced but was killed before it
+// deleted them. It returns the names it removed.
 func RemoveUnregistered(root string, registered []string) ([]string, error) {
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, os.ErrNotExist) {
@@ -312,7 +313,7 @@ func RemoveUnregistered(root string, registered []string) ([]string, error) {
 		if !e.IsDir() || keep[e.Name()] {
 			continue
 		}
-		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+		if err := RetireShard(root, e.Name()); err != nil {
 			return removed, fmt.Errorf("cleaning index folder: %w", err)
 		}
 		removed = append(removed, strings.TrimPrefix(e.Name(), tmpPrefix))

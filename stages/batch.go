@@ -31,7 +31,8 @@ type Options struct {
 	Progress    Progress           // nil for none
 	Codebook    *codebook.Codebook // nil: no candidates
 	// AfterStage, when set, is called as each named step of the batch
-	// starts ("discover", "read", "index", "record", "commit", "match"),
+	// starts ("discover", "read", "index", "record", "commit", "match",
+	// "compact", and per merge "merge", "register", "retire"),
 	// once per item for the per-item steps and from several workers at
 	// once: it must be safe for concurrent use. Tests use it to stop or
 	// kill a batch at a known point.
@@ -44,6 +45,9 @@ type Options struct {
 	// ShardDocs is the most passages one index shard holds (0: the
 	// default, index.DefaultShardDocs); tests set it low.
 	ShardDocs int
+	// Compact, when set, merges index shards at the end of the run, within
+	// its budget (see Compact); nil leaves them for "alongside compact".
+	Compact *CompactOptions
 }
 
 // Progress hears how a batch advances.
@@ -88,6 +92,7 @@ type Summary struct {
 	Stages         []pipeline.StageStats `json:"stages"`
 	NothingNew     bool                  `json:"nothing_new"`
 	Candidates     *MatchSummary         `json:"candidates,omitempty"`
+	Compaction     *CompactSummary       `json:"compaction,omitempty"`
 }
 
 // fileJob is one file the batch reads.
@@ -120,8 +125,9 @@ const segmentGroupBytes = 1 << 20
 // prepare (lock, sweep what a killed batch left, load what the store
 // knows), plan (discover files; which are new, changed, gone), then, only
 // when there is something to do, begin a batch, index (the pipeline),
-// commit, and match the codebook. A run with nothing to do creates no
-// batch: batch numbers count batches that did something.
+// commit, and match the codebook; last, when Options.Compact says so,
+// merge index shards. A run with nothing to do creates no batch: batch
+// numbers count batches that did something.
 func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 	b := &batchRun{p: p, opts: opts, start: time.Now(), now: opts.Now}
 	if b.now == nil {
@@ -158,6 +164,10 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 				}
 			}
 		}
+		// A quiet night may still finish a merge an earlier one had no time for.
+		if err := b.compact(ctx); err != nil {
+			return nil, err
+		}
 		b.sum.Seconds = time.Since(b.start).Seconds()
 		return b.sum, nil
 	}
@@ -186,8 +196,30 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		}
 		b.sum.NothingNew = b.sum.NothingNew && len(b.sum.Candidates.Rematched) == 0
 	}
+	if err := b.compact(ctx); err != nil {
+		return nil, err
+	}
 	appendLog(p.LogPath(), b.sum)
 	return b.sum, nil
+}
+
+// compact merges shards when the options ask for it, after everything
+// else: the batch is committed and matched, and a merge killed half-way
+// leaves the project as the batch left it.
+func (b *batchRun) compact(ctx context.Context) error {
+	if b.opts.Compact == nil {
+		return nil
+	}
+	b.step("compact")
+	opts := *b.opts.Compact
+	if opts.AfterStage == nil {
+		opts.AfterStage = b.opts.AfterStage
+	}
+	var err error
+	if b.sum.Compaction, err = compact(ctx, b.p, b.st, opts); err != nil {
+		return fmt.Errorf("merging index shards (the batch itself was kept): %w", err)
+	}
+	return nil
 }
 
 // batchRun is one run's state, shared by its steps.

@@ -19,6 +19,7 @@ import (
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
 	"github.com/alongside-qda/alongside/stages/search"
 )
@@ -985,8 +986,32 @@ func TestSmallShardsSearchLikeOne(t *testing.T) {
 		sameDump(t, what+": searches, small shards against one", searchAll(many), searchAll(one))
 		sameDump(t, what+": candidates, small shards against one", candidates(many), candidates(one))
 	}
+	// compacted is many with the merges of a nightly run: the store differs
+	// from one's only in its shards and in the versions compaction took
+	// out of the index; searches and candidates do not differ at all.
+	compacted := newSampleProject(t)
+	compactOpts := &stages.CompactOptions{Policy: index.Policy{FloorDocs: 100}}
+	withoutVersions := func(dump string) string {
+		var keep []string
+		for _, line := range strings.Split(withoutShards(dump), "\n") {
+			if !strings.HasPrefix(line, "versions\t") && !strings.HasPrefix(line, "masked\t") && !strings.HasPrefix(line, "index\t") {
+				keep = append(keep, line)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	compareCompacted := func(what string) {
+		t.Helper()
+		sameDump(t, what+": store, compacted against one", withoutVersions(dump(t, compacted)), withoutVersions(dump(t, one)))
+		sameDump(t, what+": searches, compacted against one", searchAll(compacted), searchAll(one))
+		sameDump(t, what+": candidates, compacted against one", candidates(compacted), candidates(one))
+	}
 	runBatch(t, one, stages.Options{Now: now, Codebook: cb})
 	runBatch(t, many, stages.Options{Now: now, Codebook: cb, ShardDocs: 40})
+	sum := runBatch(t, compacted, stages.Options{Now: now, Codebook: cb, ShardDocs: 40, Compact: compactOpts})
+	if c := sum.Compaction; c == nil || len(c.Merges) == 0 || c.Shards >= len(readIndex(t, many).shards) {
+		t.Fatalf("the nightly compaction merged nothing: %+v", c)
+	}
 	if n := len(readIndex(t, one).shards); n != 1 {
 		t.Fatalf("default shard size: %d shards, want 1", n)
 	}
@@ -1000,8 +1025,9 @@ func TestSmallShardsSearchLikeOne(t *testing.T) {
 		t.Fatalf("the sample codebook proposes few candidates:\n%s", got)
 	}
 	compare("first run")
+	compareCompacted("first run")
 
-	for _, dir := range []string{one, many} {
+	for _, dir := range []string{one, many, compacted} {
 		tr := filepath.Join(dir, "transcripts")
 		if err := os.WriteFile(filepath.Join(tr, "focus-group-1.txt"), []byte("Moderator: Shorter now.\n\nP1: Much shorter. We walked alongside him and cut down.\n"), 0o600); err != nil {
 			t.Fatal(err)
@@ -1009,7 +1035,22 @@ func TestSmallShardsSearchLikeOne(t *testing.T) {
 	}
 	runBatch(t, one, stages.Options{Now: now, Codebook: cb})
 	runBatch(t, many, stages.Options{Now: now, Codebook: cb, ShardDocs: 40})
+	runBatch(t, compacted, stages.Options{Now: now, Codebook: cb, ShardDocs: 40}) // no merges tonight
 	compare("after an edit")
+	compareCompacted("after an edit")
+	// On demand, with every masked passage reclaimed: none is left, and
+	// nothing else changes.
+	if len(readIndex(t, compacted).masked) == 0 {
+		t.Fatal("no masked passage left to reclaim")
+	}
+	if _, err := stages.Compact(context.Background(), stages.Project{Dir: compacted}, stages.CompactOptions{Policy: index.Policy{FloorDocs: 100, MaskedShare: 1e-9}}); err != nil {
+		t.Fatal(err)
+	}
+	checkConsistent(t, compacted)
+	if ix := readIndex(t, compacted); len(ix.masked) != 0 || len(ix.shards) > 2 {
+		t.Errorf("after compact: %d masked passages, %d shards; want none and at most 2", len(ix.masked), len(ix.shards))
+	}
+	compareCompacted("after compact")
 }
 
 // A project the first release wrote (unnumbered schema) opens with this

@@ -15,6 +15,9 @@
 //	record    store each new transcript version and its passages
 //	match     after the commit: propose candidates from the codebook (see
 //	          MatchCandidates)
+//	compact   last, within a time budget: merge index shards as the merge
+//	          policy says, dropping masked passages (see Compact; also
+//	          "alongside compact")
 //
 // Nothing a batch writes is visible until its last step: the shard is
 // finished and renamed, then one store transaction registers it and points

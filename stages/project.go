@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/index"
@@ -64,15 +65,23 @@ func (p Project) OpenExistingStore() (*store.Store, error) {
 }
 
 // OpenIndex opens every registered shard read-only, with the store's
-// masked passages left out of searches.
+// masked passages left out of searches. A compaction may retire a shard
+// between reading the list and opening it: then the list has changed, and
+// it is read and opened again.
 func (p Project) OpenIndex(ctx context.Context, st *store.Store) (*index.Reader, error) {
-	shards, err := st.Shards(ctx)
-	if err != nil {
-		return nil, err
+	var tried []string
+	for attempt := 0; ; attempt++ {
+		shards, masked, err := st.IndexView(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r, err := index.Open(p.IndexDir(), shards, masked)
+		if err == nil {
+			return r, nil
+		}
+		if attempt == 5 || slices.Equal(shards, tried) {
+			return nil, err
+		}
+		tried = shards
 	}
-	masked, err := st.Masked(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return index.Open(p.IndexDir(), shards, masked)
 }

@@ -53,6 +53,8 @@ type options struct {
 	seed    uint64
 	workers int
 	keep    bool
+	nights  int    // nights of the years phase (0: none)
+	years   bool   // the full batch, then the years phase only
 	phase   string // internal: a measuring step run as a child process
 	project string
 }
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&o.seed, "seed", 1, "generator seed")
 	fs.IntVar(&o.workers, "j", runtime.GOMAXPROCS(0), "batch workers")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work folder")
+	fs.IntVar(&o.nights, "nights", 365, "nightly batches of the years phase; 0 for none")
+	fs.BoolVar(&o.years, "years-only", false, "after the full batch, run the years phase only")
 	fs.StringVar(&o.phase, "phase", "", "internal")
 	fs.StringVar(&o.project, "project", "", "internal")
 	if err := fs.Parse(args); err != nil {
@@ -178,6 +182,9 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.years {
+		return finishYears(ctx, o, dir, full, bin, convs, queries, rep, add, logf, stdout)
+	}
 	// 3. Yardstick: bare Bleve over the same passages.
 	logf("yardstick: bare Bleve batch loop")
 	var bare rate
@@ -264,6 +271,14 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			Met: met(sum.Candidates.Seconds < 30), PeakMB: run.peakMB})
 	}
 
+	// 9. Years of nights.
+	if o.nights > 0 {
+		logf("years: %d nights", o.nights)
+		if err := yearsPhase(ctx, o, dir, full, bin, newGenerator(convs, o.seed+2), queries, add, logf); err != nil {
+			return err
+		}
+	}
+
 	peak := 0.0
 	for _, r := range rep.Rows {
 		if !strings.Contains(r.What, "(yardstick)") { // the tool's steps, not the yardsticks'
@@ -272,6 +287,18 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	add(row{What: "peak memory of alongside, any step above", Value: peak, Unit: "MB", Target: "< 500 MB", Met: met(peak < 500)})
 
+	return writeReport(o, rep, stdout)
+}
+
+// finishYears runs the years phase alone (--years-only) and reports it.
+func finishYears(ctx context.Context, o options, dir, full, bin string, convs []conversation, queries map[string][]string, rep report, add func(row), logf func(string, ...any), stdout io.Writer) error {
+	if err := yearsPhase(ctx, o, dir, full, bin, newGenerator(convs, o.seed+2), queries, func(r row) { rep.Rows = append(rep.Rows, r); add(r) }, logf); err != nil {
+		return err
+	}
+	return writeReport(o, rep, stdout)
+}
+
+func writeReport(o options, rep report, stdout io.Writer) error {
 	printTable(stdout, rep)
 	if o.out != "" {
 		data, _ := json.MarshalIndent(rep, "", "  ")

@@ -69,6 +69,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Codebook:    cb,
 		Suggest:     cfg.Suggestions || *suggest,
 	}
+	if cfg.CompactSeconds > 0 {
+		opts.Compact = &stages.CompactOptions{Budget: time.Duration(cfg.CompactSeconds) * time.Second}
+	}
 	if step := os.Getenv("ALONGSIDE_TEST_HOLD_AT"); step != "" {
 		opts.AfterStage = holdAt(e, step)
 	}
@@ -194,6 +197,12 @@ func printSummary(e *env, s *stages.Summary, project string) {
 		if c.New > 0 {
 			fmt.Fprintf(w, "Review the new ones: alongside candidates --project %s --batch %d\n", project, s.Batch)
 		}
+	}
+	if c := s.Compaction; c != nil && len(c.Merges) > 0 {
+		printMerges(e, c)
+	}
+	if c := s.Compaction; c != nil && c.Waiting > 0 {
+		fmt.Fprintf(w, "A merge of %d passages waits (longer than compact_seconds: allows): run alongside compact --project %s\n", c.Waiting, project)
 	}
 	if !s.NothingNew && len(s.Stages) > 0 {
 		fmt.Fprint(w, "Time per stage (busy, summed over workers):")

@@ -21,12 +21,14 @@ type config struct {
 	Reviewer    string   `yaml:"reviewer"`
 	MaxFileMB   int64    `yaml:"max_file_mb"`
 	Suggestions bool     `yaml:"suggestions"`
+	// CompactSeconds bounds the shard merges at the end of a run (0: none).
+	CompactSeconds int `yaml:"compact_seconds"`
 }
 
 // defaultConfig is the configuration of a project without alongside.yaml,
 // and what init writes: the defaults are given here only.
 func defaultConfig() *config {
-	return &config{Transcripts: []string{"transcripts"}, Codebook: "codebook.yaml", Language: "en", Workers: 0, MaxFileMB: 50}
+	return &config{Transcripts: []string{"transcripts"}, Codebook: "codebook.yaml", Language: "en", Workers: 0, MaxFileMB: 50, CompactSeconds: 60}
 }
 
 // configTemplate is the commented alongside.yaml init writes, with the
@@ -60,7 +62,11 @@ max_file_mb: %d
 # "alongside suggest" does on demand). Off by default: ranking reads the
 # whole corpus at every run.
 suggestions: %t
-`, c.Transcripts[0], c.Codebook, c.Language, c.Workers, c.MaxFileMB, c.Suggestions)
+
+# After each run, merge the index's shards for up to this many seconds (a
+# merge that would take longer waits for "alongside compact"); 0: never.
+compact_seconds: %d
+`, c.Transcripts[0], c.Codebook, c.Language, c.Workers, c.MaxFileMB, c.Suggestions, c.CompactSeconds)
 }
 
 // loadConfig reads DIR/alongside.yaml; a project without one gets the

@@ -76,6 +76,8 @@ func init() {
 		{name: "init", summary: "write a commented alongside.yaml in a new project folder", usage: "init DIR", run: cmdInit},
 		{name: "run", summary: "run the batch: read, segment and index new or changed transcripts, then match the codebook",
 			usage: "run [--project DIR] [--transcripts PATH]... [--codebook FILE] [--jobs N] [--prune] [--no-candidates] [--suggest] [--json]", run: cmdRun},
+		{name: "compact", summary: "merge the index's shards now, without time limit, dropping the old versions of edited transcripts",
+			usage: "compact [--project DIR] [--json]", details: compactHelp, run: cmdCompact},
 		{name: "status", summary: "show the project's transcripts, skipped files and last batch", usage: "status [--project DIR] [--json]", run: cmdStatus},
 		{name: "search", summary: "search the corpus", usage: searchUsage, details: searchHelp, run: cmdSearch},
 		{name: "candidates", summary: "list candidate meaning units",
@@ -226,6 +228,12 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun \"alongside COMMAND --help\" for a command's options, \"alongside --version\" for the version.")
 	fmt.Fprint(w, exitStatusHelp)
 }
+
+const compactHelp = `Each batch adds index shards; the end of "alongside run" merges them a few at
+a time (within compact_seconds: in alongside.yaml), so searches stay fast for
+years. This runs the merges that are due now, however long they take. It
+waits for no batch: while one runs, it stops with "another batch is
+running". Searches and the review page keep working while it merges.`
 
 const exitStatusHelp = `
 EXIT STATUS

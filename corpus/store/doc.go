@@ -13,4 +13,9 @@
 // Rows it wrote before that carry the batch's name ("b000042"), and only the
 // rows of done batches count; Store.Sweep deletes the rows of batches still
 // marked running, which is what a batch killed half-way leaves behind.
+//
+// A compaction is atomic the same way: Store.ReplaceShards registers the
+// merged shard, retires the shards merged into it and takes the versions
+// whose passages it dropped out of the index, in one transaction; readers
+// take the shard list and the masked passages together (Store.IndexView).
 package store

@@ -203,8 +203,10 @@ var ErrNotFound = errors.New("not found")
 
 // Shards lists the registered index shards, oldest first.
 func (s *Store) Shards(ctx context.Context) ([]string, error) {
-	return s.strings(ctx, "reading shards", `SELECT name FROM shards ORDER BY batch_id, name`)
+	return s.strings(ctx, "reading shards", shardsQuery)
 }
+
+const shardsQuery = `SELECT name FROM shards ORDER BY batch_id, name`
 
 // strings runs a query whose rows are one string each.
 func (s *Store) strings(ctx context.Context, what, query string, args ...any) ([]string, error) {
@@ -239,19 +241,22 @@ func txStrings(ctx context.Context, q interface {
 // Masked returns the IDs of passages that registered shards still hold but
 // that no current transcript version owns: the old versions of changed
 // transcripts, and pruned ones. Searches exclude them until a compaction
-// rewrites the shards.
+// merges their shard and drops them (see ReplaceShards).
 func (s *Store) Masked(ctx context.Context) ([]string, error) {
-	// From the few version rows (through an index that holds no text), not
-	// from the many passages: this runs at every search's start.
-	return s.strings(ctx, "reading masked passages", `SELECT p.id FROM versions v
+	return s.strings(ctx, "reading masked passages", maskedQuery)
+}
+
+// maskedQuery works from the few version rows (through an index that holds
+// no text), not from the many passages: it runs at every search's start.
+const maskedQuery = `SELECT p.id FROM versions v
 		JOIN passages p ON p.transcript_id = v.transcript_id AND p.version = v.version
 		WHERE v.shard IN (SELECT shard FROM batches WHERE status = 'done')
 		AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.id = v.transcript_id AND t.version = v.version)
-		ORDER BY p.id`)
-}
+		ORDER BY p.id`
 
 // HasVersion reports whether a version of a transcript is already indexed
-// in a registered shard (a file changed back to earlier content).
+// in a registered shard (a file changed back to earlier content); not once
+// a compaction has dropped it.
 func (s *Store) HasVersion(ctx context.Context, id, version string) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE transcript_id = ? AND version = ? AND shard IN (SELECT shard FROM batches WHERE status = 'done')`, id, version).Scan(&n)

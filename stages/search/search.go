@@ -204,7 +204,7 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 	for _, h := range hits {
 		row, ok := rows[h.ID]
 		if !ok {
-			continue // compacted away since the index was opened
+			continue // no row: not a passage this store knows (compaction keeps the rows)
 		}
 		t, err := s.version(ctx, row.TranscriptID, row.Version)
 		if err != nil {
