@@ -22,6 +22,9 @@ type Segmenter struct {
 	// MaxWords is the longest sentence kept whole; 0 means
 	// DefaultMaxSentenceWords.
 	MaxWords int
+	// ChunkBytes is the most text prose reads as one document; 0 means
+	// segmentChunk (tests set it low).
+	ChunkBytes int
 
 	once  sync.Once
 	model *prose.Model
@@ -81,11 +84,22 @@ func (s *Segmenter) SegmentAll(ts []*Transcript) error {
 	if s.model != nil {
 		opts = append(opts, prose.UsingModel(s.model))
 	}
-	doc, err := prose.NewDocument(text, opts...)
-	if err != nil {
-		return err
+	// prose builds a token for every word of its document: a pasted
+	// transcript of ten million words as one document took gigabytes. It
+	// reads at most segmentChunk bytes at a time, cut where a paragraph or
+	// a sentence ends.
+	var starts []int
+	for off := 0; off < len(text); {
+		end := chunkEnd(text, off, s.chunk())
+		doc, err := prose.NewDocument(text[off:end], opts...)
+		if err != nil {
+			return err
+		}
+		for _, st := range alignSentences(text[off:end], doc.Sentences()) {
+			starts = append(starts, off+st)
+		}
+		off = end
 	}
-	starts := alignSentences(text, doc.Sentences())
 	for i, t := range ts {
 		lo := sort.SearchInts(starts, bases[i])
 		hi := sort.SearchInts(starts, bases[i]+len(speeches[i].text))
@@ -139,6 +153,52 @@ func (sp speech) setSentences(t *Transcript, starts []int, maxWords int) {
 		}
 		t.Turns[i].Sentences = sents
 	}
+}
+
+// chunk is the most text prose reads as one document (ChunkBytes, or
+// segmentChunk).
+func (s *Segmenter) chunk() int {
+	if s.ChunkBytes > 0 {
+		return s.ChunkBytes
+	}
+	return segmentChunk
+}
+
+// segmentChunk is the most text prose reads as one document: groups of
+// files are about a megabyte (see stages), so only a very long transcript
+// is cut.
+const segmentChunk = 2 << 20
+
+// chunkEnd is where the chunk of text starting at off ends: the end of the
+// text when it is within limit, else the last paragraph break ("\n\n") in
+// the second half of the window, else the last sentence end (". ", "? ",
+// "! "), else the last space, else the window's end (at a rune start).
+func chunkEnd(text string, off, limit int) int {
+	if len(text)-off <= limit {
+		return len(text)
+	}
+	win := text[off : off+limit]
+	half := limit / 2
+	if i := strings.LastIndex(win, "\n\n"); i >= half {
+		return off + i + 2
+	}
+	best := -1
+	for _, end := range []string{". ", "? ", "! "} {
+		if i := strings.LastIndex(win, end); i > best {
+			best = i
+		}
+	}
+	if best >= half {
+		return off + best + 2
+	}
+	if i := strings.LastIndexAny(win, " \t\n"); i >= half {
+		return off + i + 1
+	}
+	end := off + limit
+	for end > off && !utf8.RuneStart(text[end]) {
+		end--
+	}
+	return end
 }
 
 // alignSentences finds each of prose's sentences in text with a moving

@@ -1,7 +1,10 @@
 package corpus
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -228,5 +231,58 @@ func TestSegmentAllMatchesOneByOne(t *testing.T) {
 		if got := sentencesOf(tr); fmt.Sprint(got) != fmt.Sprint(alone[i]) {
 			t.Fatalf("%s: segmented together differs from alone", tr.ID)
 		}
+	}
+}
+
+// A pasted transcript (one turn, thousands of sentences) is segmented a
+// chunk at a time, and the sentences are the ones one document gives.
+func TestLongTurnSegmentsInChunks(t *testing.T) {
+	data, err := os.ReadFile("testdata/annomi/AnnoMI-simple.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("P1: ")
+	for _, r := range recs[1:3000] {
+		b.WriteString(strings.TrimSpace(r[8]) + " ") // utterance_text
+	}
+	read := func(chunk int) *Transcript {
+		ts, err := Parse("pasted.txt", "pasted", []byte(b.String()), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seg := Segmenter{ChunkBytes: chunk}
+		if err := seg.Segment(ts[0]); err != nil {
+			t.Fatal(err)
+		}
+		return ts[0]
+	}
+	whole, chunked := read(1<<30), read(16<<10)
+	if len(whole.Turns) != 1 {
+		t.Fatalf("%d turns, want one", len(whole.Turns))
+	}
+	a, c := whole.Turns[0].Sentences, chunked.Turns[0].Sentences
+	if len(a) < 2000 {
+		t.Fatalf("%d sentences: the test needs a long turn", len(a))
+	}
+	// Only the sentences at a cut may differ: count those not in both.
+	in := map[Sentence]bool{}
+	for _, x := range a {
+		in[x] = true
+	}
+	diff := 0
+	for _, x := range c {
+		if !in[x] {
+			diff++
+		}
+	}
+	cuts := len(b.String()) / (16 << 10)
+	t.Logf("%d sentences, %d chunk cuts, %d sentences differ", len(a), cuts, diff)
+	if diff > cuts {
+		t.Errorf("chunked segmentation differs from one document in %d of %d sentences, more than the %d cuts (%d vs %d sentences)", diff, len(a), cuts, len(c), len(a))
 	}
 }
