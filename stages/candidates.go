@@ -430,7 +430,7 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 				}
 			}
 		}
-		occurrences := map[corpus.Span]int{} // of this transcript version
+		occurrences := newOccurrences(t) // of this transcript version
 		for ci, turns := range found {
 			code := work[ci].code
 			for turn, sentences := range turns {
@@ -485,7 +485,7 @@ func (m *matcher) codeFilters(w codeScope) ([]index.Node, error) {
 
 // candidates turns the matching sentences of one code in one turn into
 // candidates: runs of adjacent sentences (unit sentence) or the whole turn.
-func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit, occurrences map[corpus.Span]int) []store.Candidate {
+func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit, occurrences *occurrences) []store.Candidate {
 	turn := t.Turns[turnIndex]
 	idx := make([]int, 0, len(sentences))
 	for si := range sentences {
@@ -535,11 +535,7 @@ func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex i
 		cand.Score = float64(len(cand.Rules)) + float64(len(cand.Matches))/10
 		// Many codes propose the same span: count its occurrences once.
 		span := corpus.Span{Start: cand.Start, End: cand.End}
-		occ, ok := occurrences[span]
-		if !ok {
-			occ = occurrence(t, span.Start, span.End)
-			occurrences[span] = occ
-		}
+		occ := occurrences.of(span)
 		cand.ID = candidateID(c.Path, t, cand.Start, cand.End, occ)
 		out = append(out, cand)
 	}

@@ -228,7 +228,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 				turns = append(turns, turn)
 			}
 			sort.Ints(turns)
-			occurrences := map[corpus.Span]int{}
+			occurrences := newOccurrences(ts[ti])
 			for _, turn := range turns {
 				for _, c := range m.candidates(code, ts[ti], turn, chosen[ti][turn], occurrences) {
 					d := relevance.Concat(sents[ti][turn][c.First : c.Last+1]...)
