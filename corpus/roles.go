@@ -188,6 +188,30 @@ func codeOf(key string) string {
 // transcript's version.
 func AssignRoles(t *Transcript) { assignRoles(t, interviewerCues) }
 
+// How people talk shows in their first thousands of words: the cues are
+// read from at most roleSampleWords words of each speaker, and at most
+// roleSampleBytes of one turn (a pasted transcript can be one turn of ten
+// million words).
+const (
+	roleSampleWords = 50_000
+	roleSampleBytes = 256 << 10
+)
+
+// sampleText is the start of a turn's text, cut at a space.
+func sampleText(text string) string {
+	if len(text) <= roleSampleBytes {
+		return text
+	}
+	cut := strings.LastIndexByte(text[:roleSampleBytes], ' ')
+	if cut <= 0 {
+		cut = roleSampleBytes
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+	}
+	return text[:cut]
+}
+
 // assignRoles is AssignRoles with the cues to use (tests weigh each cue).
 func assignRoles(t *Transcript, cues []roleCue) {
 	var speakers []*speakerStats // in order of their first turn
@@ -206,7 +230,9 @@ func assignRoles(t *Transcript, cues []roleCue) {
 			byKey[key] = s
 			speakers = append(speakers, s)
 		}
-		s.add(t.TurnText(i))
+		if s.words < roleSampleWords {
+			s.add(sampleText(t.TurnText(i)))
+		}
 	}
 	contextCodes(byKey)
 

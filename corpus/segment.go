@@ -73,6 +73,9 @@ func (s *Segmenter) SegmentAll(ts []*Transcript) error {
 	var all strings.Builder
 	for i, t := range ts {
 		speeches[i] = joinTurns(t)
+		if len(ts) == 1 {
+			break
+		}
 		if i > 0 {
 			all.WriteString("\n\n")
 		}
@@ -80,6 +83,9 @@ func (s *Segmenter) SegmentAll(ts []*Transcript) error {
 		all.WriteString(speeches[i].text)
 	}
 	text := all.String()
+	if len(ts) == 1 {
+		text = speeches[0].text // the same bytes: no second copy of a long one
+	}
 	opts := []prose.DocOpt{prose.WithTokenization(false), prose.WithTagging(false), prose.WithExtraction(false), prose.WithSegmentation(true)}
 	if s.model != nil {
 		opts = append(opts, prose.UsingModel(s.model))
@@ -124,6 +130,11 @@ type speech struct {
 func joinTurns(t *Transcript) speech {
 	var b strings.Builder
 	sp := speech{turnAt: make([]int, len(t.Turns)), turnByte: make([]int, len(t.Turns))}
+	if len(t.Turns) == 1 { // a pasted transcript: no copy of its text
+		b0, b1 := t.byteRange(t.Turns[0].Span)
+		sp.turnByte[0], sp.text = b0, t.Text[b0:b1]
+		return sp
+	}
 	for i, turn := range t.Turns {
 		b0, b1 := t.byteRange(turn.Span)
 		if i > 0 {
