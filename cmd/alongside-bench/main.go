@@ -297,6 +297,13 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// 10. The cost of ranking: "alongside suggest" for the 30-code
+	// codebook over the whole corpus, and a nightly batch with --suggest
+	// beside the same without.
+	if err := suggestCost(ctx, o, dir, full, bin, convs, nWords, add, logf); err != nil {
+		return err
+	}
+
 	peak := 0.0
 	for _, r := range rep.Rows {
 		if !strings.Contains(r.What, "(yardstick)") { // the tool's steps, not the yardsticks'

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -410,4 +413,67 @@ func suggestionRows(rs []suggestResult) []row {
 		}
 	}
 	return rows
+}
+
+// suggestCost measures what ranking costs at scale: "alongside suggest"
+// with the 30-code topical codebook over the whole corpus (no decisions:
+// the description score alone), extrapolated linearly to 30 million words
+// when the corpus is smaller; then two nightly batches of 20 new
+// transcripts with that codebook, one with --suggest and one without.
+func suggestCost(ctx context.Context, o options, dir, full, bin string, convs []conversation, words int, add func(row), logf func(string, ...any)) error {
+	if err := copyFile(filepath.Join(dir, "codebook.yaml"), filepath.Join(full, "codebook.yaml")); err != nil {
+		return err
+	}
+	j := fmt.Sprint(o.workers)
+	var first runSummary // the codebook's candidates, before ranking
+	if _, err := measure(ctx, &first, bin, "run", "--project", full, "-j", j, "--json"); err != nil {
+		return err
+	}
+	logf("suggestions: alongside suggest, 30 codes")
+	var sum struct {
+		Ranked    int `json:"ranked"`
+		Suggested int `json:"suggested"`
+	}
+	m, err := measure(ctx, &sum, bin, "suggest", "--project", full, "--json")
+	if err != nil {
+		return err
+	}
+	scale := 30e6 / float64(words)
+	add(row{What: fmt.Sprintf("alongside suggest, 30 codes (%d ranked, %d suggested)", sum.Ranked, sum.Suggested), Value: m.seconds, Unit: "s", PeakMB: m.peakMB})
+	if scale > 1.01 {
+		add(row{What: "alongside suggest, 30 codes, extrapolated linearly to 30M words", Value: m.seconds * scale, Unit: "s",
+			Target: "< 60 s", Met: met(m.seconds*scale < 60)})
+		add(row{What: "alongside suggest, peak memory extrapolated linearly to 30M words", Value: m.peakMB * scale, Unit: "MB",
+			Target: "< 500 MB", Met: met(m.peakMB*scale < 500)})
+	} else {
+		add(row{What: "alongside suggest, 30 codes, 30M words", Value: m.seconds, Unit: "s", Target: "< 60 s and < 500 MB",
+			Met: met(m.seconds < 60 && m.peakMB < 500), PeakMB: m.peakMB})
+	}
+	var nights [2]measured
+	for i, flags := range [][]string{nil, {"--suggest"}} {
+		night := filepath.Join(dir, fmt.Sprintf("nightly-suggest-%d", i))
+		if _, _, err := writeCorpus(newGenerator(convs, o.seed+10+uint64(i)), night, 20*o.perFile-o.perFile/2, o.perFile, fmt.Sprintf("s%d", i)); err != nil {
+			return err
+		}
+		if err := copyDir(night, filepath.Join(full, "transcripts")); err != nil {
+			return err
+		}
+		var s runSummary
+		args := append([]string{"run", "--project", full, "-j", j, "--json"}, flags...)
+		if nights[i], err = measure(ctx, &s, bin, args...); err != nil {
+			return err
+		}
+	}
+	add(row{What: "nightly batch, 20 new transcripts, 30 codes, --suggest", Value: nights[1].seconds, Unit: "s",
+		Yardstick: "without --suggest (other 20)", YValue: nights[0].seconds, Ratio: nights[1].seconds / nights[0].seconds,
+		Target: "< 5 s more", Met: met(nights[1].seconds-nights[0].seconds < 5), PeakMB: nights[1].peakMB})
+	return nil
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o600)
 }
