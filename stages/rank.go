@@ -37,6 +37,20 @@ type RankSummary struct {
 	withdrawnCodes []string
 }
 
+// rankTranscript is what ranking keeps of a transcript: not its text or
+// turns (at 2 million words those were two thirds of Rank's memory), only
+// who speaks each turn and how many sentences it has; a transcript is
+// read again when a suggestion is made in it.
+type rankTranscript struct {
+	id, version string
+	turns       []rankTurn
+}
+
+type rankTurn struct {
+	speakerKey string
+	sentences  int
+}
+
 // rankUnit is a unit a code may propose: a sentence, or a whole turn.
 type rankUnit struct {
 	t           int // index in the loaded transcripts
@@ -69,7 +83,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	if err != nil {
 		return nil, err
 	}
-	var ts []*corpus.Transcript
+	var ts []rankTranscript
 	var sents [][][]relevance.Doc // transcript, turn, sentence
 	for _, info := range infos {
 		if info.Removed {
@@ -79,8 +93,10 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		if err != nil {
 			return nil, err
 		}
+		rt := rankTranscript{id: t.ID, version: t.Version, turns: make([]rankTurn, len(t.Turns))}
 		turns := make([][]relevance.Doc, len(t.Turns))
 		for ti, turn := range t.Turns {
+			rt.turns[ti] = rankTurn{speakerKey: turn.SpeakerKey, sentences: len(turn.Sentences)}
 			turns[ti] = make([]relevance.Doc, len(turn.Sentences))
 			for si, s := range turn.Sentences {
 				d := x.Doc(t.Cut(s.Span))
@@ -88,12 +104,12 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 				turns[ti][si] = d
 			}
 		}
-		ts = append(ts, t)
+		ts = append(ts, rt)
 		sents = append(sents, turns)
 	}
 	byID := map[string]int{}
 	for i, t := range ts {
-		byID[t.ID] = i
+		byID[t.id] = i
 	}
 
 	all, err := st.Candidates(ctx, store.CandidateFilter{})
@@ -132,17 +148,29 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		}
 		var units []rankUnit
 		var docs []relevance.Doc
+		spoken := map[[2]string]bool{} // a filter's verdict per transcript and speaker: turns repeat them
 		for ti, t := range ts {
-			for turn, tr := range t.Turns {
-				if len(tr.Sentences) == 0 || filter != nil && !speaks(filter, t.ID, tr.SpeakerKey) {
+			for turn, tr := range t.turns {
+				if tr.sentences == 0 {
 					continue
 				}
+				if filter != nil {
+					k := [2]string{t.id, tr.speakerKey}
+					ok, seen := spoken[k]
+					if !seen {
+						ok = speaks(filter, t.id, tr.speakerKey)
+						spoken[k] = ok
+					}
+					if !ok {
+						continue
+					}
+				}
 				if code.Unit == codebook.UnitTurn {
-					units = append(units, rankUnit{ti, turn, 0, len(tr.Sentences) - 1})
+					units = append(units, rankUnit{ti, turn, 0, tr.sentences - 1})
 					docs = append(docs, relevance.Concat(sents[ti][turn]...))
 					continue
 				}
-				for si := range tr.Sentences {
+				for si := range tr.sentences {
 					units = append(units, rankUnit{ti, turn, si, si})
 					docs = append(docs, sents[ti][turn][si])
 				}
@@ -163,7 +191,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		taken := map[[3]int]bool{} // transcript, turn, sentence already a candidate of the code
 		for _, c := range cands {
 			ti, ok := byID[c.Transcript]
-			if ok && ts[ti].Version == c.Version && c.State != "withdrawn" && (c.Origin != store.OriginSuggested || c.Decided) {
+			if ok && ts[ti].version == c.Version && c.State != "withdrawn" && (c.Origin != store.OriginSuggested || c.Decided) {
 				for si := c.First; si <= c.Last; si++ {
 					taken[[3]int{ti, c.Turn, si}] = true
 				}
@@ -190,6 +218,18 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		}
 		sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
 		chosen := map[int]map[int]map[int]*sentenceHit{} // transcript -> turn -> sentences
+		loaded := map[int]*corpus.Transcript{}
+		load := func(ti int) (*corpus.Transcript, error) {
+			if t, ok := loaded[ti]; ok {
+				return t, nil
+			}
+			t, err := st.Version(ctx, ts[ti].id, ts[ti].version)
+			if err != nil {
+				return nil, err
+			}
+			loaded[ti] = t
+			return t, nil
+		}
 		n := 0
 		for _, i := range idx {
 			if n == opts.MaxSuggestions || scores[i] < opts.MinSuggestion {
@@ -203,7 +243,11 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 			for si := u.first; si <= u.last; si++ {
 				hits[si] = &sentenceHit{rules: map[string]bool{}}
 			}
-			if !m.dropRejected(code, ts[u.t], u.turn, hits) {
+			t, err := load(u.t)
+			if err != nil {
+				return nil, err
+			}
+			if !m.dropRejected(code, t, u.turn, hits) {
 				continue
 			}
 			if chosen[u.t] == nil {
@@ -228,11 +272,16 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 				turns = append(turns, turn)
 			}
 			sort.Ints(turns)
-			occurrences := newOccurrences(ts[ti])
+			t, err := load(ti)
+			if err != nil {
+				return nil, err
+			}
+			occurrences := newOccurrences(t)
 			for _, turn := range turns {
-				for _, c := range m.candidates(code, ts[ti], turn, chosen[ti][turn], occurrences) {
+				for _, c := range m.candidates(code, t, turn, chosen[ti][turn], occurrences) {
 					d := relevance.Concat(sents[ti][turn][c.First : c.Last+1]...)
 					c.Origin, c.Rules, c.Score = store.OriginSuggested, []string{}, 0
+					c.Text = strings.Clone(c.Text) // not the whole transcript's text, kept alive till the end
 					c.Relevance = s.Score(d)
 					c.Why = s.Why(d, c.Text, c.ID)
 					c.Recommended = s.Recommended(c.Relevance)

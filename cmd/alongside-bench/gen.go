@@ -19,6 +19,9 @@ import (
 type utterance struct {
 	speaker string // therapist | client
 	text    string
+	// AnnoMI's expert labels: client_talk_type (change, sustain,
+	// neutral) and main_therapist_behaviour (reflection, question...).
+	talk, behaviour string
 }
 
 // conversation is one AnnoMI conversation, in order.
@@ -52,7 +55,8 @@ func loadAnnoMI(path string) ([]conversation, error) {
 		if text == "" {
 			continue
 		}
-		groups[id] = append(groups[id], keyed{order, utterance{r[col["interlocutor"]], text}})
+		groups[id] = append(groups[id], keyed{order, utterance{speaker: r[col["interlocutor"]], text: text,
+			talk: r[col["client_talk_type"]], behaviour: r[col["main_therapist_behaviour"]]}})
 	}
 	ids := make([]int, 0, len(groups))
 	for id := range groups {

@@ -55,6 +55,7 @@ type options struct {
 	keep    bool
 	nights  int    // nights of the years phase (0: none)
 	years   bool   // the full batch, then the years phase only
+	suggest bool   // the suggestions phase only
 	phase   string // internal: a measuring step run as a child process
 	project string
 }
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.keep, "keep", false, "keep the work folder")
 	fs.IntVar(&o.nights, "nights", 365, "nightly batches of the years phase; 0 for none")
 	fs.BoolVar(&o.years, "years-only", false, "after the full batch, run the years phase only")
+	fs.BoolVar(&o.suggest, "suggestions-only", false, "run the suggestions phase only (AnnoMI's labels as the analyst; no corpus)")
 	fs.StringVar(&o.phase, "phase", "", "internal")
 	fs.StringVar(&o.project, "project", "", "internal")
 	if err := fs.Parse(args); err != nil {
@@ -124,6 +126,19 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+
+	// 0. The suggestions phase: ranking quality on AnnoMI's labels, in
+	// this process (it is small).
+	logf("suggestions: AnnoMI's labels as the analyst, %d conversations", len(convs))
+	results, err := suggestionsPhase(convs, o.seed)
+	if err != nil {
+		return err
+	}
+	sugRows := suggestionRows(results)
+	if o.suggest {
+		rep := report{Machine: machine(), Command: "go run ./cmd/alongside-bench " + strings.Join(os.Args[1:], " "), Rows: sugRows}
+		return writeReport(o, rep, stdout)
+	}
 	vocab := newVocabulary(convs)
 
 	// 1. The corpus, and 20 more transcripts for the nightly batch.
@@ -172,6 +187,9 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	add := func(r row) {
 		rep.Rows = append(rep.Rows, r)
 		logf("%s: %.2f %s", r.What, r.Value, r.Unit)
+	}
+	for _, r := range sugRows {
+		add(r)
 	}
 	j := fmt.Sprint(o.workers)
 
@@ -277,6 +295,13 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if err := yearsPhase(ctx, o, dir, full, bin, newGenerator(convs, o.seed+2), queries, add, logf); err != nil {
 			return err
 		}
+	}
+
+	// 10. The cost of ranking: "alongside suggest" for the 30-code
+	// codebook over the whole corpus, and a nightly batch with --suggest
+	// beside the same without.
+	if err := suggestCost(ctx, o, dir, full, bin, convs, nWords, add, logf); err != nil {
+		return err
 	}
 
 	peak := 0.0
@@ -411,13 +436,21 @@ func machine() string {
 }
 
 func printTable(w io.Writer, rep report) {
-	fmt.Fprintf(w, "Alongside benchmark: %d words in %d files; %s\n\n", rep.Words, rep.Files, rep.Machine)
+	if rep.Words > 0 {
+		fmt.Fprintf(w, "Alongside benchmark: %d words in %d files; %s\n\n", rep.Words, rep.Files, rep.Machine)
+	} else {
+		fmt.Fprintf(w, "Alongside benchmark: %s\n\n", rep.Machine)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHAT\tVALUE\tYARDSTICK\tRATIO\tTARGET\tMET\tPEAK MB")
 	for _, r := range rep.Rows {
 		y, ratio, ok, peak := "", "", "", ""
+		prec := "%.1f"
+		if r.Unit == "" { // a fraction: precision
+			prec = "%.3f"
+		}
 		if r.Yardstick != "" {
-			y = fmt.Sprintf("%.1f (%s)", r.YValue, r.Yardstick)
+			y = fmt.Sprintf(prec+" (%s)", r.YValue, r.Yardstick)
 			ratio = fmt.Sprintf("%.2f", r.Ratio)
 		}
 		if r.Met != nil {
@@ -426,7 +459,7 @@ func printTable(w io.Writer, rep report) {
 		if r.PeakMB > 0 {
 			peak = fmt.Sprintf("%.0f", r.PeakMB)
 		}
-		fmt.Fprintf(tw, "%s\t%.1f %s\t%s\t%s\t%s\t%s\t%s\n", r.What, r.Value, r.Unit, y, ratio, r.Target, ok, peak)
+		fmt.Fprintf(tw, "%s\t"+prec+" %s\t%s\t%s\t%s\t%s\t%s\n", r.What, r.Value, r.Unit, y, ratio, r.Target, ok, peak)
 	}
 	tw.Flush()
 }
