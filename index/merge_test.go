@@ -113,4 +113,3 @@ func TestMergeWhileReading(t *testing.T) {
 		t.Errorf("merged shard stats %+v: masked passages left", stats[0])
 	}
 }
-

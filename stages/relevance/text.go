@@ -81,9 +81,6 @@ type Doc struct {
 	Seq []int32
 }
 
-// Len is the unit's length in words, as BM25 counts it.
-func (d Doc) Len() int { return len(d.Seq) }
-
 // Concat joins units (the sentences of a run or a turn).
 func Concat(ds ...Doc) Doc {
 	n := 0
@@ -118,9 +115,6 @@ type Index struct {
 func NewIndex(an *Analyzer) *Index {
 	return &Index{an: an, vocab: map[string]int32{}}
 }
-
-// Analyzer is the index's analyzer.
-func (x *Index) Analyzer() *Analyzer { return x.an }
 
 func (x *Index) id(stem string) int32 {
 	id, ok := x.vocab[stem]
