@@ -585,18 +585,18 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "'@P1", "participant", "P01", "01:02:05",
-		"'=I walk with them; walking alongside matters.", "'-", "''=x", "walk with, walking alongside", "", "proposed", "", "", "7", ""}
+		"'=I walk with them; walking alongside matters.", "'-", "''=x", "walk with, walking alongside", "", "proposed", "", "", "", "7", ""}
 	if !reflect.DeepEqual(recs[1], want) {
 		t.Errorf("row 2:\n%q\nwant\n%q", recs[1], want)
 	}
-	if want := []string{"drink*; \"cut down\"", "confirmed", "", "see memo", "7", ""}; !reflect.DeepEqual(recs[2][11:], want) {
+	if want := []string{"drink*; \"cut down\"", "confirmed", "", "", "see memo", "7", ""}; !reflect.DeepEqual(recs[2][11:], want) {
 		t.Errorf("row 3 ends %q, want rules, status, no decision, the note, log_seq and no blind reviewer: %q", recs[2][11:], want)
 	}
 
 	// Read back: the quotes added come off, the analyst's columns are found
 	// by name, even with semicolons for separators.
-	recs[1][13], recs[1][14] = "confirm", "'=x"
-	recs[2][14] = "'-1 is fine"
+	recs[1][14], recs[1][15] = "confirm", "'=x"
+	recs[2][15] = "'-1 is fine"
 	path := filepath.Join(t.TempDir(), "d.csv")
 	var out bytes.Buffer
 	out.WriteString("\ufeff")
@@ -663,20 +663,20 @@ func TestWriteXLSX(t *testing.T) {
 			filter = d.RefersTo
 		}
 	}
-	if filter != "'Candidates'!$A$1:$Q$3" {
+	if filter != "'Candidates'!$A$1:$R$3" {
 		t.Errorf("autofilter on %q, want the header and both rows", filter)
 	}
 	// The worksheet's own autoFilter element is what gives Excel its
 	// filter buttons; the defined name alone does not.
-	if sheet := zipEntry(t, path, "xl/worksheets/sheet1.xml"); !strings.Contains(sheet, `<autoFilter ref="$A$1:$Q$3">`) {
+	if sheet := zipEntry(t, path, "xl/worksheets/sheet1.xml"); !strings.Contains(sheet, `<autoFilter ref="$A$1:$R$3">`) {
 		t.Errorf("no autoFilter element in the worksheet")
 	}
-	for _, col := range []string{"P", "Q"} {
+	for _, col := range []string{"Q", "R"} {
 		if visible, err := f.GetColVisible(export.SheetName, col); err != nil || visible {
 			t.Errorf("column %s (log_seq, blind_for) visible %v (%v), want hidden", col, visible, err)
 		}
 	}
-	for _, cell := range []string{"A1", "H2", "I2", "O3"} {
+	for _, cell := range []string{"A1", "H2", "I2", "P3"} {
 		id, err := f.GetCellStyle(export.SheetName, cell)
 		if err != nil {
 			t.Fatal(err)
@@ -697,8 +697,8 @@ func TestWriteXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{export.ExportColumns,
-		{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "@P1", "participant", "P01", "01:02:05", rows[0].Text, "-", "'=x", "walk with, walking alongside", "", "proposed", "", "", "7"},
-		{"c2", "Substance use/Alcohol", "annomi-000", "client", "", "", "", "No match here.", "", "", "", `drink*; "cut down"`, "confirmed", "", "see memo", "7"}}
+		{"c1", "Interactive-dialogic processes/Walking alongside", "fg-1", "@P1", "participant", "P01", "01:02:05", rows[0].Text, "-", "'=x", "walk with, walking alongside", "", "proposed", "", "", "", "7"},
+		{"c2", "Substance use/Alcohol", "annomi-000", "client", "", "", "", "No match here.", "", "", "", `drink*; "cut down"`, "confirmed", "", "", "see memo", "7"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cells:\n%q\nwant\n%q", got, want)
 	}
@@ -727,8 +727,8 @@ func TestWriteXLSX(t *testing.T) {
 
 	// Read back: an analyst's decision, and a cell holding an error value
 	// (which excelize cannot write: patch the sheet's XML).
-	f.SetCellStr(export.SheetName, "N2", "reject")
-	f.SetCellInt(export.SheetName, "O3", 12345)
+	f.SetCellStr(export.SheetName, "O2", "reject")
+	f.SetCellInt(export.SheetName, "P3", 12345)
 	if err := f.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -739,12 +739,12 @@ func TestWriteXLSX(t *testing.T) {
 	if want := []export.ImportRow{{Row: 2, ID: "c1", Decision: "reject", LogSeq: 7}, {Row: 3, ID: "c2", Note: "12345", LogSeq: 7}}; !reflect.DeepEqual(dec, want) {
 		t.Errorf("read back %+v, want %+v", dec, want)
 	}
-	patchZip(t, path, "xl/worksheets/sheet1.xml", regexp.MustCompile(`<c r="O3"([^>]*)><v>12345</v></c>`), `<c r="O3"$1 t="e"><v>#N/A</v></c>`)
+	patchZip(t, path, "xl/worksheets/sheet1.xml", regexp.MustCompile(`<c r="P3"([^>]*)><v>12345</v></c>`), `<c r="P3"$1 t="e"><v>#N/A</v></c>`)
 	dec, err = export.ReadDecisions(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dec) != 2 || dec[1].Err == nil || dec[1].Err.Error() != "note: cell O3 holds the error #N/A" {
+	if len(dec) != 2 || dec[1].Err == nil || dec[1].Err.Error() != "note: cell P3 holds the error #N/A" {
 		t.Errorf("read back %+v, want row 3 unreadable", dec)
 	}
 }

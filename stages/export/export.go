@@ -30,7 +30,10 @@ import (
 // role and participant say who the speaker is (role found, inferred or set
 // in the participants sheet); the sheet's attribute columns (site, wave...)
 // follow participant, by name (see Columns).
-var ExportColumns = []string{"id", "code", "transcript", "speaker", "role", "participant", "time", "text", "before", "after", "matches", "rules", "status", "decision", "note", LogSeqColumn, BlindColumn}
+//
+// decided_by says whose verdict the status follows: "consensus", the
+// reviewer(s), or "ben (latest; coders differ)" (see store.Candidate).
+var ExportColumns = []string{"id", "code", "transcript", "speaker", "role", "participant", "time", "text", "before", "after", "matches", "rules", "status", "decided_by", "decision", "note", LogSeqColumn, BlindColumn}
 
 // Columns are the sheet's columns for these rows: ExportColumns with the
 // attribute columns of the rows' participants after participant, sorted
@@ -141,7 +144,7 @@ func (r ExportRow) cells(attrs []string) []string {
 		out = append(out, r.Attributes[a])
 	}
 	return append(out, clock(r.StartTime), r.Text, r.Before, r.After, matchedWords(r.phrases()),
-		strings.Join(r.Rules, "; "), r.Status, "", r.Note, strconv.FormatInt(r.LogSeq, 10), r.Blind)
+		strings.Join(r.Rules, "; "), r.Status, r.DecidedBy, "", r.Note, strconv.FormatInt(r.LogSeq, 10), r.Blind)
 }
 
 // phrases returns the matched words inside the passage, in order, with
@@ -249,7 +252,7 @@ func WriteCSV(w io.Writer, rows []ExportRow) error {
 // exportWidths are the column widths, in characters, by column (12 for an
 // attribute).
 var exportWidths = map[string]float64{"id": 15, "code": 30, "transcript": 22, "speaker": 12, "role": 12, "participant": 12,
-	"time": 10, "text": 60, "before": 40, "after": 40, "matches": 20, "rules": 24, "status": 11, "decision": 24, "note": 30, LogSeqColumn: 10, BlindColumn: 10}
+	"time": 10, "text": 60, "before": 40, "after": 40, "matches": 20, "rules": 24, "status": 11, "decided_by": 14, "decision": 24, "note": 30, LogSeqColumn: 10, BlindColumn: 10}
 
 // WriteXLSX writes the review spreadsheet as an Excel workbook: one sheet
 // with a frozen header row and an autofilter, wrapped text, the words
