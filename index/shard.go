@@ -48,6 +48,13 @@ func Document(p *corpus.Passage) any {
 	return document{Text: p.Sentences, Exact: p.Sentences, Pairs: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey, Seq: float64(p.Seq)}
 }
 
+// PlainDocument is a passage with only the stemmed and exact text fields
+// (no word pairs): the benchmark's plain yardstick, what a bare Bleve loop
+// with the usual two text fields would index.
+func PlainDocument(p *corpus.Passage) any {
+	return document{Text: p.Sentences, Exact: p.Sentences, Transcript: p.TranscriptID, Speaker: p.SpeakerKey, Seq: float64(p.Seq)}
+}
+
 // Shard names a finished shard and how many passages it holds.
 type Shard struct {
 	Name string

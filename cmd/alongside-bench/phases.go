@@ -32,7 +32,9 @@ func childPhase(ctx context.Context, o options, stdout io.Writer) error {
 	var err error
 	switch o.phase {
 	case "bare":
-		result, err = bareBleve(ctx, o.project)
+		result, err = bareBleve(ctx, o.project, index.Document)
+	case "bare-plain":
+		result, err = bareBleve(ctx, o.project, index.PlainDocument)
 	case "segment":
 		result, err = segmentOnly(o.project)
 	case "search":
@@ -47,9 +49,10 @@ func childPhase(ctx context.Context, o options, stdout io.Writer) error {
 }
 
 // bareBleve indexes the project's passages (from its store: the same
-// documents the batch indexed) with nothing but a Bleve batch loop, and
-// times only the Bleve calls.
-func bareBleve(ctx context.Context, project string) (rate, error) {
+// documents the batch indexed, or with doc the plain ones without word
+// pairs) with nothing but a Bleve batch loop, and times only the Bleve
+// calls.
+func bareBleve(ctx context.Context, project string, doc func(*corpus.Passage) any) (rate, error) {
 	p := stages.Project{Dir: project}
 	st, err := p.OpenStore()
 	if err != nil {
@@ -91,7 +94,7 @@ func bareBleve(ctx context.Context, project string) (rate, error) {
 		r.Words += info.Words
 		for _, ps := range corpus.Passages(t) {
 			start := time.Now()
-			batch.Index(ps.ID, index.Document(&ps))
+			batch.Index(ps.ID, doc(&ps))
 			spent += time.Since(start)
 			if batch.Size() >= index.DefaultBatchSize {
 				if err := flush(); err != nil {
