@@ -26,6 +26,9 @@ const (
 type RankOptions struct {
 	MaxSuggestions int     // per code; -1: none
 	MinSuggestion  float64 // least relevance of a suggestion
+	// reportOnly: score each code and stop, writing nothing (see
+	// CodeScores).
+	reportOnly bool
 }
 
 // RankSummary is what a ranking pass did.
@@ -129,9 +132,11 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		return nil, err
 	}
 	m := matcher{st: st, cb: cb, version: cb.Version(), rejected: rejected, speakers: speakers}
-	excluded, err := exclusions(ctx, p, st, cb, speakers)
-	if err != nil {
-		return nil, err
+	var excluded map[string]map[[3]int]bool
+	if !opts.reportOnly {
+		if excluded, err = exclusions(ctx, p, st, cb, speakers); err != nil {
+			return nil, err
+		}
 	}
 
 	var rankings []store.Ranking
@@ -186,6 +191,9 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		// of it, and is listed under it; nothing more to add here.
 		s := x.Scorer(relevance.Profile{Description: code.Description, Keywords: rules(code.Keywords), Examples: code.Examples}, decided, docs)
 		sum.Codes[code.Path] = s.Report()
+		if opts.reportOnly {
+			continue
+		}
 
 		// Undecided candidates: their relevance.
 		taken := map[[3]int]bool{} // transcript, turn, sentence already a candidate of the code
@@ -290,6 +298,9 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 				}
 			}
 		}
+	}
+	if opts.reportOnly {
+		return sum, nil
 	}
 	if err := st.SetRankings(ctx, rankings); err != nil {
 		return nil, err
@@ -437,6 +448,17 @@ func exclusions(ctx context.Context, p Project, st *store.Store, cb *codebook.Co
 		}
 	}
 	return out, nil
+}
+
+// CodeScores scores every code as Rank does (its learned model, the
+// model's and the description's precision left out on the decisions, its
+// strongest words) and writes nothing: what "codebook report" shows.
+func CodeScores(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook) (map[string]relevance.Report, error) {
+	sum, err := Rank(ctx, p, st, cb, 0, RankOptions{reportOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	return sum.Codes, nil
 }
 
 // Suggest ranks the queue again and renews the suggestions, without a

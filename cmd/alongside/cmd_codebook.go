@@ -17,12 +17,14 @@ import (
 const codebookHelp = `Subcommands:
   codebook check    check every code and keyword of the codebook, and show what each keyword matches
   codebook export   write the codebook as a REFI-QDA codebook (.qdc) for other QDA tools
+  codebook report   per code: what it proposed and what was decided, each keyword's precision,
+                    the learned model against the description score, and what is new
 
-Run "alongside codebook check --help" or "alongside codebook export --help" for their options.`
+Run "alongside codebook check --help" (or export, report) for their options.`
 
 func cmdCodebook(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usageError{msg: "codebook: give a subcommand: check or export"}
+		return usageError{msg: "codebook: give a subcommand: check, export or report"}
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		printCommandHelp(e.stdout, lookup("codebook"), nil)
@@ -33,8 +35,10 @@ func cmdCodebook(ctx context.Context, e *env, args []string) error {
 		return codebookCheck(ctx, e, args[1:])
 	case "export":
 		return codebookExport(ctx, e, args[1:])
+	case "report":
+		return codebookReport(ctx, e, args[1:])
 	}
-	return usageError{msg: fmt.Sprintf("codebook: unknown subcommand %q (use check or export)", args[0])}
+	return usageError{msg: fmt.Sprintf("codebook: unknown subcommand %q (use check, export or report)", args[0])}
 }
 
 // keywordReport is one line of "codebook check".

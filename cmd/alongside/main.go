@@ -105,8 +105,8 @@ func init() {
 			usage: "disagreements [--project DIR] [--reviewers NAMES] [--code PATH] [--batch N] [--since DATE] [--output FILE]", details: disagreementsHelp, run: cmdDisagreements},
 		{name: "speakers", summary: "list every speaker with their role; write or import the participants sheet",
 			usage: "speakers [--project DIR] [--json] [--output FILE]", details: speakersHelp + "\n\nImport: alongside speakers import [--project DIR] [--dry-run] FILE", run: cmdSpeakers},
-		{name: "codebook", summary: "check the codebook and what each keyword matches, or export it as a REFI-QDA .qdc",
-			usage: "codebook check|export [options]", details: codebookHelp, run: cmdCodebook},
+		{name: "codebook", summary: "check the codebook and what each keyword matches, export it as a REFI-QDA .qdc, or report how each code does",
+			usage: "codebook check|export|report [options]", details: codebookHelp, run: cmdCodebook},
 		{name: "version", summary: "print the version of this binary", usage: "version", run: cmdVersion},
 	}
 }
@@ -119,6 +119,8 @@ var subcommands = []command{
 		usage: "codebook check [--project DIR] [--codebook FILE] [--json]"},
 	{name: "codebook export", summary: "write the codebook as a REFI-QDA codebook (.qdc) for other QDA tools",
 		usage: "codebook export [--project DIR] [--codebook FILE] --output FILE"},
+	{name: "codebook report", summary: "per code: what it proposed and what was decided, the precision of each keyword, the learned model against the description score, and what is new since a batch or date",
+		usage: "codebook report [--project DIR] [--codebook FILE] [--since BATCH | --since-date DATE] [--json] [--output FILE]", details: codebookReportHelp},
 }
 
 // lookup returns the command named name, or nil.

@@ -223,3 +223,30 @@ func (s *Store) Entries(ctx context.Context, action, value string) ([]LoggedDeci
 	}
 	return out, nil
 }
+
+// DecidedAt returns, per decided candidate, when its latest confirm,
+// reject or re-code that was not undone was recorded (by any reviewer):
+// what "codebook report --since" counts as decided since a time.
+func (s *Store) DecidedAt(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT d.candidate_id, d.at FROM decisions d
+		WHERE d.action IN ('confirm','reject','recode')
+		AND d.seq NOT IN (SELECT CAST(u.value AS INTEGER) FROM decisions u WHERE u.action = 'undo')
+		ORDER BY d.seq`)
+	if err != nil {
+		return nil, fmt.Errorf("reading decisions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var id, at string
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, fmt.Errorf("reading decisions: %w", err)
+		}
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return nil, fmt.Errorf("reading decisions: candidate %s: time %q: %w", id, at, err)
+		}
+		out[id] = t // the log is in order: the last one stays
+	}
+	return out, rows.Err()
+}

@@ -469,6 +469,30 @@ func (s *Store) LastBatch(ctx context.Context) (*Batch, error) {
 	return &b, nil
 }
 
+// BatchStarts returns when each batch started, by batch ID (failed ones
+// too: their IDs are never reused).
+func (s *Store) BatchStarts(ctx context.Context) (map[int64]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, started FROM batches`)
+	if err != nil {
+		return nil, fmt.Errorf("reading batches: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var id int64
+		var at string
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, fmt.Errorf("reading batches: %w", err)
+		}
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return nil, fmt.Errorf("reading batches: batch %d: time %q: %w", id, at, err)
+		}
+		out[id] = t
+	}
+	return out, rows.Err()
+}
+
 // PassageRow is what the store keeps of an indexed passage.
 type PassageRow struct {
 	ID           string
