@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -80,11 +81,38 @@ func querySets(v vocabulary) map[string][]string {
 	for _, w := range spread(v.words[20:], 50, 1000) {
 		sets["prefix"] = append(sets["prefix"], w[:4]+"*")
 	}
+	// Conversational phrases of common words, as analysts search them too
+	// ("you know", "at the end of the day"): the phrases hold no topical
+	// word, so each matches a large share of the passages (issue 16).
+	common := append([]string(nil), conversational...)
+	for _, b := range v.bigrams {
+		if len(common) >= 50 {
+			break
+		}
+		if !slices.Contains(common, b) {
+			common = append(common, b)
+		}
+	}
+	for _, c := range common {
+		sets["common phrase"] = append(sets["common phrase"], `"`+c+`"`)
+		sets["common exact phrase"] = append(sets["common exact phrase"], `="`+c+`"`)
+		if strings.Contains(c, " ") {
+			x, y, _ := strings.Cut(c, " ")
+			if rest := strings.Fields(y); len(rest) > 0 {
+				y = rest[len(rest)-1]
+			}
+			sets["common proximity"] = append(sets["common proximity"], `"`+x+" "+y+`"~3`)
+		}
+	}
 	return sets
 }
 
+// conversational are phrases analysts search for in talk.
+var conversational = []string{"you know", "I think", "I feel like", "at the end of the day", "I don't know", "kind of",
+	"a lot of", "I mean", "sort of", "in this case", "I guess", "to be honest", "you have to", "I want to", "it's like"}
+
 // kinds is the order the table shows query kinds in.
-var kinds = []string{"phrase", "word", "prefix", "boolean+speaker", "proximity"}
+var kinds = []string{"phrase", "word", "prefix", "boolean+speaker", "proximity", "common phrase", "common exact phrase", "common proximity"}
 
 // codebookYAML writes a codebook of 30 codes with 5 keywords each (150 in
 // all), mixing every rule kind, from the corpus's own vocabulary: words
