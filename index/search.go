@@ -67,9 +67,12 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		text := strings.Join(v.Words, " ")
 		terms := analyze(r.mapping, field, text)
 		if v.Near < 0 {
-			if field != FieldText || len(terms) < 2 || !r.pairs {
+			if len(terms) < 2 || !r.pairs {
 				return termsQuery(terms, field), nil
 			}
+			// The word pairs are of stemmed words: a passage holding the
+			// exact words holds their stems' pairs too, so an exact phrase
+			// is driven by them as well and checked on the exact field.
 			return &positionsQuery{field: field, terms: terms, phrase: true, pairs: analyze(r.mapping, FieldPairs, text)}, nil
 		}
 		if len(terms) == 0 {
