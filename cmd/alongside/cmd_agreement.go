@@ -40,12 +40,8 @@ func cmdAgreement(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.json("one JSON object per code, the overall one first")
 	out := fs.String("output", "", "also write the table to this .xlsx `FILE`")
 	fs.alias("o", "output")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError{msg: fmt.Sprintf("agreement: unexpected argument %q", pos[0])}
 	}
 	if *out != "" && strings.ToLower(filepath.Ext(*out)) != ".xlsx" {
 		return usageError{msg: fmt.Sprintf("agreement: -o %s: give an .xlsx file", *out)}
@@ -175,12 +171,8 @@ func cmdDisagreements(ctx context.Context, e *env, args []string) error {
 	o, project := studyFlags(fs)
 	out := fs.String("output", "", "write the sheet to this .csv or .xlsx `FILE`")
 	fs.alias("o", "output")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError{msg: fmt.Sprintf("disagreements: unexpected argument %q", pos[0])}
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if *out != "" && ext != ".csv" && ext != ".xlsx" {

@@ -26,7 +26,7 @@ func cmdCandidates(ctx context.Context, e *env, args []string) error {
 	recommended := fs.Bool("recommended", false, "only the candidates the tool recommends (likely to be confirmed)")
 	asJSON := fs.json("one JSON object per candidate, the most relevant first within each code")
 	blind, reviewer := blindFlags(fs)
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	blindAs, err := blindReviewer(*project, *blind, *reviewer)

@@ -56,7 +56,7 @@ func codebookCheck(ctx context.Context, e *env, args []string) error {
 	project := fs.project()
 	file := fs.String("codebook", "", "codebook `FILE` (default: codebook: in alongside.yaml)")
 	asJSON := fs.json("one JSON object per keyword")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	cb, err := codebookOf(*project, *file)
@@ -144,7 +144,7 @@ func codebookExport(ctx context.Context, e *env, args []string) error {
 	file := fs.String("codebook", "", "codebook `FILE` (default: codebook: in alongside.yaml)")
 	out := fs.String("output", "", "write the REFI-QDA codebook to `FILE` (.qdc)")
 	fs.alias("o", "output")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {

@@ -45,12 +45,8 @@ func codebookReport(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.json("one JSON object per code")
 	out := fs.String("output", "", "also write the report to this .xlsx `FILE`")
 	fs.alias("o", "output")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError{msg: fmt.Sprintf("codebook report: unexpected argument %q", pos[0])}
 	}
 	var opts stages.ReportOptions
 	switch {

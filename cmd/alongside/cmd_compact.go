@@ -14,7 +14,7 @@ func cmdCompact(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "compact")
 	project := fs.project()
 	asJSON := fs.json("print what was merged as one JSON object")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	p := stages.Project{Dir: *project}

@@ -41,12 +41,8 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	out := fs.String("output", "", "write to `FILE` (csv and jsonl: - for standard output)")
 	fs.alias("o", "output")
 	blind, reviewer := blindFlags(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError{msg: fmt.Sprintf("export: unexpected argument %q", pos[0])}
 	}
 	if *out == "" {
 		return usageError{msg: "export: give the output file: --output FILE"}
@@ -67,6 +63,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		return usageError{msg: fmt.Sprintf("export: %s is not for a terminal: give --output FILE.%s", *format, *format)}
 	}
 	filter := store.CandidateFilter{Code: *code, Status: *status, Transcript: *transcript, Since: *since}
+	var err error
 	if filter.Reviewer, err = blindReviewer(*project, *blind, *reviewer); err != nil {
 		return err
 	}

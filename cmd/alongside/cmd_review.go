@@ -22,12 +22,8 @@ func cmdReview(ctx context.Context, e *env, args []string) error {
 	reviewer := fs.reviewer()
 	allowRemote := fs.Bool("allow-remote", false, "allow an address other machines can reach (the page shows transcripts)")
 	blind := fs.Bool("blind", false, "blind double coding: show only your own decisions, none of the other reviewers'")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError{msg: fmt.Sprintf("review: unexpected argument %q", pos[0])}
 	}
 	if err := reviewpage.CheckAddr(*addr, *allowRemote); err != nil {
 		return usageError{msg: "review: " + err.Error()}

@@ -29,7 +29,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	noCandidates := fs.Bool("no-candidates", false, "index only; candidates are matched on the next run without it")
 	suggest := fs.Bool("suggest", false, "rank the queue by meaning and suggest candidates after matching (default: suggestions: in alongside.yaml)")
 	asJSON := fs.json("print the summary as one JSON object")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*project)

@@ -42,7 +42,7 @@ func cmdSpeakers(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.json("one JSON object per speaker")
 	out := fs.String("output", "", "write the participants sheet to `FILE` (.csv or .xlsx)")
 	fs.alias("o", "output")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	st, err := openStore(*project)

@@ -25,7 +25,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "status")
 	project := fs.project()
 	asJSON := fs.json("print one JSON object")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
 	r := statusReport{Project: *project}

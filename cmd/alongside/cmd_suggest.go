@@ -27,12 +27,8 @@ func cmdSuggest(ctx context.Context, e *env, args []string) error {
 	project := fs.project()
 	max := fs.Int("max", stages.DefaultMaxSuggestions, "at most `N` suggestions waiting per code (0: the default; -1: none)")
 	asJSON := fs.json("one JSON object: what was ranked, and each code's learned model")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError{msg: fmt.Sprintf("suggest: unexpected argument %q", pos[0])}
 	}
 	cfg, err := loadConfig(*project)
 	if err != nil {

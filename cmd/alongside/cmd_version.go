@@ -8,12 +8,8 @@ import (
 
 func cmdVersion(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "version")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError{msg: fmt.Sprintf("version: unexpected argument %q", pos[0])}
 	}
 	bi, _ := debug.ReadBuildInfo()
 	fmt.Fprintf(e.stdout, "alongside %s\n", version(bi))

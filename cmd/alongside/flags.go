@@ -164,3 +164,16 @@ func capitalize(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// parseNone parses the flags of a command that takes no arguments: a stray
+// word is a usage error, never silently ignored.
+func parseNone(fs *flagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{msg: fmt.Sprintf("%s: unexpected argument %q", fs.Name(), pos[0])}
+	}
+	return nil
+}
