@@ -37,16 +37,7 @@ func parseDOCX(src source) ([]*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, err := Canonical([]byte(raw))
-	if err != nil {
-		return nil, fmt.Errorf("document text: %w", err)
-	}
-	src.text = text
-	t, err := parseLabelled(src, text)
-	if err != nil {
-		return nil, err
-	}
-	return []*Transcript{t}, nil
+	return parseParagraphs(src, raw)
 }
 
 // docxText extracts the paragraphs of a DOCX file's body.

@@ -87,21 +87,6 @@ func parseODT(src source) ([]*Transcript, error) {
 	return parseParagraphs(src, raw)
 }
 
-// parseParagraphs reads a transcript from a document's text, one line per
-// paragraph.
-func parseParagraphs(src source, raw string) ([]*Transcript, error) {
-	text, err := Canonical([]byte(raw))
-	if err != nil {
-		return nil, fmt.Errorf("document text: %w", err)
-	}
-	src.text = text
-	t, err := parseLabelled(src, text)
-	if err != nil {
-		return nil, err
-	}
-	return []*Transcript{t}, nil
-}
-
 // odtParagraphs streams content.xml and writes each paragraph of the
 // office:text body as one line.
 func odtParagraphs(r io.Reader) (string, error) {

@@ -285,6 +285,21 @@ func build(src source, id, title, text string, raw []rawTurn, meta map[string]st
 	return t, nil
 }
 
+// parseParagraphs reads a transcript from a document's text, one line per
+// paragraph.
+func parseParagraphs(src source, raw string) ([]*Transcript, error) {
+	text, err := Canonical([]byte(raw))
+	if err != nil {
+		return nil, fmt.Errorf("document text: %w", err)
+	}
+	src.text = text
+	t, err := parseLabelled(src, text)
+	if err != nil {
+		return nil, err
+	}
+	return []*Transcript{t}, nil
+}
+
 // renderer writes the canonical text of a structured transcript (captions,
 // tables): one "Speaker: text" paragraph per turn, a blank line between.
 type renderer struct {
