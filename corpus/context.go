@@ -17,40 +17,12 @@ const Gap = "[…]"
 // goes on beyond what is shown. Context wholly inside the hit's own turn
 // carries no label: the hit's speaker is shown beside it.
 func (t *Transcript) Context(turn, first, last, n int) (before, after string) {
-	if n <= 0 || turn < 0 || turn >= len(t.Turns) {
-		return "", ""
-	}
-	type at struct{ turn, sentence int }
-	var b []at
-	ti, si := turn, first-1
-	for len(b) < n && ti >= 0 {
-		if si < 0 {
-			ti--
-			if ti >= 0 {
-				si = len(t.Turns[ti].Sentences) - 1
-			}
-			continue
-		}
-		b = append(b, at{ti, si})
-		si--
-	}
-	slices.Reverse(b)
-	var a []at
-	ti, si = turn, last+1
-	for len(a) < n && ti < len(t.Turns) {
-		if si >= len(t.Turns[ti].Sentences) {
-			ti++
-			si = 0
-			continue
-		}
-		a = append(a, at{ti, si})
-		si++
-	}
+	b, a := t.Around(turn, first, last, n)
 	crosses := false
 	for _, x := range append(slices.Clone(b), a...) {
-		crosses = crosses || x.turn != turn
+		crosses = crosses || x.Turn != turn
 	}
-	render := func(list []at, gapBefore, gapAfter bool, labelFirst bool) string {
+	render := func(list []SentenceAt, gapBefore, gapAfter bool, labelFirst bool) string {
 		var sb strings.Builder
 		write := func(s string) {
 			if sb.Len() > 0 {
@@ -62,10 +34,10 @@ func (t *Transcript) Context(turn, first, last, n int) (before, after string) {
 			write(Gap)
 		}
 		for i, x := range list {
-			if crosses && (i == 0 && labelFirst || i > 0 && list[i-1].turn != x.turn) {
-				write(SpeakerLabel(t.Turns[x.turn].Speaker) + ":")
+			if crosses && (i == 0 && labelFirst || i > 0 && list[i-1].Turn != x.Turn) {
+				write(SpeakerLabel(t.Turns[x.Turn].Speaker) + ":")
 			}
-			write(t.Cut(t.Turns[x.turn].Sentences[x.sentence].Span))
+			write(t.Cut(t.Turns[x.Turn].Sentences[x.Sentence].Span))
 		}
 		if gapAfter {
 			write(Gap)
@@ -73,15 +45,49 @@ func (t *Transcript) Context(turn, first, last, n int) (before, after string) {
 		return sb.String()
 	}
 	if len(b) > 0 {
-		before = render(b, b[0].sentence > 0, false, true)
-		if crosses && b[len(b)-1].turn != turn {
+		before = render(b, b[0].Sentence > 0, false, true)
+		if crosses && b[len(b)-1].Turn != turn {
 			// the hit's turn resumes after the context: say whose it is
 			before += " " + SpeakerLabel(t.Turns[turn].Speaker) + ":"
 		}
 	}
 	if len(a) > 0 {
 		l := a[len(a)-1]
-		after = render(a, false, l.sentence < len(t.Turns[l.turn].Sentences)-1, a[0].turn != turn)
+		after = render(a, false, l.Sentence < len(t.Turns[l.Turn].Sentences)-1, a[0].Turn != turn)
+	}
+	return before, after
+}
+
+// SentenceAt is one sentence of a transcript: its turn and its index in
+// the turn.
+type SentenceAt struct{ Turn, Sentence int }
+
+// Around returns up to n sentences before sentences first to last of a
+// turn and up to n after them, in the transcript's order, across turns:
+// the context every view of a passage shows (search, sheets, the review
+// page).
+func (t *Transcript) Around(turn, first, last, n int) (before, after []SentenceAt) {
+	if n <= 0 || turn < 0 || turn >= len(t.Turns) {
+		return nil, nil
+	}
+	for ti, si := turn, first-1; len(before) < n && ti >= 0; {
+		if si < 0 {
+			if ti--; ti >= 0 {
+				si = len(t.Turns[ti].Sentences) - 1
+			}
+			continue
+		}
+		before = append(before, SentenceAt{ti, si})
+		si--
+	}
+	slices.Reverse(before)
+	for ti, si := turn, last+1; len(after) < n && ti < len(t.Turns); {
+		if si >= len(t.Turns[ti].Sentences) {
+			ti, si = ti+1, 0
+			continue
+		}
+		after = append(after, SentenceAt{ti, si})
+		si++
 	}
 	return before, after
 }

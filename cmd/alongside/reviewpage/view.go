@@ -291,42 +291,22 @@ func excerpt(t *corpus.Transcript, c store.Candidate, n int) []line {
 	if c.Turn < 0 || c.Turn >= len(t.Turns) || c.First < 0 || c.First > c.Last || c.Last >= len(t.Turns[c.Turn].Sentences) {
 		return []line{{Speaker: c.Speaker, Current: true, Unit: unitSegs(c)}}
 	}
-	type at struct{ turn, sent int }
-	var before []at
-	for ti, si := c.Turn, c.First-1; len(before) < n && ti >= 0; {
-		if si < 0 {
-			if ti--; ti >= 0 {
-				si = len(t.Turns[ti].Sentences) - 1
-			}
-			continue
-		}
-		before = append(before, at{ti, si})
-		si--
-	}
-	slices.Reverse(before)
-	var after []at
-	for ti, si := c.Turn, c.Last+1; len(after) < n && ti < len(t.Turns); {
-		if si >= len(t.Turns[ti].Sentences) {
-			ti, si = ti+1, 0
-			continue
-		}
-		after = append(after, at{ti, si})
-		si++
-	}
+	type at = corpus.SentenceAt
+	before, after := t.Around(c.Turn, c.First, c.Last, n)
 
-	text := func(a at) string { return corpus.Cut(t.Text, t.Turns[a.turn].Sentences[a.sent].Span) }
+	text := func(a at) string { return t.Cut(t.Turns[a.Turn].Sentences[a.Sentence].Span) }
 	var lines []line
 	other := func(a at) { // a sentence of another turn
-		if k := len(lines); k > 0 && lines[k-1].turn == a.turn {
+		if k := len(lines); k > 0 && lines[k-1].turn == a.Turn {
 			lines[k-1].Text += " " + text(a)
 			return
 		}
-		lines = append(lines, line{Speaker: t.Turns[a.turn].Speaker, Text: text(a), turn: a.turn})
+		lines = append(lines, line{Speaker: t.Turns[a.Turn].Speaker, Text: text(a), turn: a.Turn})
 	}
 	cur := line{Speaker: t.Turns[c.Turn].Speaker, Current: true, Unit: unitSegs(c), turn: c.Turn}
 	var same []string
 	for _, a := range before {
-		if a.turn == c.Turn {
+		if a.Turn == c.Turn {
 			same = append(same, text(a))
 		} else {
 			other(a)
@@ -335,7 +315,7 @@ func excerpt(t *corpus.Transcript, c store.Candidate, n int) []line {
 	cur.Before, same = strings.Join(same, " "), nil
 	var rest []at
 	for _, a := range after {
-		if a.turn == c.Turn {
+		if a.Turn == c.Turn {
 			same = append(same, text(a))
 		} else {
 			rest = append(rest, a)
