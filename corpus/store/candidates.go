@@ -387,8 +387,21 @@ type CandidateFilter struct {
 }
 
 // Candidates lists candidates with their status derived from the decision
-// log, ordered by code, transcript and position.
+// log, ordered by code, transcript and position, with who speaks in each.
 func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
+	out, err := s.candidates(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	// Once for the whole list: speakers are read from the store.
+	if err := s.attachSpeakers(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// candidates is Candidates without the speakers, asked in chunks of IDs.
+func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
 	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, c.text,
 		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state, c.origin, c.relevance, c.why, c.recommended,
 		(SELECT d.action FROM decisions d WHERE d.candidate_id = c.id AND d.action IN ('confirm','reject','recode') AND (?1 = '' OR d.reviewer = ?1) AND ` + notUndone + ` ORDER BY d.seq DESC LIMIT 1),
@@ -426,7 +439,7 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 			n := min(500, len(ids))
 			part := f
 			part.IDs = ids[:n]
-			got, err := s.Candidates(ctx, part)
+			got, err := s.candidates(ctx, part)
 			if err != nil {
 				return nil, err
 			}
@@ -487,9 +500,6 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 	}
 	rows.Close()
 	if out, err = s.applyReviewers(ctx, f, out); err != nil {
-		return nil, err
-	}
-	if err := s.attachSpeakers(ctx, out); err != nil {
 		return nil, err
 	}
 	if err := s.applySpans(ctx, out); err != nil {
