@@ -79,17 +79,10 @@ type ReportOptions struct {
 // order. It reads the whole corpus to score the codes, as a ranking pass
 // does, and writes nothing.
 func CodebookReport(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, opts ReportOptions) ([]CodeReport, error) {
-	scores, err := CodeScores(ctx, p, st, cb)
+	// The candidates as the scoring read them: one read of the store.
+	scores, byCode, err := codeScores(ctx, p, st, cb)
 	if err != nil {
 		return nil, err
-	}
-	all, err := st.Candidates(ctx, store.CandidateFilter{})
-	if err != nil {
-		return nil, err
-	}
-	byCode := map[string][]store.Candidate{}
-	for _, c := range all {
-		byCode[c.Code] = append(byCode[c.Code], c)
 	}
 	since, err := sinceOf(ctx, st, opts)
 	if err != nil {

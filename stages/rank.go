@@ -38,6 +38,7 @@ type RankSummary struct {
 	Withdrawn      int                         `json:"withdrawn"` // suggestions no longer made
 	Codes          map[string]relevance.Report `json:"codes"`
 	withdrawnCodes []string
+	byCode         map[string][]store.Candidate // the candidates ranked, as read (reportOnly)
 }
 
 // rankTranscript is what ranking keeps of a transcript: not its text or
@@ -123,6 +124,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	for _, c := range all {
 		byCode[c.Code] = append(byCode[c.Code], c)
 	}
+	sum.byCode = byCode
 	speakers, err := LoadSpeakers(ctx, st)
 	if err != nil {
 		return nil, err
@@ -450,15 +452,16 @@ func exclusions(ctx context.Context, p Project, st *store.Store, cb *codebook.Co
 	return out, nil
 }
 
-// CodeScores scores every code as Rank does (its learned model, the
+// codeScores scores every code as Rank does (its learned model, the
 // model's and the description's precision left out on the decisions, its
 // strongest words) and writes nothing: what "codebook report" shows.
-func CodeScores(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook) (map[string]relevance.Report, error) {
+// It also returns the candidates it read, by code.
+func codeScores(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook) (map[string]relevance.Report, map[string][]store.Candidate, error) {
 	sum, err := Rank(ctx, p, st, cb, 0, RankOptions{reportOnly: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return sum.Codes, nil
+	return sum.Codes, sum.byCode, nil
 }
 
 // Suggest ranks the queue again and renews the suggestions, without a
