@@ -85,6 +85,18 @@ func RankAfterRun(ctx context.Context, p Project, st *store.Store, cb *codebook.
 			batch = last.ID
 		}
 	}
+	// A run that changed nothing ranking reads (no batch, no decision,
+	// the same codebook) leaves the ranking as it is: ranking reads the
+	// whole corpus.
+	before, err := rankState(ctx, st, cb)
+	if err != nil {
+		return err
+	}
+	if last, err := st.RankState(ctx); err != nil {
+		return err
+	} else if last == before {
+		return nil
+	}
 	rk, err := Rank(ctx, p, st, cb, batch, RankOptions{})
 	if err != nil {
 		return fmt.Errorf("ranking candidates: %w", err)

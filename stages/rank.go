@@ -41,27 +41,6 @@ type RankSummary struct {
 	byCode         map[string][]store.Candidate // the candidates ranked, as read (reportOnly)
 }
 
-// rankTranscript is what ranking keeps of a transcript: not its text or
-// turns (at 2 million words those were two thirds of Rank's memory), only
-// who speaks each turn and how many sentences it has; a transcript is
-// read again when a suggestion is made in it.
-type rankTranscript struct {
-	id, version string
-	turns       []rankTurn
-}
-
-type rankTurn struct {
-	speakerKey string
-	sentences  int
-}
-
-// rankUnit is a unit a code may propose: a sentence, or a whole turn.
-type rankUnit struct {
-	t           int // index in the loaded transcripts
-	turn        int
-	first, last int
-}
-
 // Rank scores every undecided candidate for its code (relevance, why,
 // recommended), proposes suggested candidates (units that rank high for
 // a code but match none of its keywords) and withdraws undecided
@@ -83,38 +62,11 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	x := relevance.NewIndex(an)
 
 	// The corpus: every sentence of every current transcript.
-	infos, err := st.Transcripts(ctx)
+	rc, err := loadRankCorpus(ctx, st, x, an)
 	if err != nil {
 		return nil, err
 	}
-	var ts []rankTranscript
-	var sents [][][]relevance.Doc // transcript, turn, sentence
-	for _, info := range infos {
-		if info.Removed {
-			continue
-		}
-		t, err := st.Version(ctx, info.ID, info.Version)
-		if err != nil {
-			return nil, err
-		}
-		rt := rankTranscript{id: t.ID, version: t.Version, turns: make([]rankTurn, len(t.Turns))}
-		turns := make([][]relevance.Doc, len(t.Turns))
-		for ti, turn := range t.Turns {
-			rt.turns[ti] = rankTurn{speakerKey: turn.SpeakerKey, sentences: len(turn.Sentences)}
-			turns[ti] = make([]relevance.Doc, len(turn.Sentences))
-			for si, s := range turn.Sentences {
-				d := x.Doc(t.Cut(s.Span))
-				x.Add(d)
-				turns[ti][si] = d
-			}
-		}
-		ts = append(ts, rt)
-		sents = append(sents, turns)
-	}
-	byID := map[string]int{}
-	for i, t := range ts {
-		byID[t.id] = i
-	}
+	ts := rc.ts
 
 	all, err := st.Candidates(ctx, store.CandidateFilter{})
 	if err != nil {
@@ -141,6 +93,23 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		}
 	}
 
+	// Transcripts read for suggestions, kept across codes (the codes'
+	// suggestions tend to fall in the same transcripts), a few at a time.
+	loaded := map[int]*corpus.Transcript{}
+	load := func(ti int) (*corpus.Transcript, error) {
+		if t, ok := loaded[ti]; ok {
+			return t, nil
+		}
+		t, err := st.Version(ctx, ts[ti].id, ts[ti].version)
+		if err != nil {
+			return nil, err
+		}
+		if len(loaded) == 64 {
+			clear(loaded)
+		}
+		loaded[ti] = t
+		return t, nil
+	}
 	var rankings []store.Ranking
 	var suggestions []store.Candidate
 	kept := map[string]bool{}
@@ -153,34 +122,29 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		if filter != nil {
 			filter, _ = speakers.Resolve(filter)
 		}
-		var units []rankUnit
-		var docs []relevance.Doc
+		units := &rankUnits{c: rc, turns: code.Unit == codebook.UnitTurn}
 		spoken := map[[2]string]bool{} // a filter's verdict per transcript and speaker: turns repeat them
-		for ti, t := range ts {
-			for turn, tr := range t.turns {
-				if tr.sentences == 0 {
+		for g, tr := range rc.turns {
+			if tr.sentences == 0 {
+				continue
+			}
+			if filter != nil {
+				k := [2]string{ts[tr.t].id, tr.speakerKey}
+				ok, seen := spoken[k]
+				if !seen {
+					ok = speaks(filter, ts[tr.t].id, tr.speakerKey)
+					spoken[k] = ok
+				}
+				if !ok {
 					continue
 				}
-				if filter != nil {
-					k := [2]string{t.id, tr.speakerKey}
-					ok, seen := spoken[k]
-					if !seen {
-						ok = speaks(filter, t.id, tr.speakerKey)
-						spoken[k] = ok
-					}
-					if !ok {
-						continue
-					}
-				}
-				if code.Unit == codebook.UnitTurn {
-					units = append(units, rankUnit{ti, turn, 0, tr.sentences - 1})
-					docs = append(docs, relevance.Concat(sents[ti][turn]...))
-					continue
-				}
-				for si := range tr.sentences {
-					units = append(units, rankUnit{ti, turn, si, si})
-					docs = append(docs, sents[ti][turn][si])
-				}
+			}
+			if units.turns {
+				units.ids = append(units.ids, int32(g))
+				continue
+			}
+			for si := range tr.sentences {
+				units.ids = append(units.ids, tr.firstSent+si)
 			}
 		}
 		var decided []relevance.Decided
@@ -191,7 +155,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		}
 		// Re-codes: a candidate re-coded to this code is a confirmed one
 		// of it, and is listed under it; nothing more to add here.
-		s := x.Scorer(relevance.Profile{Description: code.Description, Keywords: rules(code.Keywords), Examples: code.Examples}, decided, docs)
+		s := x.ScorerOf(relevance.Profile{Description: code.Description, Keywords: rules(code.Keywords), Examples: code.Examples}, decided, units)
 		sum.Codes[code.Path] = s.Report()
 		if opts.reportOnly {
 			continue
@@ -200,7 +164,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		// Undecided candidates: their relevance.
 		taken := map[[3]int]bool{} // transcript, turn, sentence already a candidate of the code
 		for _, c := range cands {
-			ti, ok := byID[c.Transcript]
+			ti, ok := rc.byID[c.Transcript]
 			if ok && ts[ti].version == c.Version && c.State != "withdrawn" && (c.Origin != store.OriginSuggested || c.Decided) {
 				for si := c.First; si <= c.Last; si++ {
 					taken[[3]int{ti, c.Turn, si}] = true
@@ -209,7 +173,10 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 			if c.Decided || c.State == "orphaned" {
 				continue
 			}
-			d := x.Doc(c.Text)
+			d, ok := rc.candidateDoc(c)
+			if !ok {
+				d = x.Doc(c.Text)
+			}
 			rel := s.Score(d)
 			rankings = append(rankings, store.Ranking{ID: c.ID, Relevance: rel, Why: s.Why(d, c.Text, c.ID), Recommended: s.Recommended(rel)})
 		}
@@ -218,56 +185,43 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		}
 
 		// Suggestions: the best units no keyword took.
-		scores := make([]float64, len(docs))
-		for i, d := range docs {
-			scores[i] = s.Score(d)
+		var idx []int
+		for i := range units.Len() {
+			if s.UnitScore(i) >= opts.MinSuggestion {
+				idx = append(idx, i)
+			}
 		}
-		idx := make([]int, len(docs))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
+		sort.SliceStable(idx, func(a, b int) bool { return s.UnitScore(idx[a]) > s.UnitScore(idx[b]) })
 		chosen := map[int]map[int]map[int]*sentenceHit{} // transcript -> turn -> sentences
-		loaded := map[int]*corpus.Transcript{}
-		load := func(ti int) (*corpus.Transcript, error) {
-			if t, ok := loaded[ti]; ok {
-				return t, nil
-			}
-			t, err := st.Version(ctx, ts[ti].id, ts[ti].version)
-			if err != nil {
-				return nil, err
-			}
-			loaded[ti] = t
-			return t, nil
-		}
 		n := 0
 		for _, i := range idx {
-			if n == opts.MaxSuggestions || scores[i] < opts.MinSuggestion {
+			if n == opts.MaxSuggestions {
 				break
 			}
-			u := units[i]
-			if blocked(u, taken, excluded[code.Path]) {
+			g, first, last := units.unit(i)
+			ti, turn := int(rc.turns[g].t), int(rc.turns[g].turn)
+			if blocked(ti, turn, first, last, taken, excluded[code.Path]) {
 				continue
 			}
 			hits := map[int]*sentenceHit{}
-			for si := u.first; si <= u.last; si++ {
+			for si := first; si <= last; si++ {
 				hits[si] = &sentenceHit{rules: map[string]bool{}}
 			}
-			t, err := load(u.t)
+			t, err := load(ti)
 			if err != nil {
 				return nil, err
 			}
-			if !m.dropRejected(code, t, u.turn, hits) {
+			if !m.dropRejected(code, t, turn, hits) {
 				continue
 			}
-			if chosen[u.t] == nil {
-				chosen[u.t] = map[int]map[int]*sentenceHit{}
+			if chosen[ti] == nil {
+				chosen[ti] = map[int]map[int]*sentenceHit{}
 			}
-			if chosen[u.t][u.turn] == nil {
-				chosen[u.t][u.turn] = map[int]*sentenceHit{}
+			if chosen[ti][turn] == nil {
+				chosen[ti][turn] = map[int]*sentenceHit{}
 			}
 			for si, h := range hits {
-				chosen[u.t][u.turn][si] = h
+				chosen[ti][turn][si] = h
 			}
 			n++
 		}
@@ -289,7 +243,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 			occurrences := newOccurrences(t)
 			for _, turn := range turns {
 				for _, c := range m.candidates(code, t, turn, chosen[ti][turn], occurrences) {
-					d := relevance.Concat(sents[ti][turn][c.First : c.Last+1]...)
+					d := rc.span(ts[ti].firstTurn+int32(turn), c.First, c.Last)
 					c.Origin, c.Rules, c.Score = store.OriginSuggested, []string{}, 0
 					c.Text = strings.Clone(c.Text) // not the whole transcript's text, kept alive till the end
 					c.Relevance = s.Score(d)
@@ -327,7 +281,31 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	if sum.Withdrawn, err = st.Withdraw(ctx, withdraw); err != nil {
 		return nil, err
 	}
+	if opts == (RankOptions{MaxSuggestions: DefaultMaxSuggestions, MinSuggestion: DefaultMinSuggestion}) {
+		// What this ranking read, for the next run to compare: the
+		// ranking's own changes are in it.
+		state, err := rankState(ctx, st, cb)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.SetRankState(ctx, state); err != nil {
+			return nil, err
+		}
+	}
 	return sum, nil
+}
+
+// rankVersion changes when ranking would rank the same inputs otherwise.
+const rankVersion = 1
+
+// rankState sums up a ranking's inputs: the store's, the codebook and how
+// ranking is done.
+func rankState(ctx context.Context, st *store.Store, cb *codebook.Codebook) (string, error) {
+	inputs, err := st.RankInputs(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("rank %d/%d, codebook %s, %s", rankVersion, rankWordsAnalyzer, cb.Version(), inputs), nil
 }
 
 func rules(rs []codebook.Rule) []string {
@@ -340,9 +318,9 @@ func rules(rs []codebook.Rule) []string {
 
 // blocked says whether a unit overlaps a candidate of the code, or a
 // sentence its exclusions rule out.
-func blocked(u rankUnit, taken map[[3]int]bool, excluded map[[3]int]bool) bool {
-	for si := u.first; si <= u.last; si++ {
-		k := [3]int{u.t, u.turn, si}
+func blocked(t, turn, first, last int, taken map[[3]int]bool, excluded map[[3]int]bool) bool {
+	for si := first; si <= last; si++ {
+		k := [3]int{t, turn, si}
 		if taken[k] || excluded[k] {
 			return true
 		}

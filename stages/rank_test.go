@@ -36,8 +36,8 @@ codes:
     examples: [I want to stop for my family]
 `
 
-// Relevance is the same whatever -j, and a run without new decisions
-// leaves every score as it was.
+// Relevance is the same whatever -j, and ranking again without new
+// decisions leaves every score as it was.
 func TestRankingIsDeterministic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs batches")
@@ -52,8 +52,8 @@ func TestRankingIsDeterministic(t *testing.T) {
 		for _, c := range p.candidates(store.CandidateFilter{}) {
 			first[c.ID] = c
 		}
-		// A run with nothing new ranks again; nothing may move.
-		p.runSuggest(cb)
+		// Ranking again (from the words kept by the first) moves nothing.
+		p.suggest(cb)
 		for _, c := range p.candidates(store.CandidateFilter{}) {
 			if f := first[c.ID]; f.Relevance != c.Relevance || f.Why != c.Why || f.Recommended != c.Recommended || f.Status != c.Status {
 				t.Errorf("-j %d: %s changed on a re-run: %v %q %v %s, was %v %q %v %s", workers, c.ID, c.Relevance, c.Why, c.Recommended, c.Status, f.Relevance, f.Why, f.Recommended, f.Status)
@@ -187,4 +187,63 @@ func (p *candProject) runSuggest(cb *codebook.Codebook) *stages.Summary {
 		p.t.Fatalf("batch: %v", err)
 	}
 	return sum
+}
+
+// suggest ranks the queue again without a batch, as "alongside suggest".
+func (p *candProject) suggest(cb *codebook.Codebook) *stages.RankSummary {
+	p.t.Helper()
+	sum, err := stages.Suggest(context.Background(), stages.Project{Dir: p.dir}, cb, stages.RankOptions{})
+	if err != nil {
+		p.t.Fatalf("suggest: %v", err)
+	}
+	return sum
+}
+
+// A run that changed nothing ranking reads leaves the ranking alone (it
+// reads the whole corpus); a decision since is reason to rank again.
+func TestQuietRunRanksOnlyAfterDecisions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs batches")
+	}
+	p := newCandProject(t, rankFiles)
+	cb := parseCodebook(t, rankCodebook)
+	p.runSuggest(cb)
+	var mark, other store.Candidate
+	for _, c := range p.candidates(store.CandidateFilter{Code: "Change talk"}) {
+		if c.Relevance == 0 {
+			t.Fatalf("%s: not ranked by the run", c.ID)
+		}
+		if mark.ID == "" {
+			mark = c
+		} else if other.ID == "" {
+			other = c
+		}
+	}
+	if other.ID == "" {
+		t.Fatal("want two candidates")
+	}
+	// A mark no ranking would write: a quiet run must leave it.
+	st := p.store()
+	if err := st.SetRankings(context.Background(), []store.Ranking{{ID: mark.ID, Relevance: 0.123, Why: "marked"}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	relevanceOf := func(id string) float64 {
+		for _, c := range p.candidates(store.CandidateFilter{}) {
+			if c.ID == id {
+				return c.Relevance
+			}
+		}
+		t.Fatalf("%s gone", id)
+		return 0
+	}
+	p.runSuggest(cb)
+	if r := relevanceOf(mark.ID); r != 0.123 {
+		t.Errorf("a run with nothing new ranked again: relevance %v", r)
+	}
+	p.decide(cb, decisions.Decision{Candidate: other.ID, Action: store.ActionConfirm})
+	p.runSuggest(cb)
+	if r := relevanceOf(mark.ID); r == 0.123 {
+		t.Errorf("a run after a decision did not rank again")
+	}
 }

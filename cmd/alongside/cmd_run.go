@@ -27,7 +27,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs.alias("j", "jobs")
 	prune := fs.Bool("prune", false, "remove transcripts whose files are gone")
 	noCandidates := fs.Bool("no-candidates", false, "index only; candidates are matched on the next run without it")
-	suggest := fs.Bool("suggest", false, "rank the queue by meaning and suggest candidates after matching (default: suggestions: in alongside.yaml)")
+	suggest := fs.Bool("suggest", false, "rank the queue by meaning and suggest candidates after matching, even when alongside.yaml says suggestions: false")
+	noSuggest := fs.Bool("no-suggest", false, "leave the queue's ranking and suggestions as they are this run")
 	asJSON := fs.json("print the summary as one JSON object")
 	if err := parseNone(fs, args); err != nil {
 		return err
@@ -67,7 +68,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Prune:       *prune,
 		Read:        corpus.Options{MaxSize: cfg.MaxFileMB << 20},
 		Codebook:    cb,
-		Suggest:     cfg.Suggestions || *suggest,
+		Suggest:     (cfg.Suggestions || *suggest) && !*noSuggest,
 	}
 	if cfg.CompactSeconds > 0 {
 		opts.Compact = &stages.CompactOptions{Budget: time.Duration(cfg.CompactSeconds) * time.Second}

@@ -28,7 +28,7 @@ type config struct {
 // defaultConfig is the configuration of a project without alongside.yaml,
 // and what init writes: the defaults are given here only.
 func defaultConfig() *config {
-	return &config{Transcripts: []string{"transcripts"}, Codebook: "codebook.yaml", Language: "en", Workers: 0, MaxFileMB: 50, CompactSeconds: 60}
+	return &config{Transcripts: []string{"transcripts"}, Codebook: "codebook.yaml", Language: "en", Workers: 0, MaxFileMB: 50, Suggestions: true, CompactSeconds: 60}
 }
 
 // configTemplate is the commented alongside.yaml init writes, with the
@@ -58,9 +58,9 @@ reviewer: ""
 # Transcript files larger than this many megabytes are skipped.
 max_file_mb: %d
 
-# Rank the queue by meaning and suggest candidates after every run (as
-# "alongside suggest" does on demand). Off by default: ranking reads the
-# whole corpus at every run.
+# Rank the queue by meaning and suggest candidates after every run that
+# changed something (as "alongside suggest" does on demand); false: keyword
+# candidates only, in the order of the transcripts.
 suggestions: %t
 
 # After each run, merge the index's shards for up to this many seconds (a

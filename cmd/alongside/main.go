@@ -75,7 +75,7 @@ func init() {
 	commands = []command{
 		{name: "init", summary: "write a commented alongside.yaml in a new project folder", usage: "init DIR", run: cmdInit},
 		{name: "run", summary: "run the batch: read, segment and index new or changed transcripts, then match the codebook",
-			usage: "run [--project DIR] [--transcripts PATH]... [--codebook FILE] [--jobs N] [--prune] [--no-candidates] [--suggest] [--json]", run: cmdRun},
+			usage: "run [--project DIR] [--transcripts PATH]... [--codebook FILE] [--jobs N] [--prune] [--no-candidates] [--suggest | --no-suggest] [--json]", run: cmdRun},
 		{name: "compact", summary: "merge the index's shards now, without time limit, dropping the old versions of edited transcripts",
 			usage: "compact [--project DIR] [--json]", details: compactHelp, run: cmdCompact},
 		{name: "status", summary: "show the project's transcripts, skipped files and last batch", usage: "status [--project DIR] [--json]", run: cmdStatus},

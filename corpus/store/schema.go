@@ -39,6 +39,10 @@ var migrations = []migration{
 		_, err := tx.ExecContext(ctx, relevanceSchema)
 		return err
 	}},
+	{4, "ranking: each current version's analysed words, kept", func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, rankWordsSchema)
+		return err
+	}},
 }
 
 // SchemaVersion is the schema this version of alongside writes.

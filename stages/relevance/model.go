@@ -2,6 +2,7 @@ package relevance
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -52,10 +53,38 @@ func featuresOf(d Doc) map[uint64]float64 {
 	return f
 }
 
-func (m *model) predict(x *Index, d Doc) float64 {
-	z := m.bias
-	for k, v := range featuresOf(d) {
-		z += m.w[k] * v
+// predictor scores units one after another, reusing one buffer for
+// their features (a map per unit was most of scoring a corpus).
+type predictor struct {
+	m   *model
+	buf []uint64
+}
+
+func (m *model) predictor() *predictor { return &predictor{m: m} }
+
+// predict is the model's probability that d is the code's, the features
+// of featuresOf summed in key order (the same d, the same float sum).
+func (p *predictor) predict(d Doc) float64 {
+	f := p.buf[:0]
+	for i, v := range d.Seq {
+		if v >= 0 {
+			f = append(f, uint64(v))
+		}
+		if i+1 < len(d.Seq) {
+			if u := d.Seq[i+1]; v >= 0 || u >= 0 {
+				f = append(f, pairKey(wordID(v), wordID(u)))
+			}
+		}
+	}
+	slices.Sort(f)
+	f = slices.Compact(f)
+	p.buf = f
+	z := p.m.bias
+	if len(f) > 0 {
+		n := 1 / math.Sqrt(float64(len(f)))
+		for _, k := range f {
+			z += p.m.w[k] * n
+		}
 	}
 	return 1 / (1 + math.Exp(-z))
 }

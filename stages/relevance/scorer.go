@@ -28,7 +28,7 @@ const (
 	exampleWeight     = 1.0
 	confirmedWeight   = 0.5 // per confirmed text, shrunk past 10 of them
 	weakWeight        = 0.05
-	weakSample        = 500 // unreviewed units taken as weak negatives
+	weakSamples       = 500 // unreviewed units taken as weak negatives
 	blendK            = 10  // the model weighs at most k/(k+blendK)
 	looFolds          = 10  // past looMax decisions, 10-fold instead of leave-one-out
 	looMax            = 40
@@ -60,8 +60,11 @@ type Scorer struct {
 	q         query // description, keywords, examples and confirmed texts
 	confirmed []confirmedDoc
 	descMax   float64
+	dense     []float64 // q's weight times idf, by word ID: scoring a whole corpus reads this
 	model     *model
 	modelMax  float64
+	unitDesc  []float32 // the units' raw description and model scores
+	unitModel []float32
 	weight    float64
 	threshold float64
 	report    Report
@@ -74,10 +77,28 @@ type confirmedDoc struct {
 	part float64           // its weight in q
 }
 
+// Units are the units a code may propose, as a scorer reads them.
+type Units interface {
+	Len() int
+	Doc(i int) Doc
+}
+
+// Docs are units held as Docs.
+type Docs []Doc
+
+func (d Docs) Len() int      { return len(d) }
+func (d Docs) Doc(i int) Doc { return d[i] }
+
 // Scorer builds the scorer of a code from what it says, what the analysts
 // decided, and the units it may propose (their best score is 1; a sample
 // of them are the weak negatives). The same inputs give the same scorer.
 func (x *Index) Scorer(p Profile, decided []Decided, units []Doc) *Scorer {
+	return x.ScorerOf(p, decided, Docs(units))
+}
+
+// ScorerOf is Scorer over any Units; UnitScore then gives each unit's
+// relevance without scoring it again.
+func (x *Index) ScorerOf(p Profile, decided []Decided, units Units) *Scorer {
 	s := &Scorer{x: x, q: query{}, threshold: defaultThreshold}
 	x.addText(s.q, p.Description, descriptionWeight)
 	for _, r := range p.Keywords {
@@ -115,11 +136,37 @@ func (x *Index) Scorer(p Profile, decided []Decided, units []Doc) *Scorer {
 		}
 		s.confirmed = append(s.confirmed, cd)
 	}
-	for _, u := range units {
-		s.descMax = math.Max(s.descMax, x.bm25(s.q, u, nil))
+	s.dense = make([]float64, len(x.words))
+	for id, w := range s.q {
+		s.dense[id] = w * x.idf(id)
+	}
+	if len(decided) > 0 {
+		s.model = train(x, decided, weakSample(units), nil)
+	}
+	// One pass over the units: both raw scores, and their maxima.
+	n := units.Len()
+	s.unitDesc = make([]float32, n)
+	var pr *predictor
+	if s.model != nil {
+		s.unitModel = make([]float32, n)
+		pr = s.model.predictor()
+	}
+	for i := 0; i < n; i++ {
+		d := units.Doc(i)
+		r := s.descriptionRaw(d)
+		s.unitDesc[i] = float32(r)
+		s.descMax = math.Max(s.descMax, r)
+		if s.model != nil {
+			m := pr.predict(d)
+			s.unitModel[i] = float32(m)
+			s.modelMax = math.Max(s.modelMax, m)
+		}
 	}
 	if s.descMax == 0 {
 		s.descMax = 1
+	}
+	if s.modelMax == 0 {
+		s.modelMax = 1
 	}
 	s.report.Threshold = s.threshold
 	if len(decided) > 0 {
@@ -129,19 +176,47 @@ func (x *Index) Scorer(p Profile, decided []Decided, units []Doc) *Scorer {
 	return s
 }
 
+func (s *Scorer) descriptionRaw(d Doc) float64 {
+	return s.x.bm25Of(func(id int32) float64 {
+		if int(id) < len(s.dense) {
+			return s.dense[id]
+		}
+		return 0
+	}, d, nil)
+}
+
+// UnitScore is the relevance of units.Doc(i), as Score would give it.
+func (s *Scorer) UnitScore(i int) float64 {
+	r := math.Min(1, float64(s.unitDesc[i])/s.descMax)
+	if s.weight > 0 {
+		r = (1-s.weight)*r + s.weight*math.Min(1, float64(s.unitModel[i])/s.modelMax)
+	}
+	return r
+}
+
+// weakSample takes evenly spaced units as the weak negatives.
+func weakSample(units Units) []Doc {
+	var weak []Doc
+	step := max(1, units.Len()/weakSamples)
+	for i := 0; i < units.Len() && len(weak) < weakSamples; i += step {
+		weak = append(weak, units.Doc(i))
+	}
+	return weak
+}
+
 // Report says how the code is scored.
 func (s *Scorer) Report() Report { return s.report }
 
 // description is the description score of d, 0 to 1.
 func (s *Scorer) description(d Doc) float64 {
-	return math.Min(1, s.x.bm25(s.q, d, nil)/s.descMax)
+	return math.Min(1, s.descriptionRaw(d)/s.descMax)
 }
 
 // Score is d's relevance to the code, 0 to 1.
 func (s *Scorer) Score(d Doc) float64 {
 	r := s.description(d)
 	if s.weight > 0 {
-		r = (1-s.weight)*r + s.weight*math.Min(1, s.model.predict(s.x, d)/s.modelMax)
+		r = (1-s.weight)*r + s.weight*math.Min(1, s.model.predictor().predict(d)/s.modelMax)
 	}
 	return r
 }
@@ -152,19 +227,8 @@ func (s *Scorer) Recommended(relevance float64) bool { return relevance >= s.thr
 
 // learn trains the model and chooses its weight and the threshold by
 // leave-one-out on the decisions.
-func (s *Scorer) learn(decided []Decided, units []Doc) {
-	var weak []Doc
-	step := max(1, len(units)/weakSample)
-	for i := 0; i < len(units) && len(weak) < weakSample; i += step {
-		weak = append(weak, units[i])
-	}
-	s.model = train(s.x, decided, weak, nil)
-	for _, u := range units {
-		s.modelMax = math.Max(s.modelMax, s.model.predict(s.x, u))
-	}
-	if s.modelMax == 0 {
-		s.modelMax = 1
-	}
+func (s *Scorer) learn(decided []Decided, units Units) {
+	weak := weakSample(units)
 	k := len(decided)
 	if s.report.Confirmed == 0 || s.report.Rejected == 0 {
 		return // nothing to tell apart: the description score alone
@@ -178,15 +242,16 @@ func (s *Scorer) learn(decided []Decided, units []Doc) {
 	}
 	for f := 0; f < folds; f++ {
 		m := train(s.x, decided, weak, func(i int) bool { return i%folds == f })
+		pm := m.predictor()
 		for i, d := range decided {
 			if i%folds == f {
-				prob[i] = math.Min(1, m.predict(s.x, d.Doc)/s.modelMax)
+				prob[i] = math.Min(1, pm.predict(d.Doc)/s.modelMax)
 			}
 		}
 	}
 	ci := 0
 	for i, d := range decided {
-		raw := s.x.bm25(s.q, d.Doc, nil)
+		raw := s.descriptionRaw(d.Doc)
 		if d.Confirmed {
 			raw -= s.confirmed[ci].part * s.x.bm25(s.confirmed[ci].q, d.Doc, nil)
 			ci++

@@ -21,6 +21,10 @@ var negations = map[string]bool{"no": true, "not": true, "nor": true, "don't": t
 	"didn't": true, "doesn't": true, "isn't": true, "wasn't": true, "aren't": true, "couldn't": true, "wouldn't": true,
 	"shouldn't": true, "haven't": true, "hasn't": true, "weren't": true, "never": true}
 
+// AnalyzerVersion changes whenever Tokens would give other tokens for the
+// same text: words kept from an earlier analysis are then made again.
+const AnalyzerVersion = 1
+
 // Analyzer turns text into stemmed words, as the index's "text" field
 // does: unicode words, apostrophes folded, lower case, possessives
 // dropped, Snowball English stems. Function words are marked, not
@@ -109,12 +113,17 @@ type Index struct {
 	df    []int32
 	n     int   // documents counted
 	total int64 // their words
+	stamp []int32
 }
 
 // NewIndex starts an empty index.
 func NewIndex(an *Analyzer) *Index {
 	return &Index{an: an, vocab: map[string]int32{}}
 }
+
+// WordID is stem's ID in the vocabulary, added when new: a Doc read back
+// from store is made of these.
+func (x *Index) WordID(stem string) int32 { return x.id(stem) }
 
 func (x *Index) id(stem string) int32 {
 	id, ok := x.vocab[stem]
@@ -149,11 +158,15 @@ func (x *Index) docOf(toks []Token) Doc {
 func (x *Index) Add(d Doc) {
 	x.n++
 	x.total += int64(len(d.Seq))
-	seen := make(map[int32]bool, len(d.Seq))
+	if len(x.stamp) < len(x.df) {
+		x.stamp = append(x.stamp, make([]int32, len(x.df)-len(x.stamp))...)
+	}
+	// stamp[id] == n: id already counted in this document (a map per
+	// sentence was a tenth of a ranking's time).
 	for _, v := range d.Seq {
 		id := wordID(v)
-		if !seen[id] {
-			seen[id] = true
+		if x.stamp[id] != int32(x.n) {
+			x.stamp[id] = int32(x.n)
 			x.df[id]++
 		}
 	}
@@ -222,25 +235,49 @@ const maxExpansions = 20
 
 // bm25 scores d against q, and gives each word's part to fn when not nil.
 func (x *Index) bm25(q query, d Doc, fn func(id int32, part float64)) float64 {
-	if len(q) == 0 || len(d.Seq) == 0 {
+	if len(q) == 0 {
 		return 0
 	}
-	tf := map[int32]int{}
+	return x.bm25Of(func(id int32) float64 { return q[id] * x.idf(id) }, d, fn)
+}
+
+// bm25Of scores d with weight(id) as each word's query weight times its
+// idf. Words are summed in the order they first appear in d, so the same
+// d always gives the same float sum.
+func (x *Index) bm25Of(weight func(id int32) float64, d Doc, fn func(id int32, part float64)) float64 {
+	if len(d.Seq) == 0 {
+		return 0
+	}
+	type count struct {
+		id int32
+		w  float64
+		n  int
+	}
+	var local [16]count
+	tf := local[:0]
+next:
 	for _, v := range d.Seq {
-		if v >= 0 {
-			if _, ok := q[v]; ok {
-				tf[v]++
+		if v < 0 {
+			continue
+		}
+		for i := range tf {
+			if tf[i].id == v {
+				tf[i].n++
+				continue next
 			}
+		}
+		if w := weight(v); w != 0 {
+			tf = append(tf, count{v, w, 1})
 		}
 	}
 	norm := bm25K1 * (1 - bm25B + bm25B*float64(len(d.Seq))/x.avgLen())
 	s := 0.0
-	for id, n := range tf {
-		f := float64(n)
-		part := q[id] * x.idf(id) * f * (bm25K1 + 1) / (f + norm)
+	for _, c := range tf {
+		f := float64(c.n)
+		part := c.w * f * (bm25K1 + 1) / (f + norm)
 		s += part
 		if fn != nil {
-			fn(id, part)
+			fn(c.id, part)
 		}
 	}
 	return s

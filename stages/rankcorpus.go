@@ -1,0 +1,282 @@
+package stages
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+
+	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/stages/relevance"
+)
+
+// rankWordsAnalyzer names how the kept words were made: the analyzer's
+// version and this file's encoding. Words kept by another are analysed
+// again.
+const rankWordsAnalyzer = relevance.AnalyzerVersion<<8 | 1
+
+// rankCorpus is what ranking reads of the corpus, in flat arrays: every
+// current version's analysed words, sentence by sentence, and who speaks
+// each turn (at 30 million words: 120 MB of words, a few MB besides).
+type rankCorpus struct {
+	words    []int32 // relevance word IDs (function words negative)
+	sentEnd  []int32 // sentence i is words[sentEnd[i-1]:sentEnd[i]]
+	sentTurn []int32 // sentence i's turn, in turns
+	turns    []rankTurn
+	ts       []rankTranscript
+	byID     map[string]int
+}
+
+type rankTranscript struct {
+	id, version string
+	firstTurn   int32
+}
+
+type rankTurn struct {
+	t, turn    int32 // transcript (in ts) and its turn number
+	speakerKey string
+	firstSent  int32
+	sentences  int32
+}
+
+func (c *rankCorpus) sentStart(s int32) int32 {
+	if s == 0 {
+		return 0
+	}
+	return c.sentEnd[s-1]
+}
+
+// span is the words of sentences first to last of a turn (in turns).
+func (c *rankCorpus) span(g int32, first, last int) relevance.Doc {
+	tr := c.turns[g]
+	a := c.sentStart(tr.firstSent + int32(first))
+	b := c.sentEnd[tr.firstSent+int32(last)]
+	return relevance.Doc{Seq: c.words[a:b:b]}
+}
+
+// candidateDoc is a candidate's words when it is in the current version
+// of its transcript.
+func (c *rankCorpus) candidateDoc(cand store.Candidate) (relevance.Doc, bool) {
+	ti, ok := c.byID[cand.Transcript]
+	if !ok || c.ts[ti].version != cand.Version {
+		return relevance.Doc{}, false
+	}
+	g := c.ts[ti].firstTurn + int32(cand.Turn)
+	if cand.Turn < 0 || int(g) >= len(c.turns) || c.turns[g].t != int32(ti) ||
+		cand.First < 0 || cand.First > cand.Last || cand.Last >= int(c.turns[g].sentences) {
+		return relevance.Doc{}, false
+	}
+	return c.span(g, cand.First, cand.Last), true
+}
+
+// loadRankCorpus reads every current transcript's words: kept ones as
+// they are, others analysed and kept for the next ranking.
+func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an *relevance.Analyzer) (*rankCorpus, error) {
+	infos, err := st.Transcripts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &rankCorpus{byID: map[string]int{}}
+	var pending []store.RankWordsRow
+	pendingBytes := 0
+	flush := func() error {
+		err := st.PutRankWords(ctx, rankWordsAnalyzer, pending)
+		pending, pendingBytes = nil, 0
+		return err
+	}
+	for _, info := range infos {
+		if info.Removed {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		data, ok, err := st.RankWords(ctx, info.ID, info.Version, rankWordsAnalyzer)
+		if err != nil {
+			return nil, err
+		}
+		if ok && c.add(x, info.ID, info.Version, data) == nil {
+			continue
+		}
+		t, err := st.Version(ctx, info.ID, info.Version)
+		if err != nil {
+			return nil, err
+		}
+		data = encodeRankWords(an, t)
+		if err := c.add(x, info.ID, info.Version, data); err != nil {
+			return nil, err // what was just encoded must decode
+		}
+		pending = append(pending, store.RankWordsRow{Transcript: info.ID, Version: info.Version, Words: data})
+		if pendingBytes += len(data); pendingBytes > 8<<20 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return c, st.PruneRankWords(ctx, rankWordsAnalyzer)
+}
+
+// encodeRankWords analyses a version's sentences: its stems (in the order
+// they first appear), then each turn's speaker and sentences, each
+// sentence its words as stem number*2 (+1 for a function word).
+func encodeRankWords(an *relevance.Analyzer, t *corpus.Transcript) []byte {
+	local := map[string]uint64{}
+	var stems []string
+	var body []byte
+	body = binary.AppendUvarint(body, uint64(len(t.Turns)))
+	for _, turn := range t.Turns {
+		body = appendString(body, turn.SpeakerKey)
+		body = binary.AppendUvarint(body, uint64(len(turn.Sentences)))
+		for _, s := range turn.Sentences {
+			toks := an.Tokens(t.Cut(s.Span))
+			body = binary.AppendUvarint(body, uint64(len(toks)))
+			for _, tok := range toks {
+				id, ok := local[tok.Stem]
+				if !ok {
+					id = uint64(len(stems))
+					local[tok.Stem] = id
+					stems = append(stems, tok.Stem)
+				}
+				v := id << 1
+				if tok.Stop {
+					v |= 1
+				}
+				body = binary.AppendUvarint(body, v)
+			}
+		}
+	}
+	var out []byte
+	out = binary.AppendUvarint(out, uint64(len(stems)))
+	for _, s := range stems {
+		out = appendString(out, s)
+	}
+	return append(out, body...)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+var errRankWords = errors.New("damaged ranking words")
+
+// wordReader reads what encodeRankWords wrote.
+type wordReader struct {
+	b   []byte
+	err error
+}
+
+func (r *wordReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errRankWords
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// count reads a count no larger than what is left to read.
+func (r *wordReader) count() int {
+	v := r.uvarint()
+	if v > uint64(len(r.b)) {
+		r.err = errRankWords
+		return 0
+	}
+	return int(v)
+}
+
+func (r *wordReader) string() string {
+	n := r.count()
+	if r.err != nil {
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// add appends a version's kept words to the corpus and counts them in
+// x's statistics; damaged words add nothing (but may add to x's vocabulary).
+func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) error {
+	r := &wordReader{b: data}
+	ids := make([]int32, r.count())
+	for i := range ids {
+		ids[i] = x.WordID(r.string())
+	}
+	nWords, nSents, nTurns := len(c.words), len(c.sentEnd), len(c.turns)
+	ti := int32(len(c.ts))
+	turns := r.count()
+	for turn := 0; turn < turns && r.err == nil; turn++ {
+		g := int32(len(c.turns))
+		tr := rankTurn{t: ti, turn: int32(turn), speakerKey: r.string(), firstSent: int32(len(c.sentEnd))}
+		tr.sentences = int32(r.count())
+		for range tr.sentences {
+			n := r.count()
+			for range n {
+				v := r.uvarint()
+				if v>>1 >= uint64(len(ids)) {
+					r.err = errRankWords
+					break
+				}
+				w := ids[v>>1]
+				if v&1 == 1 {
+					w = -w - 1
+				}
+				c.words = append(c.words, w)
+			}
+			c.sentEnd = append(c.sentEnd, int32(len(c.words)))
+			c.sentTurn = append(c.sentTurn, g)
+		}
+		c.turns = append(c.turns, tr)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errRankWords
+	}
+	if r.err != nil {
+		c.words, c.sentEnd, c.sentTurn, c.turns = c.words[:nWords], c.sentEnd[:nSents], c.sentTurn[:nSents], c.turns[:nTurns]
+		return r.err
+	}
+	for s := nSents; s < len(c.sentEnd); s++ {
+		x.Add(relevance.Doc{Seq: c.words[c.sentStart(int32(s)):c.sentEnd[s]]})
+	}
+	c.byID[id] = int(ti)
+	c.ts = append(c.ts, rankTranscript{id: id, version: version, firstTurn: int32(nTurns)})
+	return nil
+}
+
+// rankUnits are a code's units: sentences, or whole turns.
+type rankUnits struct {
+	c     *rankCorpus
+	ids   []int32 // sentences, or turns
+	turns bool
+}
+
+func (u *rankUnits) Len() int { return len(u.ids) }
+
+func (u *rankUnits) Doc(i int) relevance.Doc {
+	if u.turns {
+		g := u.ids[i]
+		return u.c.span(g, 0, int(u.c.turns[g].sentences)-1)
+	}
+	s := u.ids[i]
+	return relevance.Doc{Seq: u.c.words[u.c.sentStart(s):u.c.sentEnd[s]:u.c.sentEnd[s]]}
+}
+
+// unit is where unit i is: its turn (in turns) and sentences.
+func (u *rankUnits) unit(i int) (g int32, first, last int) {
+	if u.turns {
+		g = u.ids[i]
+		return g, 0, int(u.c.turns[g].sentences) - 1
+	}
+	s := u.ids[i]
+	g = u.c.sentTurn[s]
+	si := int(s - u.c.turns[g].firstSent)
+	return g, si, si
+}

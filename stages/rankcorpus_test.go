@@ -1,0 +1,103 @@
+package stages
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+
+	"github.com/alongside-qda/alongside/corpus"
+	"github.com/alongside-qda/alongside/stages/relevance"
+)
+
+func rankCorpusTranscript(t testing.TB) *corpus.Transcript {
+	t.Helper()
+	ts, err := corpus.Parse("s1.txt", "s1", []byte("Therapist: What brings you in today?\n\n"+
+		"Client: My doctor says I should quit smoking. I don't want to stop, honestly.\n\n"+
+		"Therapist: You're not sure.\n\nClient: No.\n"), corpus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seg corpus.Segmenter
+	if err := seg.Segment(ts[0]); err != nil {
+		t.Fatal(err)
+	}
+	return ts[0]
+}
+
+// Kept words read back are what analysing the text gives, word for word,
+// with the same vocabulary IDs.
+func TestRankWordsRoundTrip(t *testing.T) {
+	an, err := relevance.NewAnalyzer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := rankCorpusTranscript(t)
+	fresh := relevance.NewIndex(an)
+	var want []int32
+	for _, turn := range tr.Turns {
+		for _, s := range turn.Sentences {
+			want = append(want, fresh.Doc(tr.Cut(s.Span)).Seq...)
+		}
+	}
+	x := relevance.NewIndex(an)
+	c := &rankCorpus{byID: map[string]int{}}
+	if err := c.add(x, tr.ID, tr.Version, encodeRankWords(an, tr)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.words, want) {
+		t.Errorf("read back %v, analysed %v", c.words, want)
+	}
+	if len(c.turns) != len(tr.Turns) || c.turns[1].speakerKey != tr.Turns[1].SpeakerKey || int(c.turns[1].sentences) != len(tr.Turns[1].Sentences) {
+		t.Errorf("turns %+v", c.turns)
+	}
+	if !slices.ContainsFunc(c.words, func(v int32) bool { return v < 0 }) {
+		t.Error("no function word marked")
+	}
+}
+
+// Damaged kept words add nothing and say so; the caller analyses again.
+func TestDamagedRankWords(t *testing.T) {
+	an, err := relevance.NewAnalyzer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := rankCorpusTranscript(t)
+	good := encodeRankWords(an, tr)
+	x := relevance.NewIndex(an)
+	c := &rankCorpus{byID: map[string]int{}}
+	for _, bad := range [][]byte{nil, good[:len(good)/2], append(bytes.Clone(good), 7), {0xff, 0xff, 0xff}} {
+		if err := c.add(x, tr.ID, tr.Version, bad); err == nil {
+			t.Errorf("%x: no error", bad)
+		}
+		if len(c.words) != 0 || len(c.sentEnd) != 0 || len(c.turns) != 0 || len(c.ts) != 0 {
+			t.Fatalf("%x: damaged words were added", bad)
+		}
+	}
+}
+
+func FuzzRankWords(f *testing.F) {
+	an, err := relevance.NewAnalyzer()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(encodeRankWords(an, rankCorpusTranscript(f)))
+	f.Add([]byte{1, 1, 'a', 1, 0, 1, 2, 0, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		x := relevance.NewIndex(an)
+		c := &rankCorpus{byID: map[string]int{}}
+		if c.add(x, "t", "v", data) != nil {
+			return
+		}
+		// What was read is whole: every sentence's words in range.
+		for s := range c.sentEnd {
+			if c.sentStart(int32(s)) > c.sentEnd[s] || int(c.sentEnd[s]) > len(c.words) {
+				t.Fatalf("sentence %d out of range", s)
+			}
+		}
+		for _, tr := range c.turns {
+			if int(tr.firstSent+tr.sentences) > len(c.sentEnd) {
+				t.Fatalf("turn %+v out of range", tr)
+			}
+		}
+	})
+}
