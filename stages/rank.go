@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -26,6 +27,7 @@ const (
 type RankOptions struct {
 	MaxSuggestions int     // per code; -1: none
 	MinSuggestion  float64 // least relevance of a suggestion
+	Workers        int     // analyse new transcripts with this many; 0: one per core
 	// reportOnly: score each code and stop, writing nothing (see
 	// CodeScores).
 	reportOnly bool
@@ -54,6 +56,9 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	if opts.MinSuggestion == 0 {
 		opts.MinSuggestion = DefaultMinSuggestion
 	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
 	sum := &RankSummary{Codes: map[string]relevance.Report{}}
 	an, err := relevance.NewAnalyzer()
 	if err != nil {
@@ -62,7 +67,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	x := relevance.NewIndex(an)
 
 	// The corpus: every sentence of every current transcript.
-	rc, err := loadRankCorpus(ctx, st, x, an)
+	rc, err := loadRankCorpus(ctx, st, x, an, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +286,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	if sum.Withdrawn, err = st.Withdraw(ctx, withdraw); err != nil {
 		return nil, err
 	}
-	if opts == (RankOptions{MaxSuggestions: DefaultMaxSuggestions, MinSuggestion: DefaultMinSuggestion}) {
+	if opts.MaxSuggestions == DefaultMaxSuggestions && opts.MinSuggestion == DefaultMinSuggestion {
 		// What this ranking read, for the next run to compare: the
 		// ranking's own changes are in it.
 		state, err := rankState(ctx, st, cb)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/store"
+	"github.com/alongside-qda/alongside/pipeline"
 	"github.com/alongside-qda/alongside/stages/relevance"
 )
 
@@ -70,13 +71,36 @@ func (c *rankCorpus) candidateDoc(cand store.Candidate) (relevance.Doc, bool) {
 }
 
 // loadRankCorpus reads every current transcript's words: kept ones as
-// they are, others analysed and kept for the next ranking.
-func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an *relevance.Analyzer) (*rankCorpus, error) {
+// they are, others analysed (by workers, in order) and kept for the next
+// ranking.
+func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an *relevance.Analyzer, workers int) (*rankCorpus, error) {
 	infos, err := st.Transcripts(ctx)
 	if err != nil {
 		return nil, err
 	}
+	type words struct {
+		info  store.TranscriptInfo
+		data  []byte
+		fresh bool // analysed now, to keep
+	}
+	analyse := func(ctx context.Context, info store.TranscriptInfo) (words, error) {
+		t, err := st.Version(ctx, info.ID, info.Version)
+		if err != nil {
+			return words{}, err
+		}
+		return words{info: info, data: encodeRankWords(an, t), fresh: true}, nil
+	}
 	c := &rankCorpus{byID: map[string]int{}}
+	// Sized once from the word counts (slightly more: the analyser splits
+	// some words the reader counted as one): growing by doubling would
+	// hold twice the corpus at its peak.
+	total := 0
+	for _, info := range infos {
+		if !info.Removed {
+			total += info.Words
+		}
+	}
+	c.words = make([]int32, 0, total+total/8)
 	var pending []store.RankWordsRow
 	pendingBytes := 0
 	flush := func() error {
@@ -84,34 +108,47 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 		pending, pendingBytes = nil, 0
 		return err
 	}
-	for _, info := range infos {
-		if info.Removed {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		data, ok, err := st.RankWords(ctx, info.ID, info.Version, rankWordsAnalyzer)
-		if err != nil {
-			return nil, err
-		}
-		if ok && c.add(x, info.ID, info.Version, data) == nil {
-			continue
-		}
-		t, err := st.Version(ctx, info.ID, info.Version)
-		if err != nil {
-			return nil, err
-		}
-		data = encodeRankWords(an, t)
-		if err := c.add(x, info.ID, info.Version, data); err != nil {
-			return nil, err // what was just encoded must decode
-		}
-		pending = append(pending, store.RankWordsRow{Transcript: info.ID, Version: info.Version, Words: data})
-		if pendingBytes += len(data); pendingBytes > 8<<20 {
-			if err := flush(); err != nil {
-				return nil, err
+	g := pipeline.New(ctx)
+	current := pipeline.Source(g, "rank: transcripts", 0, func(ctx context.Context, emit func(store.TranscriptInfo) error) error {
+		for _, info := range infos {
+			if !info.Removed {
+				if err := emit(info); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
+	})
+	read := pipeline.Map(g, "rank: words", workers, workers, current, func(ctx context.Context, info store.TranscriptInfo) (words, error) {
+		data, ok, err := st.RankWords(ctx, info.ID, info.Version, rankWordsAnalyzer)
+		if err != nil || ok {
+			return words{info: info, data: data}, err
+		}
+		return analyse(ctx, info)
+	})
+	pipeline.Sink(g, "rank: corpus", read, func(ctx context.Context, w words) error {
+		if err := c.add(x, w.info.ID, w.info.Version, w.data); err != nil {
+			if w.fresh {
+				return err // what was just encoded must decode
+			}
+			if w, err = analyse(ctx, w.info); err != nil { // damaged: analysed again
+				return err
+			}
+			if err := c.add(x, w.info.ID, w.info.Version, w.data); err != nil {
+				return err
+			}
+		}
+		if !w.fresh {
+			return nil
+		}
+		pending = append(pending, store.RankWordsRow{Transcript: w.info.ID, Version: w.info.Version, Words: w.data})
+		if pendingBytes += len(w.data); pendingBytes > 8<<20 {
+			return flush()
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	if err := flush(); err != nil {
 		return nil, err

@@ -290,7 +290,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	} {
 		logf("matching: %s", m.log)
 		var sum runSummary
-		run, err := measure(ctx, &sum, bin, "run", "--project", full, "--codebook", filepath.Join(dir, m.file), "-j", j, "--json")
+		run, err := measure(ctx, &sum, bin, "run", "--project", full, "--codebook", filepath.Join(dir, m.file), "-j", j, "--no-suggest", "--json")
 		if err != nil {
 			return err
 		}
