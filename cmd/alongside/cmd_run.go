@@ -178,6 +178,9 @@ func printSummary(e *env, s *stages.Summary, project string) {
 	if c := s.Candidates; c != nil && (c.New+c.Withdrawn+c.Orphaned > 0 || len(c.Rematched) > 0 || !s.NothingNew) {
 		fmt.Fprintf(w, "Candidates: %d new, %d withdrawn, %d orphaned; %d waiting for a decision (codebook %s, %d codes; %.1f s).\n",
 			c.New, c.Withdrawn, c.Orphaned, c.Waiting, c.Codebook, c.Codes, c.Seconds)
+		if c.Suggested > 0 {
+			fmt.Fprintf(w, "Of those waiting, %d are suggestions: passages like a code's description that match none of its keywords (origin suggested).\n", c.Suggested)
+		}
 		if len(c.Rematched) > 0 {
 			fmt.Fprintf(w, "Matched over the whole corpus (new or changed rules): %s\n", strings.Join(c.Rematched, "; "))
 		}
