@@ -7,11 +7,13 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/codebook"
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/index"
+	"github.com/alongside-qda/alongside/pipeline"
 	"github.com/alongside-qda/alongside/stages/relevance"
 )
 
@@ -71,7 +73,6 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	if err != nil {
 		return nil, err
 	}
-	ts := rc.ts
 
 	all, err := st.Candidates(ctx, store.CandidateFilter{})
 	if err != nil {
@@ -98,167 +99,52 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		}
 	}
 
-	// Transcripts read for suggestions, kept across codes (the codes'
-	// suggestions tend to fall in the same transcripts), a few at a time.
-	loaded := map[int]*corpus.Transcript{}
-	load := func(ti int) (*corpus.Transcript, error) {
-		if t, ok := loaded[ti]; ok {
-			return t, nil
-		}
-		t, err := st.Version(ctx, ts[ti].id, ts[ti].version)
-		if err != nil {
-			return nil, err
-		}
-		if len(loaded) == 64 {
-			clear(loaded)
-		}
-		loaded[ti] = t
-		return t, nil
-	}
-	var rankings []store.Ranking
-	var suggestions []store.Candidate
-	kept := map[string]bool{}
+	// Every code's query first: making them adds words to the
+	// vocabulary, which scoring then only reads, code by code in parallel.
+	var work []*codeRank
 	for _, code := range cb.All() {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		cands := byCode[code.Path]
-		filter := SpeakerFilter(code)
-		if filter != nil {
-			filter, _ = speakers.Resolve(filter)
-		}
-		units := &rankUnits{c: rc, turns: code.Unit == codebook.UnitTurn}
-		spoken := map[[2]string]bool{} // a filter's verdict per transcript and speaker: turns repeat them
-		for g, tr := range rc.turns {
-			if tr.sentences == 0 {
-				continue
-			}
-			if filter != nil {
-				k := [2]string{ts[tr.t].id, tr.speakerKey}
-				ok, seen := spoken[k]
-				if !seen {
-					ok = speaks(filter, ts[tr.t].id, tr.speakerKey)
-					spoken[k] = ok
-				}
-				if !ok {
-					continue
-				}
-			}
-			if units.turns {
-				units.ids = append(units.ids, int32(g))
-				continue
-			}
-			for si := range tr.sentences {
-				units.ids = append(units.ids, tr.firstSent+si)
-			}
-		}
+		r := &codeRank{code: code, cands: byCode[code.Path], docs: map[string]relevance.Doc{}}
 		var decided []relevance.Decided
-		for _, c := range cands {
+		for _, c := range r.cands {
 			if c.Status == "confirmed" || c.Status == "rejected" {
 				decided = append(decided, relevance.Decided{ID: c.ID, Doc: x.Doc(c.Text), Confirmed: c.Status == "confirmed"})
+			} else if _, ok := rc.candidateDoc(c); !ok && !c.Decided && c.State != "orphaned" {
+				r.docs[c.ID] = x.Doc(c.Text) // not in a current version
 			}
 		}
 		// Re-codes: a candidate re-coded to this code is a confirmed one
 		// of it, and is listed under it; nothing more to add here.
-		s := x.ScorerOf(relevance.Profile{Description: code.Description, Keywords: rules(code.Keywords), Examples: code.Examples}, decided, units)
-		sum.Codes[code.Path] = s.Report()
-		if opts.reportOnly {
-			continue
-		}
-
-		// Undecided candidates: their relevance.
-		taken := map[[3]int]bool{} // transcript, turn, sentence already a candidate of the code
-		for _, c := range cands {
-			ti, ok := rc.byID[c.Transcript]
-			if ok && ts[ti].version == c.Version && c.State != "withdrawn" && (c.Origin != store.OriginSuggested || c.Decided) {
-				for si := c.First; si <= c.Last; si++ {
-					taken[[3]int{ti, c.Turn, si}] = true
-				}
-			}
-			if c.Decided || c.State == "orphaned" {
-				continue
-			}
-			d, ok := rc.candidateDoc(c)
-			if !ok {
-				d = x.Doc(c.Text)
-			}
-			rel := s.Score(d)
-			rankings = append(rankings, store.Ranking{ID: c.ID, Relevance: rel, Why: s.Why(d, c.Text, c.ID), Recommended: s.Recommended(rel)})
-		}
-		if opts.MaxSuggestions < 0 {
-			continue
-		}
-
-		// Suggestions: the best units no keyword took.
-		var idx []int
-		for i := range units.Len() {
-			if s.UnitScore(i) >= opts.MinSuggestion {
-				idx = append(idx, i)
+		r.query = x.Prepare(relevance.Profile{Description: code.Description, Keywords: rules(code.Keywords), Examples: code.Examples}, decided)
+		work = append(work, r)
+	}
+	cr := &codeRanker{ctx: ctx, st: st, rc: rc, m: m, speakers: speakers, excluded: excluded, opts: opts, loaded: map[int]*corpus.Transcript{}}
+	g := pipeline.New(ctx)
+	codes := pipeline.Source(g, "rank: codes", 0, func(ctx context.Context, emit func(*codeRank) error) error {
+		for _, r := range work {
+			if err := emit(r); err != nil {
+				return err
 			}
 		}
-		sort.SliceStable(idx, func(a, b int) bool { return s.UnitScore(idx[a]) > s.UnitScore(idx[b]) })
-		chosen := map[int]map[int]map[int]*sentenceHit{} // transcript -> turn -> sentences
-		n := 0
-		for _, i := range idx {
-			if n == opts.MaxSuggestions {
-				break
-			}
-			g, first, last := units.unit(i)
-			ti, turn := int(rc.turns[g].t), int(rc.turns[g].turn)
-			if blocked(ti, turn, first, last, taken, excluded[code.Path]) {
-				continue
-			}
-			hits := map[int]*sentenceHit{}
-			for si := first; si <= last; si++ {
-				hits[si] = &sentenceHit{rules: map[string]bool{}}
-			}
-			t, err := load(ti)
-			if err != nil {
-				return nil, err
-			}
-			if !m.dropRejected(code, t, turn, hits) {
-				continue
-			}
-			if chosen[ti] == nil {
-				chosen[ti] = map[int]map[int]*sentenceHit{}
-			}
-			if chosen[ti][turn] == nil {
-				chosen[ti][turn] = map[int]*sentenceHit{}
-			}
-			for si, h := range hits {
-				chosen[ti][turn][si] = h
-			}
-			n++
+		return nil
+	})
+	ranked := pipeline.Map(g, "rank: score", opts.Workers, 0, codes, func(ctx context.Context, r *codeRank) (*codeRank, error) {
+		return r, cr.rank(r)
+	})
+	var rankings []store.Ranking
+	var suggestions []store.Candidate
+	kept := map[string]bool{}
+	pipeline.Sink(g, "rank: collect", ranked, func(ctx context.Context, r *codeRank) error {
+		sum.Codes[r.code.Path] = r.report
+		rankings = append(rankings, r.rankings...)
+		suggestions = append(suggestions, r.suggestions...)
+		for _, c := range r.suggestions {
+			kept[c.ID] = true
 		}
-		tis := make([]int, 0, len(chosen))
-		for ti := range chosen {
-			tis = append(tis, ti)
-		}
-		sort.Ints(tis)
-		for _, ti := range tis {
-			turns := make([]int, 0, len(chosen[ti]))
-			for turn := range chosen[ti] {
-				turns = append(turns, turn)
-			}
-			sort.Ints(turns)
-			t, err := load(ti)
-			if err != nil {
-				return nil, err
-			}
-			occurrences := newOccurrences(t)
-			for _, turn := range turns {
-				for _, c := range m.candidates(code, t, turn, chosen[ti][turn], occurrences) {
-					d := rc.span(ts[ti].firstTurn+int32(turn), c.First, c.Last)
-					c.Origin, c.Rules, c.Score = store.OriginSuggested, []string{}, 0
-					c.Text = strings.Clone(c.Text) // not the whole transcript's text, kept alive till the end
-					c.Relevance = s.Score(d)
-					c.Why = s.Why(d, c.Text, c.ID)
-					c.Recommended = s.Recommended(c.Relevance)
-					suggestions = append(suggestions, c)
-					kept[c.ID] = true
-				}
-			}
-		}
+		*r = codeRank{} // its scores and texts are no longer needed
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	if opts.reportOnly {
 		return sum, nil
@@ -311,6 +197,198 @@ func rankState(ctx context.Context, st *store.Store, cb *codebook.Codebook) (str
 		return "", err
 	}
 	return fmt.Sprintf("rank %d/%d, codebook %s, %s", rankVersion, rankWordsAnalyzer, cb.Version(), inputs), nil
+}
+
+// codeRank is one code's part of a ranking: what it reads, and what it
+// found.
+type codeRank struct {
+	code  *codebook.Code
+	cands []store.Candidate
+	docs  map[string]relevance.Doc // candidates not in a current version, analysed
+	query *relevance.Prepared
+
+	report      relevance.Report
+	rankings    []store.Ranking
+	suggestions []store.Candidate
+}
+
+// codeRanker ranks codes; its rank may run for several codes at once.
+type codeRanker struct {
+	ctx      context.Context
+	st       *store.Store
+	rc       *rankCorpus
+	m        matcher
+	speakers *Speakers
+	excluded map[string]map[[3]int]bool
+	opts     RankOptions
+
+	mu     sync.Mutex
+	loaded map[int]*corpus.Transcript // transcripts read for suggestions, kept across codes, a few at a time
+}
+
+func (cr *codeRanker) load(ti int) (*corpus.Transcript, error) {
+	cr.mu.Lock()
+	t, ok := cr.loaded[ti]
+	cr.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := cr.st.Version(cr.ctx, cr.rc.ts[ti].id, cr.rc.ts[ti].version)
+	if err != nil {
+		return nil, err
+	}
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if len(cr.loaded) == 64 {
+		clear(cr.loaded)
+	}
+	cr.loaded[ti] = t
+	return t, nil
+}
+
+// units are the units a code may propose: its unit (sentence or turn) of
+// the turns its speaker filter lets through.
+func (cr *codeRanker) units(code *codebook.Code) *rankUnits {
+	rc, ts := cr.rc, cr.rc.ts
+	filter := SpeakerFilter(code)
+	if filter != nil {
+		filter, _ = cr.speakers.Resolve(filter)
+	}
+	units := &rankUnits{c: rc, turns: code.Unit == codebook.UnitTurn}
+	spoken := map[[2]string]bool{} // a filter's verdict per transcript and speaker: turns repeat them
+	for g, tr := range rc.turns {
+		if tr.sentences == 0 {
+			continue
+		}
+		if filter != nil {
+			k := [2]string{ts[tr.t].id, tr.speakerKey}
+			ok, seen := spoken[k]
+			if !seen {
+				ok = speaks(filter, ts[tr.t].id, tr.speakerKey)
+				spoken[k] = ok
+			}
+			if !ok {
+				continue
+			}
+		}
+		if units.turns {
+			units.ids = append(units.ids, int32(g))
+			continue
+		}
+		for si := range tr.sentences {
+			units.ids = append(units.ids, tr.firstSent+si)
+		}
+	}
+	return units
+}
+
+// rank scores a code's units and candidates and chooses its suggestions.
+// It reads the corpus and the index and writes only to r.
+func (cr *codeRanker) rank(r *codeRank) error {
+	if err := cr.ctx.Err(); err != nil {
+		return err
+	}
+	rc, ts, code, opts := cr.rc, cr.rc.ts, r.code, cr.opts
+	units := cr.units(code)
+	s := r.query.Scorer(units)
+	r.report = s.Report()
+	if opts.reportOnly {
+		return nil
+	}
+
+	// Undecided candidates: their relevance.
+	taken := map[[3]int]bool{} // transcript, turn, sentence already a candidate of the code
+	for _, c := range r.cands {
+		ti, ok := rc.byID[c.Transcript]
+		if ok && ts[ti].version == c.Version && c.State != "withdrawn" && (c.Origin != store.OriginSuggested || c.Decided) {
+			for si := c.First; si <= c.Last; si++ {
+				taken[[3]int{ti, c.Turn, si}] = true
+			}
+		}
+		if c.Decided || c.State == "orphaned" {
+			continue
+		}
+		d, ok := rc.candidateDoc(c)
+		if !ok {
+			d = r.docs[c.ID]
+		}
+		rel := s.Score(d)
+		r.rankings = append(r.rankings, store.Ranking{ID: c.ID, Relevance: rel, Why: s.Why(d, c.Text, c.ID), Recommended: s.Recommended(rel)})
+	}
+	if opts.MaxSuggestions < 0 {
+		return nil
+	}
+
+	// Suggestions: the best units no keyword took.
+	var idx []int
+	for i := range units.Len() {
+		if s.UnitScore(i) >= opts.MinSuggestion {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return s.UnitScore(idx[a]) > s.UnitScore(idx[b]) })
+	chosen := map[int]map[int]map[int]*sentenceHit{} // transcript -> turn -> sentences
+	n := 0
+	for _, i := range idx {
+		if n == opts.MaxSuggestions {
+			break
+		}
+		g, first, last := units.unit(i)
+		ti, turn := int(rc.turns[g].t), int(rc.turns[g].turn)
+		if blocked(ti, turn, first, last, taken, cr.excluded[code.Path]) {
+			continue
+		}
+		hits := map[int]*sentenceHit{}
+		for si := first; si <= last; si++ {
+			hits[si] = &sentenceHit{rules: map[string]bool{}}
+		}
+		t, err := cr.load(ti)
+		if err != nil {
+			return err
+		}
+		if !cr.m.dropRejected(code, t, turn, hits) {
+			continue
+		}
+		if chosen[ti] == nil {
+			chosen[ti] = map[int]map[int]*sentenceHit{}
+		}
+		if chosen[ti][turn] == nil {
+			chosen[ti][turn] = map[int]*sentenceHit{}
+		}
+		for si, h := range hits {
+			chosen[ti][turn][si] = h
+		}
+		n++
+	}
+	tis := make([]int, 0, len(chosen))
+	for ti := range chosen {
+		tis = append(tis, ti)
+	}
+	sort.Ints(tis)
+	for _, ti := range tis {
+		turns := make([]int, 0, len(chosen[ti]))
+		for turn := range chosen[ti] {
+			turns = append(turns, turn)
+		}
+		sort.Ints(turns)
+		t, err := cr.load(ti)
+		if err != nil {
+			return err
+		}
+		occurrences := newOccurrences(t)
+		for _, turn := range turns {
+			for _, c := range cr.m.candidates(code, t, turn, chosen[ti][turn], occurrences) {
+				d := rc.span(ts[ti].firstTurn+int32(turn), c.First, c.Last)
+				c.Origin, c.Rules, c.Score = store.OriginSuggested, []string{}, 0
+				c.Text = strings.Clone(c.Text) // not the whole transcript's text, kept alive till the end
+				c.Relevance = s.Score(d)
+				c.Why = s.Why(d, c.Text, c.ID)
+				c.Recommended = s.Recommended(c.Relevance)
+				r.suggestions = append(r.suggestions, c)
+			}
+		}
+	}
+	return nil
 }
 
 func rules(rs []codebook.Rule) []string {

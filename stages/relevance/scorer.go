@@ -99,6 +99,20 @@ func (x *Index) Scorer(p Profile, decided []Decided, units []Doc) *Scorer {
 // ScorerOf is Scorer over any Units; UnitScore then gives each unit's
 // relevance without scoring it again.
 func (x *Index) ScorerOf(p Profile, decided []Decided, units Units) *Scorer {
+	return x.Prepare(p, decided).Scorer(units)
+}
+
+// Prepared is a code's query, made from its profile and decisions: the
+// part of making a scorer that adds words to the vocabulary. Scorer then
+// only reads the index, so several codes' scorers may be made at once
+// once every code is prepared.
+type Prepared struct {
+	s       *Scorer
+	decided []Decided
+}
+
+// Prepare makes a code's query.
+func (x *Index) Prepare(p Profile, decided []Decided) *Prepared {
 	s := &Scorer{x: x, q: query{}, threshold: defaultThreshold}
 	x.addText(s.q, p.Description, descriptionWeight)
 	for _, r := range p.Keywords {
@@ -140,6 +154,14 @@ func (x *Index) ScorerOf(p Profile, decided []Decided, units Units) *Scorer {
 	for id, w := range s.q {
 		s.dense[id] = w * x.idf(id)
 	}
+	return &Prepared{s: s, decided: decided}
+}
+
+// Scorer scores the units: the model learnt from the decisions, every
+// unit's scores, and the blend chosen by leave-one-out. It reads the
+// index and changes nothing in it.
+func (p *Prepared) Scorer(units Units) *Scorer {
+	s, x, decided := p.s, p.s.x, p.decided
 	if len(decided) > 0 {
 		s.model = train(x, decided, weakSample(units), nil)
 	}
