@@ -117,7 +117,8 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		r.query = x.Prepare(relevance.Profile{Description: code.Description, Keywords: rules(code.Keywords), Examples: code.Examples}, decided)
 		work = append(work, r)
 	}
-	cr := &codeRanker{ctx: ctx, st: st, rc: rc, m: m, speakers: speakers, excluded: excluded, opts: opts, loaded: map[int]*corpus.Transcript{}}
+	cr := &codeRanker{ctx: ctx, st: st, rc: rc, m: m, speakers: speakers, excluded: excluded, opts: opts,
+		loaded: map[int]*corpus.Transcript{}, unitLists: map[string]*unitList{}}
 	g := pipeline.New(ctx)
 	codes := pipeline.Source(g, "rank: codes", 0, func(ctx context.Context, emit func(*codeRank) error) error {
 		for _, r := range work {
@@ -222,8 +223,19 @@ type codeRanker struct {
 	excluded map[string]map[[3]int]bool
 	opts     RankOptions
 
-	mu     sync.Mutex
-	loaded map[int]*corpus.Transcript // transcripts read for suggestions, kept across codes, a few at a time
+	mu          sync.Mutex
+	loaded      map[int]*corpus.Transcript // transcripts read for suggestions, kept across codes
+	loadedBytes int                        // their text, bounded by loadedMax
+	unitLists   map[string]*unitList       // codes with the same speakers and unit share their units
+}
+
+// loadedMax bounds the text of the transcripts kept for suggestions.
+const loadedMax = 32 << 20
+
+// unitList is a code's units, made once for every code that shares them.
+type unitList struct {
+	once  sync.Once
+	units *rankUnits
 }
 
 func (cr *codeRanker) load(ti int) (*corpus.Transcript, error) {
@@ -239,22 +251,38 @@ func (cr *codeRanker) load(ti int) (*corpus.Transcript, error) {
 	}
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
-	if len(cr.loaded) == 64 {
+	if cr.loadedBytes+len(t.Text) > loadedMax {
 		clear(cr.loaded)
+		cr.loadedBytes = 0
 	}
 	cr.loaded[ti] = t
+	cr.loadedBytes += len(t.Text)
 	return t, nil
 }
 
 // units are the units a code may propose: its unit (sentence or turn) of
-// the turns its speaker filter lets through.
+// the turns its speaker filter lets through. Codes alike in both share
+// one list (most codes take the participants' sentences).
 func (cr *codeRanker) units(code *codebook.Code) *rankUnits {
-	rc, ts := cr.rc, cr.rc.ts
 	filter := SpeakerFilter(code)
 	if filter != nil {
 		filter, _ = cr.speakers.Resolve(filter)
 	}
-	units := &rankUnits{c: rc, turns: code.Unit == codebook.UnitTurn}
+	key := fmt.Sprintf("%s\x00%v", code.Unit, filter)
+	cr.mu.Lock()
+	l, ok := cr.unitLists[key]
+	if !ok {
+		l = &unitList{}
+		cr.unitLists[key] = l
+	}
+	cr.mu.Unlock()
+	l.once.Do(func() { l.units = cr.makeUnits(filter, code.Unit == codebook.UnitTurn) })
+	return l.units
+}
+
+func (cr *codeRanker) makeUnits(filter index.Node, turns bool) *rankUnits {
+	rc, ts := cr.rc, cr.rc.ts
+	units := &rankUnits{c: rc, turns: turns}
 	spoken := map[[2]string]bool{} // a filter's verdict per transcript and speaker: turns repeat them
 	for g, tr := range rc.turns {
 		if tr.sentences == 0 {
