@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -131,5 +132,71 @@ func TestReviewerViews(t *testing.T) {
 	all, err := st.Verdicts(ctx, nil)
 	if err != nil || len(all) != 11 {
 		t.Errorf("all verdicts: %d (%v), want 11", len(all), err)
+	}
+}
+
+// Candidates read with the decision log beside them (the whole list) say
+// the same as candidates looked up by ID with their own decisions: status,
+// span, decided, for every view.
+func TestCandidateStatusTwoWays(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(filepath.Join(t.TempDir(), "alongside.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var cands []Candidate
+	var ids []string
+	for i := range 8 {
+		id := fmt.Sprintf("c%d", i)
+		ids = append(ids, id)
+		cands = append(cands, Candidate{ID: id, Code: "Care", Transcript: "t1", Version: "v1", Turn: 0, First: 0, Last: 2, Start: i * 10, End: i*10 + 5, Text: id, Rules: []string{"care"}})
+	}
+	if _, err := st.ProposeCandidates(ctx, "cb1", 1, cands); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	log := []DecisionEntry{
+		{Candidate: "c1", Action: ActionConfirm, Reviewer: "ana"},
+		{Candidate: "c2", Action: ActionConfirm, Reviewer: "ana"},
+		{Candidate: "c2", Action: ActionReject, Reviewer: "ben"},
+		{Candidate: "c3", Action: ActionNote, Value: "look again", Reviewer: "ben"},
+		{Candidate: "c4", Action: ActionSpan, Value: "1-2", Reviewer: "ana"},
+		{Candidate: "c4", Action: ActionConfirm, Reviewer: "ana"},
+		{Candidate: "c5", Action: ActionReject, Reviewer: "ana"},
+		{Candidate: "c6", Action: ActionRecode, Value: "Family", Reviewer: "ben"},
+	}
+	for i := range log {
+		log[i].At, log[i].Codebook = at.Add(time.Duration(i)*time.Minute), "cb1"
+	}
+	if err := st.AppendDecisions(ctx, log); err != nil {
+		t.Fatal(err)
+	}
+	// Take back c5's reject and c4's span (seq 7 and 5), by another reviewer for c4.
+	if err := st.Decide(ctx, "c5", "undo", "7", "ana", "cb1", at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Decide(ctx, "c4", "undo", "5", "ben", "cb1", at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, reviewer := range []string{"", "ana", "ben"} {
+		all, err := st.Candidates(ctx, CandidateFilter{Reviewer: reviewer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID, err := st.Candidates(ctx, CandidateFilter{Reviewer: reviewer, IDs: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(all, byID) {
+			t.Errorf("view %q:\nwhole list %+v\nby ID      %+v", reviewer, all, byID)
+		}
+		status := map[string]string{}
+		for _, c := range all {
+			status[c.ID] = fmt.Sprintf("%s %v %d-%d", c.Status, c.Decided, c.First, c.Last)
+		}
+		if reviewer == "" && (status["c4"] != "confirmed true 0-2" || status["c5"] != "proposed true 0-2" || status["c2"] != "rejected true 0-2") {
+			t.Errorf("shared view: %v", status)
+		}
 	}
 }
