@@ -74,7 +74,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		return nil, err
 	}
 
-	all, err := st.Candidates(ctx, store.CandidateFilter{})
+	all, err := st.Candidates(ctx, store.CandidateFilter{Lean: !opts.reportOnly})
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +137,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	pipeline.Sink(g, "rank: collect", ranked, func(ctx context.Context, r *codeRank) error {
 		sum.Codes[r.code.Path] = r.report
 		rankings = append(rankings, r.rankings...)
+		sum.Ranked += r.ranked
 		suggestions = append(suggestions, r.suggestions...)
 		for _, c := range r.suggestions {
 			kept[c.ID] = true
@@ -153,7 +154,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	if err := st.SetRankings(ctx, rankings); err != nil {
 		return nil, err
 	}
-	sum.Ranked = len(rankings) + len(suggestions)
+	sum.Ranked += len(suggestions)
 	if _, err := st.ProposeCandidates(ctx, cb.Version(), batch, suggestions); err != nil {
 		return nil, err
 	}
@@ -209,7 +210,8 @@ type codeRank struct {
 	query *relevance.Prepared
 
 	report      relevance.Report
-	rankings    []store.Ranking
+	ranked      int             // undecided candidates scored
+	rankings    []store.Ranking // those whose ranking changed
 	suggestions []store.Candidate
 }
 
@@ -341,7 +343,11 @@ func (cr *codeRanker) rank(r *codeRank) error {
 			d = r.docs[c.ID]
 		}
 		rel := s.Score(d)
-		r.rankings = append(r.rankings, store.Ranking{ID: c.ID, Relevance: rel, Why: s.Why(d, c.Text, c.ID), Recommended: s.Recommended(rel)})
+		r.ranked++
+		rk := store.Ranking{ID: c.ID, Relevance: rel, Why: s.Why(d, c.Text, c.ID), Recommended: s.Recommended(rel)}
+		if rk != (store.Ranking{ID: c.ID, Relevance: c.Relevance, Why: c.Why, Recommended: c.Recommended}) {
+			r.rankings = append(r.rankings, rk) // only what changed is written
+		}
 	}
 	if opts.MaxSuggestions < 0 {
 		return nil

@@ -385,6 +385,9 @@ type CandidateFilter struct {
 	// Reviewer, when set, is a blind view: statuses and spans come from
 	// this reviewer's own decisions only (see reviewers.go).
 	Reviewer string
+	// Lean leaves out each candidate's rules, matches and speaker's role
+	// and participant: for passes over the whole queue that need none.
+	Lean bool
 }
 
 // Candidates lists candidates with their status derived from the decision
@@ -394,9 +397,11 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 	if err != nil {
 		return nil, err
 	}
-	// Once for the whole list: speakers are read from the store.
-	if err := s.attachSpeakers(ctx, out); err != nil {
-		return nil, err
+	if !f.Lean {
+		// Once for the whole list: speakers are read from the store.
+		if err := s.attachSpeakers(ctx, out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -554,8 +559,10 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 			sec := float64(ms.Int64) / 1000
 			c.StartTime = &sec
 		}
-		json.Unmarshal([]byte(rules), &c.Rules)
-		json.Unmarshal([]byte(matches), &c.Matches)
+		if !f.Lean {
+			json.Unmarshal([]byte(rules), &c.Rules)
+			json.Unmarshal([]byte(matches), &c.Matches)
+		}
 		c.Status = c.State
 		c.Decided = decisions > 0
 		if span.Valid {
