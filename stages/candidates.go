@@ -430,15 +430,27 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 				}
 			}
 		}
-		occurrences := newOccurrences(t) // of this transcript version
+		// The candidates' spans are numbered together, in one walk over
+		// the text (see occurrences.count), before their IDs are made.
+		type codeTurn struct{ code, turn int }
+		var kept []codeTurn
+		var spans []corpus.Span
 		for ci, turns := range found {
 			code := work[ci].code
 			for turn, sentences := range turns {
 				if !m.dropRejected(code, t, turn, sentences) {
 					continue
 				}
-				out = append(out, m.candidates(code, t, turn, sentences, occurrences)...)
+				kept = append(kept, codeTurn{ci, turn})
+				for _, run := range candidateRuns(code, t.Turns[turn], sentences) {
+					spans = append(spans, corpus.Span{Start: t.Turns[turn].Sentences[run[0]].Span.Start, End: t.Turns[turn].Sentences[run[1]].Span.End})
+				}
 			}
+		}
+		occurrences := newOccurrences(t) // of this transcript version
+		occurrences.count(spans)
+		for _, k := range kept {
+			out = append(out, m.candidates(work[k.code].code, t, k.turn, found[k.code][k.turn], occurrences)...)
 		}
 	}
 	// In transcript order, which is the order of the one index on
@@ -487,25 +499,9 @@ func (m *matcher) codeFilters(w codeScope) ([]index.Node, error) {
 // candidates: runs of adjacent sentences (unit sentence) or the whole turn.
 func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit, occurrences *occurrences) []store.Candidate {
 	turn := t.Turns[turnIndex]
-	idx := make([]int, 0, len(sentences))
-	for si := range sentences {
-		idx = append(idx, si)
-	}
-	sort.Ints(idx)
-	var runs [][2]int // first, last sentence
-	if c.Unit == codebook.UnitTurn {
-		runs = [][2]int{{0, len(turn.Sentences) - 1}}
-	} else {
-		for _, si := range idx {
-			if n := len(runs); n > 0 && runs[n-1][1] == si-1 {
-				runs[n-1][1] = si
-			} else {
-				runs = append(runs, [2]int{si, si})
-			}
-		}
-	}
+	idx := sortedSentences(sentences)
 	var out []store.Candidate
-	for _, run := range runs {
+	for _, run := range candidateRuns(c, turn, sentences) {
 		cand := store.Candidate{
 			Code: c.Path, Transcript: t.ID, Version: t.Version, Turn: turnIndex, First: run[0], Last: run[1],
 			Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End, Speaker: turn.Speaker,
@@ -540,6 +536,33 @@ func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex i
 		out = append(out, cand)
 	}
 	return out
+}
+
+// candidateRuns are the spans, as first and last sentence, of the
+// candidates of one code in one turn: runs of adjacent matching sentences
+// (unit sentence) or the whole turn.
+func candidateRuns(c *codebook.Code, turn corpus.Turn, sentences map[int]*sentenceHit) [][2]int {
+	if c.Unit == codebook.UnitTurn {
+		return [][2]int{{0, len(turn.Sentences) - 1}}
+	}
+	var runs [][2]int
+	for _, si := range sortedSentences(sentences) {
+		if n := len(runs); n > 0 && runs[n-1][1] == si-1 {
+			runs[n-1][1] = si
+		} else {
+			runs = append(runs, [2]int{si, si})
+		}
+	}
+	return runs
+}
+
+func sortedSentences(sentences map[int]*sentenceHit) []int {
+	idx := make([]int, 0, len(sentences))
+	for si := range sentences {
+		idx = append(idx, si)
+	}
+	sort.Ints(idx)
+	return idx
 }
 
 func orOf(nodes []index.Node) index.Node {
