@@ -513,10 +513,12 @@ func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex i
 		}
 		cand.Text = t.Cut(corpus.Span{Start: cand.Start, End: cand.End})
 		rules := map[string]bool{}
-		for _, si := range idx {
-			if si < run[0] || si > run[1] {
-				continue
-			}
+		// The matching sentences of this run (idx is sorted): looking
+		// through all of them for every run was quadratic in a pasted
+		// transcript's one turn.
+		lo, _ := slices.BinarySearch(idx, run[0])
+		hi, _ := slices.BinarySearch(idx, run[1]+1)
+		for _, si := range idx[lo:hi] {
 			for r := range sentences[si].rules {
 				rules[r] = true
 			}
