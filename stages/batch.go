@@ -45,6 +45,10 @@ type Options struct {
 	// ShardDocs is the most passages one index shard holds (0: the
 	// default, index.DefaultShardDocs); tests set it low.
 	ShardDocs int
+	// IndexBatch is how many passages go to the index in one Bleve batch
+	// (0: the default, index.DefaultBatchSize): the most the index step
+	// holds at once, whatever the size of a transcript. Tests set it low.
+	IndexBatch int
 	// Compact, when set, merges index shards at the end of the run, within
 	// its budget (see Compact); nil leaves them for "alongside compact".
 	Compact *CompactOptions
@@ -380,7 +384,7 @@ func (b *batchRun) index(ctx context.Context) error {
 	}
 	if len(b.jobs) > 0 {
 		var err error
-		if b.writer, err = index.Create(b.p.IndexDir(), b.name, index.WriterOptions{ShardDocs: opts.ShardDocs}); err != nil {
+		if b.writer, err = index.Create(b.p.IndexDir(), b.name, index.WriterOptions{ShardDocs: opts.ShardDocs, BatchSize: opts.IndexBatch}); err != nil {
 			return err
 		}
 	}
