@@ -28,8 +28,10 @@ type Options struct {
 	Prune       bool           // remove the transcripts of files that are gone
 	Read        corpus.Options // reader options
 	Now         func() time.Time
-	Progress    Progress           // nil for none
-	Codebook    *codebook.Codebook // nil: no candidates
+	Progress    Progress // nil for none
+	// MatchProgress hears how matching the codebook advances; nil for none.
+	MatchProgress StepProgress
+	Codebook      *codebook.Codebook // nil: no candidates
 	// AfterStage, when set, is called as each named step of the batch
 	// starts ("discover", "read", "index", "record", "commit", "match",
 	// "compact", and per merge "merge", "register", "retire"),
@@ -191,7 +193,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		// The batch is committed; matching failing here leaves its
 		// transcripts unmatched, and the next run matches them.
 		b.step("match")
-		if b.sum.Candidates, err = MatchCandidates(ctx, p, b.st, opts.Codebook, b.sum.Batch); err != nil {
+		if b.sum.Candidates, err = MatchCandidates(ctx, p, b.st, opts.Codebook, b.sum.Batch, opts.MatchProgress); err != nil {
 			return nil, fmt.Errorf("matching candidates (the batch itself was kept): %w", err)
 		}
 		if opts.Suggest {

@@ -143,12 +143,24 @@ func MatchingDue(ctx context.Context, st *store.Store, cb *codebook.Codebook) (b
 // past it the query runs on the whole corpus and hits are filtered here.
 const smallScope = 200
 
+// StepProgress hears how a step that reads no files advances (matching
+// the codebook): Start names the step and says how many units of work it
+// has, Add counts units done, Finish ends it. Calls come from one
+// goroutine.
+type StepProgress interface {
+	Start(step string, units int)
+	Add(units int)
+	Finish()
+}
+
 // MatchCandidates matches the codebook's rules against the index and
 // records candidate meaning units. Codes whose rules are new or changed are
 // matched over the whole corpus; the others only over transcripts not yet
 // matched on their current version. It runs after a batch is committed, and
-// can run again safely: what it records is keyed by stable IDs.
-func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, batch int64) (*MatchSummary, error) {
+// can run again safely: what it records is keyed by stable IDs. progress,
+// when not nil, hears each keyword query on each shard, and each shard's
+// candidates cut and recorded.
+func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, batch int64, progress StepProgress) (*MatchSummary, error) {
 	start := time.Now()
 	if err := CheckCodebook(cb); err != nil {
 		return nil, err
@@ -177,7 +189,7 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	if err != nil {
 		return nil, err
 	}
-	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected, speakers: speakers}
+	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected, speakers: speakers, progress: progress}
 	var work []codeScope
 
 	for _, c := range cb.All() {
@@ -280,7 +292,15 @@ type matcher struct {
 	speakers *Speakers
 	warnings []string // filters that name no one, per code
 	cb       *codebook.Codebook
-	version  string // cb.Version(), computed once
+	version  string       // cb.Version(), computed once
+	progress StepProgress // nil for none
+}
+
+// step reports n units of matching done.
+func (m *matcher) step(n int) {
+	if m.progress != nil {
+		m.progress.Add(n)
+	}
 }
 
 // sentenceHit is what matched in one sentence of a turn.
@@ -333,7 +353,15 @@ func (m *matcher) match(ctx context.Context, work []codeScope, record func([]sto
 			rules = append(rules, compiledRule{code: ci, rule: ri, query: compiled})
 		}
 	}
-	for _, shard := range m.idx.PerShard() {
+	shards := m.idx.PerShard()
+	if m.progress != nil && len(rules) > 0 {
+		// A unit per keyword query on each shard, and one per shard for
+		// cutting and recording its candidates (a pasted transcript of
+		// millions of words is one shard's work).
+		m.progress.Start("matching candidates", len(shards)*(len(rules)+1))
+		defer m.progress.Finish()
+	}
+	for _, shard := range shards {
 		cands, err := m.matchShard(ctx, shard, work, rules, inScope)
 		if err != nil {
 			return err
@@ -341,6 +369,7 @@ func (m *matcher) match(ctx context.Context, work []codeScope, record func([]sto
 		if err := record(cands); err != nil {
 			return err
 		}
+		m.step(1)
 	}
 	return nil
 }
@@ -362,6 +391,7 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 		for _, h := range hits {
 			byPassage[h.ID] = append(byPassage[h.ID], ruleHit{code: r.code, rule: r.rule, matches: h.Matches})
 		}
+		m.step(1)
 	}
 	ids := make([]string, 0, len(byPassage))
 	for id := range byPassage {

@@ -153,3 +153,35 @@ func TestLongTurnInPieces(t *testing.T) {
 		t.Fatal("no candidate text repeats: the test does not check occurrence numbers")
 	}
 }
+
+// stepRecorder is a StepProgress that keeps what it heard.
+type stepRecorder struct {
+	steps        []string
+	units, added int
+	finished     int
+}
+
+func (r *stepRecorder) Start(step string, units int) { r.steps, r.units = append(r.steps, step), units }
+func (r *stepRecorder) Add(n int)                    { r.added += n }
+func (r *stepRecorder) Finish()                      { r.finished++ }
+
+// Matching reports its progress: it starts once, counts up to the units
+// it announced, and finishes.
+func TestMatchingReportsProgress(t *testing.T) {
+	cb, err := codebook.Read("testdata/annomi-codebook.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "transcripts"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "transcripts", "pasted.txt"), []byte(longTurn(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec := &stepRecorder{}
+	runBatch(t, dir, stages.Options{Codebook: cb, MatchProgress: rec, ShardDocs: 40})
+	if len(rec.steps) != 1 || rec.finished != 1 || rec.units == 0 || rec.added != rec.units {
+		t.Errorf("matching progress: steps %q, %d of %d units, finished %d times", rec.steps, rec.added, rec.units, rec.finished)
+	}
+}
