@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -63,28 +64,44 @@ func ParsePassageID(id string) (transcriptID, version string, seq int, ok bool) 
 // Passages cuts a segmented transcript into passages.
 func Passages(t *Transcript) []Passage {
 	var out []Passage
-	for ti, turn := range t.Turns {
-		for si := 0; si < len(turn.Sentences); {
-			p := Passage{
-				ID: PassageID(t.ID, t.Version, len(out)), TranscriptID: t.ID, Version: t.Version,
-				Seq: len(out), Turn: ti, Sentence: si,
-				Speaker: turn.Speaker, SpeakerKey: turn.SpeakerKey, Time: turn.Start,
-			}
-			words := 0
-			for si < len(turn.Sentences) && len(p.Sentences) < PassageSentences {
-				s := t.Cut(turn.Sentences[si].Span)
-				w := Words(s)
-				if len(p.Sentences) > 0 && words+w > PassageWords {
-					break
-				}
-				words += w
-				p.Sentences = append(p.Sentences, s)
-				p.Spans = append(p.Spans, turn.Sentences[si].Span)
-				si++
-			}
-			p.Span = Span{Start: p.Spans[0].Start, End: p.Spans[len(p.Spans)-1].End}
-			out = append(out, p)
-		}
+	for p := range EachPassage(t) {
+		out = append(out, p)
 	}
 	return out
+}
+
+// EachPassage yields the passages of a segmented transcript in order, the
+// ones Passages returns, one at a time: a pasted transcript of millions of
+// words has hundreds of thousands of passages, and the batch indexes and
+// stores them without holding them all.
+func EachPassage(t *Transcript) iter.Seq[Passage] {
+	return func(yield func(Passage) bool) {
+		seq := 0
+		for ti, turn := range t.Turns {
+			for si := 0; si < len(turn.Sentences); {
+				p := Passage{
+					ID: PassageID(t.ID, t.Version, seq), TranscriptID: t.ID, Version: t.Version,
+					Seq: seq, Turn: ti, Sentence: si,
+					Speaker: turn.Speaker, SpeakerKey: turn.SpeakerKey, Time: turn.Start,
+				}
+				words := 0
+				for si < len(turn.Sentences) && len(p.Sentences) < PassageSentences {
+					s := t.Cut(turn.Sentences[si].Span)
+					w := Words(s)
+					if len(p.Sentences) > 0 && words+w > PassageWords {
+						break
+					}
+					words += w
+					p.Sentences = append(p.Sentences, s)
+					p.Spans = append(p.Spans, turn.Sentences[si].Span)
+					si++
+				}
+				p.Span = Span{Start: p.Spans[0].Start, End: p.Spans[len(p.Spans)-1].End}
+				if !yield(p) {
+					return
+				}
+				seq++
+			}
+		}
+	}
 }

@@ -28,8 +28,10 @@ type Options struct {
 	Prune       bool           // remove the transcripts of files that are gone
 	Read        corpus.Options // reader options
 	Now         func() time.Time
-	Progress    Progress           // nil for none
-	Codebook    *codebook.Codebook // nil: no candidates
+	Progress    Progress // nil for none
+	// MatchProgress hears how matching the codebook advances; nil for none.
+	MatchProgress StepProgress
+	Codebook      *codebook.Codebook // nil: no candidates
 	// AfterStage, when set, is called as each named step of the batch
 	// starts ("discover", "read", "index", "record", "commit", "match",
 	// "compact", and per merge "merge", "register", "retire"),
@@ -45,6 +47,10 @@ type Options struct {
 	// ShardDocs is the most passages one index shard holds (0: the
 	// default, index.DefaultShardDocs); tests set it low.
 	ShardDocs int
+	// IndexBatch is how many passages go to the index in one Bleve batch
+	// (0: the default, index.DefaultBatchSize): the most the index step
+	// holds at once, whatever the size of a transcript. Tests set it low.
+	IndexBatch int
 	// Compact, when set, merges index shards at the end of the run, within
 	// its budget (see Compact); nil leaves them for "alongside compact".
 	Compact *CompactOptions
@@ -114,7 +120,8 @@ type fileResult struct {
 type transcriptItem struct {
 	t        *corpus.Transcript
 	state    string // new | changed | unchanged | revert
-	passages []corpus.Passage
+	indexed  bool   // its passages were indexed (new or changed, not a revert)
+	passages int    // how many were
 	words    int
 }
 
@@ -186,7 +193,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		// The batch is committed; matching failing here leaves its
 		// transcripts unmatched, and the next run matches them.
 		b.step("match")
-		if b.sum.Candidates, err = MatchCandidates(ctx, p, b.st, opts.Codebook, b.sum.Batch); err != nil {
+		if b.sum.Candidates, err = MatchCandidates(ctx, p, b.st, opts.Codebook, b.sum.Batch, opts.MatchProgress); err != nil {
 			return nil, fmt.Errorf("matching candidates (the batch itself was kept): %w", err)
 		}
 		if opts.Suggest {
@@ -379,7 +386,7 @@ func (b *batchRun) index(ctx context.Context) error {
 	}
 	if len(b.jobs) > 0 {
 		var err error
-		if b.writer, err = index.Create(b.p.IndexDir(), b.name, index.WriterOptions{ShardDocs: opts.ShardDocs}); err != nil {
+		if b.writer, err = index.Create(b.p.IndexDir(), b.name, index.WriterOptions{ShardDocs: opts.ShardDocs, BatchSize: opts.IndexBatch}); err != nil {
 			return err
 		}
 	}
@@ -414,20 +421,20 @@ func (b *batchRun) index(ctx context.Context) error {
 		return rs, b.segment(ctx, &seg, rs)
 	})
 	segmented := pipeline.Flatten(g, "ungroup", buf, segmentedGroups)
-	withPassages := pipeline.Map(g, "passages", 1, buf, segmented, func(ctx context.Context, r *fileResult) (*fileResult, error) {
-		for _, it := range r.items {
-			if it.state == "new" || it.state == "changed" {
-				it.passages = corpus.Passages(it.t)
-			}
-		}
-		return r, nil
-	})
-	indexed := pipeline.Map(g, "index", 1, buf, withPassages, func(ctx context.Context, r *fileResult) (*fileResult, error) {
+	// Passages are cut as they are indexed, one at a time, and let go once
+	// the writer's batch is written: a pasted transcript of ten million
+	// words has 180,000 of them, and holding them all took more memory than
+	// its text. The record step cuts them again for the store.
+	indexed := pipeline.Map(g, "index", 1, buf, segmented, func(ctx context.Context, r *fileResult) (*fileResult, error) {
 		b.step("index")
 		for _, it := range r.items {
-			for i := range it.passages {
-				if err := b.writer.Add(&it.passages[i]); err != nil {
-					return nil, err
+			if it.state == "new" || it.state == "changed" {
+				it.indexed = true
+				for p := range corpus.EachPassage(it.t) {
+					if err := b.writer.Add(&p); err != nil {
+						return nil, err
+					}
+					it.passages++
 				}
 			}
 			if err := b.writer.EndTranscript(); err != nil {
@@ -572,17 +579,17 @@ func (b *batchRun) record(ctx context.Context, r *fileResult, claimed map[string
 			sum.Changed++
 		}
 		if !strings.HasSuffix(it.state, "+revert") {
-			if err := b.st.AddVersion(ctx, it.t, it.passages, b.name); err != nil {
+			if err := b.st.AddVersion(ctx, it.t, corpus.EachPassage(it.t), b.name); err != nil {
 				return err
 			}
-			sum.Passages += len(it.passages)
+			sum.Passages += it.passages
 		}
 		sum.Words += it.words
 		commit.Transcripts = append(commit.Transcripts, store.TranscriptInfo{
 			ID: it.t.ID, File: f.Path, Version: it.t.Version, Title: it.t.Title, Format: it.t.Format,
 			Words: it.words, Turns: len(it.t.Turns), Passages: countPassages(it),
 		})
-		it.t, it.passages = nil, nil // let the text go
+		it.t = nil // let the text go
 	}
 	// Transcripts a table no longer holds.
 	for _, id := range b.idsOfFile[f.Path] {
@@ -625,8 +632,8 @@ func (b *batchRun) finish(ctx context.Context) error {
 // countPassages is the number of passages a transcript version has (a
 // reverted version keeps the passages it was indexed with).
 func countPassages(it *transcriptItem) int {
-	if it.passages != nil {
-		return len(it.passages)
+	if it.indexed {
+		return it.passages
 	}
 	n := 0
 	for _, turn := range it.t.Turns {

@@ -155,12 +155,24 @@ func MatchingDue(ctx context.Context, st *store.Store, cb *codebook.Codebook) (b
 // past it the query runs on the whole corpus and hits are filtered here.
 const smallScope = 200
 
+// StepProgress hears how a step that reads no files advances (matching
+// the codebook): Start names the step and says how many units of work it
+// has, Add counts units done, Finish ends it. Calls come from one
+// goroutine.
+type StepProgress interface {
+	Start(step string, units int)
+	Add(units int)
+	Finish()
+}
+
 // MatchCandidates matches the codebook's rules against the index and
 // records candidate meaning units. Codes whose rules are new or changed are
 // matched over the whole corpus; the others only over transcripts not yet
 // matched on their current version. It runs after a batch is committed, and
-// can run again safely: what it records is keyed by stable IDs.
-func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, batch int64) (*MatchSummary, error) {
+// can run again safely: what it records is keyed by stable IDs. progress,
+// when not nil, hears each keyword query on each shard, and each shard's
+// candidates cut and recorded.
+func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, batch int64, progress StepProgress) (*MatchSummary, error) {
 	start := time.Now()
 	if err := CheckCodebook(cb); err != nil {
 		return nil, err
@@ -189,7 +201,7 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	if err != nil {
 		return nil, err
 	}
-	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected, speakers: speakers}
+	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected, speakers: speakers, progress: progress}
 	var work []codeScope
 
 	for _, c := range cb.All() {
@@ -292,7 +304,15 @@ type matcher struct {
 	speakers *Speakers
 	warnings []string // filters that name no one, per code
 	cb       *codebook.Codebook
-	version  string // cb.Version(), computed once
+	version  string       // cb.Version(), computed once
+	progress StepProgress // nil for none
+}
+
+// step reports n units of matching done.
+func (m *matcher) step(n int) {
+	if m.progress != nil {
+		m.progress.Add(n)
+	}
 }
 
 // sentenceHit is what matched in one sentence of a turn.
@@ -345,7 +365,15 @@ func (m *matcher) match(ctx context.Context, work []codeScope, record func([]sto
 			rules = append(rules, compiledRule{code: ci, rule: ri, query: compiled})
 		}
 	}
-	for _, shard := range m.idx.PerShard() {
+	shards := m.idx.PerShard()
+	if m.progress != nil && len(rules) > 0 {
+		// A unit per keyword query on each shard, and one per shard for
+		// cutting and recording its candidates (a pasted transcript of
+		// millions of words is one shard's work).
+		m.progress.Start("matching candidates", len(shards)*(len(rules)+1))
+		defer m.progress.Finish()
+	}
+	for _, shard := range shards {
 		cands, err := m.matchShard(ctx, shard, work, rules, inScope)
 		if err != nil {
 			return err
@@ -353,6 +381,7 @@ func (m *matcher) match(ctx context.Context, work []codeScope, record func([]sto
 		if err := record(cands); err != nil {
 			return err
 		}
+		m.step(1)
 	}
 	return nil
 }
@@ -374,6 +403,7 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 		for _, h := range hits {
 			byPassage[h.ID] = append(byPassage[h.ID], ruleHit{code: r.code, rule: r.rule, matches: h.Matches})
 		}
+		m.step(1)
 	}
 	ids := make([]string, 0, len(byPassage))
 	for id := range byPassage {
@@ -442,15 +472,27 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 				}
 			}
 		}
-		occurrences := newOccurrences(t) // of this transcript version
+		// The candidates' spans are numbered together, in one walk over
+		// the text (see occurrences.count), before their IDs are made.
+		type codeTurn struct{ code, turn int }
+		var kept []codeTurn
+		var spans []corpus.Span
 		for ci, turns := range found {
 			code := work[ci].code
 			for turn, sentences := range turns {
 				if !m.dropRejected(code, t, turn, sentences) {
 					continue
 				}
-				out = append(out, m.candidates(code, t, turn, sentences, occurrences)...)
+				kept = append(kept, codeTurn{ci, turn})
+				for _, run := range candidateRuns(code, t.Turns[turn], sentences) {
+					spans = append(spans, corpus.Span{Start: t.Turns[turn].Sentences[run[0]].Span.Start, End: t.Turns[turn].Sentences[run[1]].Span.End})
+				}
 			}
+		}
+		occurrences := newOccurrences(t) // of this transcript version
+		occurrences.count(spans)
+		for _, k := range kept {
+			out = append(out, m.candidates(work[k.code].code, t, k.turn, found[k.code][k.turn], occurrences)...)
 		}
 	}
 	// In transcript order, which is the order of the one index on
@@ -499,25 +541,9 @@ func (m *matcher) codeFilters(w codeScope) ([]index.Node, error) {
 // candidates: runs of adjacent sentences (unit sentence) or the whole turn.
 func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit, occurrences *occurrences) []store.Candidate {
 	turn := t.Turns[turnIndex]
-	idx := make([]int, 0, len(sentences))
-	for si := range sentences {
-		idx = append(idx, si)
-	}
-	sort.Ints(idx)
-	var runs [][2]int // first, last sentence
-	if c.Unit == codebook.UnitTurn {
-		runs = [][2]int{{0, len(turn.Sentences) - 1}}
-	} else {
-		for _, si := range idx {
-			if n := len(runs); n > 0 && runs[n-1][1] == si-1 {
-				runs[n-1][1] = si
-			} else {
-				runs = append(runs, [2]int{si, si})
-			}
-		}
-	}
+	idx := sortedSentences(sentences)
 	var out []store.Candidate
-	for _, run := range runs {
+	for _, run := range candidateRuns(c, turn, sentences) {
 		cand := store.Candidate{
 			Code: c.Path, Transcript: t.ID, Version: t.Version, Turn: turnIndex, First: run[0], Last: run[1],
 			Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End, Speaker: turn.Speaker,
@@ -529,10 +555,12 @@ func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex i
 		}
 		cand.Text = t.Cut(corpus.Span{Start: cand.Start, End: cand.End})
 		rules := map[string]bool{}
-		for _, si := range idx {
-			if si < run[0] || si > run[1] {
-				continue
-			}
+		// The matching sentences of this run (idx is sorted): looking
+		// through all of them for every run was quadratic in a pasted
+		// transcript's one turn.
+		lo, _ := slices.BinarySearch(idx, run[0])
+		hi, _ := slices.BinarySearch(idx, run[1]+1)
+		for _, si := range idx[lo:hi] {
 			for r := range sentences[si].rules {
 				rules[r] = true
 			}
@@ -552,6 +580,33 @@ func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex i
 		out = append(out, cand)
 	}
 	return out
+}
+
+// candidateRuns are the spans, as first and last sentence, of the
+// candidates of one code in one turn: runs of adjacent matching sentences
+// (unit sentence) or the whole turn.
+func candidateRuns(c *codebook.Code, turn corpus.Turn, sentences map[int]*sentenceHit) [][2]int {
+	if c.Unit == codebook.UnitTurn {
+		return [][2]int{{0, len(turn.Sentences) - 1}}
+	}
+	var runs [][2]int
+	for _, si := range sortedSentences(sentences) {
+		if n := len(runs); n > 0 && runs[n-1][1] == si-1 {
+			runs[n-1][1] = si
+		} else {
+			runs = append(runs, [2]int{si, si})
+		}
+	}
+	return runs
+}
+
+func sortedSentences(sentences map[int]*sentenceHit) []int {
+	idx := make([]int, 0, len(sentences))
+	for si := range sentences {
+		idx = append(idx, si)
+	}
+	sort.Ints(idx)
+	return idx
 }
 
 func orOf(nodes []index.Node) index.Node {

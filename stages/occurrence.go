@@ -1,29 +1,21 @@
 package stages
 
 import (
-	"index/suffixarray"
-	"slices"
+	"sort"
 
 	"github.com/alongside-qda/alongside/corpus"
 )
 
-// occurrences counts, for the candidate spans of one transcript version,
-// how many times each span's text occurs in the transcript before it
-// (what CandidateID needs, as strings.Count over the text before the span
-// would say). A short transcript is scanned per span; a long one (a pasted
-// transcript of millions of words has tens of thousands of candidates,
-// each of which would scan megabytes) gets a suffix array, so each count
-// is a lookup.
+// occurrences numbers the candidate spans of one transcript version: how
+// many times each span's text occurs in the transcript before it, as
+// strings.Count over the text before the span says (what CandidateID
+// needs). The spans of a matching pass are counted together in one walk
+// over the text (count); a span not counted that way is counted alone by
+// scanning the text before it.
 type occurrences struct {
 	t     *corpus.Transcript
-	sa    *suffixarray.Index
 	cache map[corpus.Span]int
 }
-
-// suffixArrayBytes is the text size from which occurrences are counted with
-// a suffix array (about 5 bytes of memory per byte of text, for as long as
-// the transcript's candidates are cut).
-const suffixArrayBytes = 4 << 20
 
 func newOccurrences(t *corpus.Transcript) *occurrences {
 	return &occurrences{t: t, cache: map[corpus.Span]int{}}
@@ -34,32 +26,166 @@ func (o *occurrences) of(span corpus.Span) int {
 	if n, ok := o.cache[span]; ok {
 		return n
 	}
-	var n int
-	if len(o.t.Text) < suffixArrayBytes || span.Len() == 0 {
-		n = occurrence(o.t, span.Start, span.End)
-	} else {
-		if o.sa == nil {
-			o.sa = suffixarray.New([]byte(o.t.Text))
-		}
-		n = countBefore(o.sa, o.t.Cut(span), len(o.t.Cut(corpus.Span{Start: 0, End: span.Start})))
-	}
+	n := occurrence(o.t, span.Start, span.End)
 	o.cache[span] = n
 	return n
 }
 
-// countBefore is strings.Count(text[:end], sub) from a suffix array of
-// text: the non-overlapping occurrences of sub, left to right, that end
-// by end.
-func countBefore(sa *suffixarray.Index, sub string, end int) int {
-	at := sa.Lookup([]byte(sub), -1)
-	slices.Sort(at)
-	n, next := 0, 0
-	for _, p := range at {
-		if p < next || p+len(sub) > end {
+// count numbers the spans not numbered yet, in one walk over the text up
+// to the last of them: a pasted transcript of millions of words has tens
+// of thousands of candidates, and scanning the text before each was
+// quadratic. Memory is a few words per span, whatever the text's size.
+func (o *occurrences) count(spans []corpus.Span) {
+	var qs []occurrenceQuery
+	seen := map[corpus.Span]bool{}
+	for _, s := range spans {
+		if _, ok := o.cache[s]; ok || seen[s] || s.Len() <= 0 {
 			continue
 		}
-		n++
-		next = p + len(sub)
+		seen[s] = true
+		text := o.t.Cut(s)
+		qs = append(qs, occurrenceQuery{sub: text, at: len(o.t.Cut(corpus.Span{Start: 0, End: s.Start}))})
 	}
-	return n
+	if len(qs) == 0 {
+		return
+	}
+	countOccurrences(o.t.Text, qs)
+	i := 0
+	for _, s := range spans {
+		if _, ok := o.cache[s]; ok || s.Len() <= 0 {
+			continue
+		}
+		o.cache[s] = qs[i].n
+		i++
+	}
+}
+
+// occurrenceQuery asks for strings.Count(text[:at], sub); n is the answer.
+type occurrenceQuery struct {
+	sub string
+	at  int
+	n   int
+}
+
+// countOccurrences answers every query in one walk over text, in text
+// order. strings.Count counts non-overlapping occurrences from the left,
+// and the occurrences it picks in text[:at] are the ones it picks in the
+// whole text that end by at; so one greedy pass per distinct sub, with a
+// count and the end of its last pick, answers every at: at position at,
+// the picks so far less the last one if it runs past at.
+//
+// Occurrences are found by the first up to 8 bytes of each sub (a map per
+// prefix length), behind a filter on the first two bytes, and checked
+// whole. The subs are candidate texts: whole sentences, which start at
+// few places in the text.
+func countOccurrences(text string, qs []occurrenceQuery) {
+	type pattern struct {
+		sub     string
+		n, next int
+		queries []int
+	}
+	ids := map[string]int{}
+	var pats []pattern
+	for qi, q := range qs {
+		id, ok := ids[q.sub]
+		if !ok {
+			id = len(pats)
+			ids[q.sub] = id
+			pats = append(pats, pattern{sub: q.sub})
+		}
+		pats[id].queries = append(pats[id].queries, qi)
+	}
+	// byPrefix[k] finds the patterns by their first k bytes (k = 1..8;
+	// patterns shorter than 8 bytes by all of them).
+	var byPrefix [9]map[uint64][]int
+	var pair [1 << 16 / 64]uint64 // first two bytes of patterns of 2 bytes or more
+	var single [256]bool          // first byte of 1-byte patterns
+	for id, p := range pats {
+		k := min(len(p.sub), 8)
+		if byPrefix[k] == nil {
+			byPrefix[k] = map[uint64][]int{}
+		}
+		key := prefixKey(p.sub, k)
+		byPrefix[k][key] = append(byPrefix[k][key], id)
+		if k == 1 {
+			single[p.sub[0]] = true
+		} else {
+			b := uint16(p.sub[0])<<8 | uint16(p.sub[1])
+			pair[b/64] |= 1 << (b % 64)
+		}
+	}
+	var lens []int
+	for k := 1; k <= 8; k++ {
+		if byPrefix[k] != nil {
+			lens = append(lens, k)
+		}
+	}
+	// The queries in text order: each is answered when the walk reaches it.
+	order := make([]int, len(qs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return qs[order[a]].at < qs[order[b]].at })
+	qid := make([]int, len(qs))
+	for id, p := range pats {
+		for _, qi := range p.queries {
+			qid[qi] = id
+		}
+	}
+	last := qs[order[len(order)-1]].at
+	next := 0 // in order
+	for i := 0; ; i++ {
+		for next < len(order) && qs[order[next]].at == i {
+			q := &qs[order[next]]
+			p := &pats[qid[order[next]]]
+			q.n = p.n
+			if p.next > i {
+				q.n-- // its last occurrence runs past i
+			}
+			next++
+		}
+		if i >= last || i >= len(text) {
+			break
+		}
+		c := text[i]
+		if !single[c] {
+			if i+1 >= len(text) {
+				continue
+			}
+			b := uint16(c)<<8 | uint16(text[i+1])
+			if pair[b/64]&(1<<(b%64)) == 0 {
+				continue
+			}
+		}
+		for _, k := range lens {
+			if i+k > len(text) {
+				break
+			}
+			for _, id := range byPrefix[k][prefixKey(text[i:], k)] {
+				p := &pats[id]
+				if i >= p.next && i+len(p.sub) <= len(text) && text[i:i+len(p.sub)] == p.sub {
+					p.n++
+					p.next = i + len(p.sub)
+				}
+			}
+		}
+	}
+	// Queries past the end of the text (none for real spans).
+	for ; next < len(order); next++ {
+		q := &qs[order[next]]
+		p := &pats[qid[order[next]]]
+		q.n = p.n
+		if p.next > q.at {
+			q.n--
+		}
+	}
+}
+
+// prefixKey packs the first k (at most 8) bytes of s into a number.
+func prefixKey(s string, k int) uint64 {
+	var key uint64
+	for j := 0; j < k; j++ {
+		key |= uint64(s[j]) << (8 * j)
+	}
+	return key
 }

@@ -74,3 +74,49 @@ func (p *lineProgress) Done(bytes int64, words int) {
 }
 
 func (p *lineProgress) Finish() {}
+
+// barStep shows one progress bar on a terminal's stderr for a step that
+// reads no files (matching the codebook).
+type barStep struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func (p *barStep) Start(step string, units int) {
+	p.bar = progressbar.NewOptions(units,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetDescription(step),
+	)
+}
+
+func (p *barStep) Add(units int) { p.bar.Add(units) }
+
+func (p *barStep) Finish() { p.bar.Finish() }
+
+// lineStep writes a plain progress line for a step at its start and at
+// most every interval after, for logs and cron mail.
+type lineStep struct {
+	w           io.Writer
+	interval    time.Duration
+	step        string
+	units, done int
+	last        time.Time
+}
+
+func (p *lineStep) Start(step string, units int) {
+	p.step, p.units, p.done, p.last = step, units, 0, time.Now()
+	fmt.Fprintf(p.w, "alongside: %s\n", step)
+}
+
+func (p *lineStep) Add(units int) {
+	p.done += units
+	if time.Since(p.last) >= p.interval && p.done < p.units {
+		p.last = time.Now()
+		fmt.Fprintf(p.w, "alongside: %s: %d%%\n", p.step, 100*p.done/max(p.units, 1))
+	}
+}
+
+func (p *lineStep) Finish() {}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -333,8 +334,9 @@ func (s *Store) Sweep(ctx context.Context) ([]string, error) {
 
 // AddVersion stores a new transcript version and its passages, tagged with
 // the batch's name (batch). It is invisible until Commit points the transcript at
-// it; writing the same version twice replaces it.
-func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages []corpus.Passage, batch string) error {
+// it; writing the same version twice replaces it. The passages are read one
+// at a time (corpus.EachPassage, or slices.Values of corpus.Passages).
+func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages iter.Seq[corpus.Passage], batch string) error {
 	meta, err := json.Marshal(t.Metadata)
 	if err != nil {
 		return err
@@ -357,7 +359,7 @@ func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages [
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
 	defer stmt.Close()
-	for _, p := range passages {
+	for p := range passages {
 		var ms any
 		if p.Time != corpus.NoTime {
 			ms = p.Time.Milliseconds()

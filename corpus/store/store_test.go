@@ -219,7 +219,7 @@ func TestBatchIsInvisibleUntilCommitted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.AddVersion(ctx, tr, passages, shard); err != nil {
+		if err := st.AddVersion(ctx, tr, slices.Values(passages), shard); err != nil {
 			t.Fatal(err)
 		}
 		return id, shard

@@ -266,7 +266,7 @@ func TestExportsCarryParticipants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := stages.MatchCandidates(ctx, p, st, cb, 1); err != nil {
+	if _, err := stages.MatchCandidates(ctx, p, st, cb, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	rows, _ := st.Speakers(ctx)
