@@ -29,7 +29,8 @@ type Options struct {
 	Read        corpus.Options // reader options
 	Now         func() time.Time
 	Progress    Progress // nil for none
-	// MatchProgress hears how matching the codebook advances; nil for none.
+	// MatchProgress hears how matching the codebook, then ranking the
+	// queue, advance; nil for none.
 	MatchProgress StepProgress
 	Codebook      *codebook.Codebook // nil: no candidates
 	// AfterStage, when set, is called as each named step of the batch
@@ -166,7 +167,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 				return nil, err
 			}
 			if opts.Suggest {
-				if err := RankAfterRun(ctx, p, b.st, opts.Codebook, 0, b.sum.Candidates); err != nil {
+				if err := RankAfterRun(ctx, p, b.st, opts.Codebook, 0, b.sum.Candidates, opts.MatchProgress); err != nil {
 					return nil, err
 				}
 			}
@@ -197,7 +198,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 			return nil, fmt.Errorf("matching candidates (the batch itself was kept): %w", err)
 		}
 		if opts.Suggest {
-			if err := RankAfterRun(ctx, p, b.st, opts.Codebook, b.sum.Batch, b.sum.Candidates); err != nil {
+			if err := RankAfterRun(ctx, p, b.st, opts.Codebook, b.sum.Batch, b.sum.Candidates, opts.MatchProgress); err != nil {
 				return nil, fmt.Errorf("ranking candidates (the batch itself was kept): %w", err)
 			}
 		}

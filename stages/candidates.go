@@ -75,7 +75,7 @@ func QueueSummary(ctx context.Context, p Project, st *store.Store, cb *codebook.
 // the run was asked to: Options.Suggest), and adds what it did to the
 // run's summary. Ranking reads the whole corpus; until its cost at scale
 // is measured it is not part of every nightly run by default.
-func RankAfterRun(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, batch int64, sum *MatchSummary) error {
+func RankAfterRun(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook, batch int64, sum *MatchSummary, progress StepProgress) error {
 	if batch == 0 {
 		last, err := st.LastBatch(ctx)
 		if err != nil {
@@ -97,7 +97,7 @@ func RankAfterRun(ctx context.Context, p Project, st *store.Store, cb *codebook.
 	} else if last == before {
 		return nil
 	}
-	rk, err := Rank(ctx, p, st, cb, batch, RankOptions{})
+	rk, err := Rank(ctx, p, st, cb, batch, RankOptions{Progress: progress})
 	if err != nil {
 		return fmt.Errorf("ranking candidates: %w", err)
 	}

@@ -30,6 +30,9 @@ type RankOptions struct {
 	MaxSuggestions int     // per code; -1: none
 	MinSuggestion  float64 // least relevance of a suggestion
 	Workers        int     // analyse new transcripts with this many; 0: one per core
+	// Progress hears the ranking advance, a unit per transcript read and
+	// per code ranked; nil for none.
+	Progress StepProgress
 	// reportOnly: score each code and stop, writing nothing (see
 	// CodeScores).
 	reportOnly bool
@@ -69,7 +72,11 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	x := relevance.NewIndex(an)
 
 	// The corpus: every sentence of every current transcript.
-	rc, err := loadRankCorpus(ctx, st, x, an, opts.Workers)
+	progress := opts.Progress
+	if progress == nil {
+		progress = noProgress{}
+	}
+	rc, err := loadRankCorpus(ctx, st, x, an, opts.Workers, progress, len(cb.All()))
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +143,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	kept := map[string]bool{}
 	pipeline.Sink(g, "rank: collect", ranked, func(ctx context.Context, r *codeRank) error {
 		sum.Codes[r.code.Path] = r.report
+		progress.Add(1)
 		rankings = append(rankings, r.rankings...)
 		sum.Ranked += r.ranked
 		suggestions = append(suggestions, r.suggestions...)
@@ -148,6 +156,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	progress.Finish()
 	if opts.reportOnly {
 		return sum, nil
 	}
@@ -187,6 +196,13 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	}
 	return sum, nil
 }
+
+// noProgress hears nothing.
+type noProgress struct{}
+
+func (noProgress) Start(string, int) {}
+func (noProgress) Add(int)           {}
+func (noProgress) Finish()           {}
 
 // rankVersion changes when ranking would rank the same inputs otherwise.
 const rankVersion = 1

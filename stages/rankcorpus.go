@@ -73,7 +73,7 @@ func (c *rankCorpus) candidateDoc(cand store.Candidate) (relevance.Doc, bool) {
 // loadRankCorpus reads every current transcript's words: kept ones as
 // they are, others analysed (by workers, in order) and kept for the next
 // ranking.
-func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an *relevance.Analyzer, workers int) (*rankCorpus, error) {
+func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an *relevance.Analyzer, workers int, progress StepProgress, codes int) (*rankCorpus, error) {
 	infos, err := st.Transcripts(ctx)
 	if err != nil {
 		return nil, err
@@ -94,12 +94,16 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 	// Sized once from the word counts (slightly more: the analyser splits
 	// some words the reader counted as one): growing by doubling would
 	// hold twice the corpus at its peak.
-	total := 0
+	total, transcripts := 0, 0
 	for _, info := range infos {
 		if !info.Removed {
 			total += info.Words
+			transcripts++
 		}
 	}
+	// The progress of the whole ranking: a unit per transcript read, then
+	// one per code ranked.
+	progress.Start("ranking the queue", transcripts+codes)
 	c.words = make([]int32, 0, total+total/8)
 	var pending []store.RankWordsRow
 	pendingBytes := 0
@@ -138,6 +142,7 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 				return err
 			}
 		}
+		progress.Add(1)
 		if !w.fresh {
 			return nil
 		}

@@ -78,11 +78,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	if e.stderrTTY {
 		opts.Progress = &barProgress{w: e.stderr}
-		opts.MatchProgress = &barStep{w: e.stderr}
 	} else {
 		opts.Progress = &lineProgress{w: e.stderr, interval: 10 * time.Second}
-		opts.MatchProgress = &lineStep{w: e.stderr, interval: 10 * time.Second}
 	}
+	opts.MatchProgress = stepProgress(e)
 	sum, err := stages.Run(ctx, stages.Project{Dir: *project}, opts)
 	if err != nil {
 		return err

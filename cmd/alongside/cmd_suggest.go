@@ -41,7 +41,8 @@ func cmdSuggest(ctx context.Context, e *env, args []string) error {
 	if cb == nil {
 		return usageError{msg: "suggest: the project has no codebook (codebook: in alongside.yaml)"}
 	}
-	sum, err := stages.Suggest(ctx, stages.Project{Dir: *project}, cb, stages.RankOptions{MaxSuggestions: *max})
+	opts := stages.RankOptions{MaxSuggestions: *max, Progress: stepProgress(e)}
+	sum, err := stages.Suggest(ctx, stages.Project{Dir: *project}, cb, opts)
 	if err != nil {
 		return err
 	}

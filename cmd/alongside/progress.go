@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alongside-qda/alongside/stages"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -120,3 +121,12 @@ func (p *lineStep) Add(units int) {
 }
 
 func (p *lineStep) Finish() {}
+
+// stepProgress is how a step that reads no files (matching, ranking)
+// reports on stderr: a bar on a terminal, plain lines otherwise.
+func stepProgress(e *env) stages.StepProgress {
+	if e.stderrTTY {
+		return &barStep{w: e.stderr}
+	}
+	return &lineStep{w: e.stderr, interval: 10 * time.Second}
+}
