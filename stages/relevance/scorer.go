@@ -425,14 +425,23 @@ func (s *Scorer) Why(d Doc, text, self string) string {
 		}
 		return keys[i] < keys[j]
 	})
-	toks := s.x.an.Tokens(text)
+	// Where d's words are in text: d is text's analysis (its words kept
+	// by ranking), so the tokenizer alone finds them; if it does not give
+	// as many words, text is analysed whole.
+	var find func(k uint64) string
+	if sp := s.x.an.spans(text); len(sp) == len(d.Seq) {
+		find = func(k uint64) string { return surfaceAt(k, d.Seq, sp, text) }
+	} else {
+		toks := s.x.an.Tokens(text)
+		find = func(k uint64) string { return surface(s.x, k, toks, text) }
+	}
 	var words []string
 	seen := map[string]bool{}
 	for _, k := range keys {
 		if len(words) == 3 {
 			break
 		}
-		if w := surface(s.x, k, toks, text); w != "" && !seen[w] {
+		if w := find(k); w != "" && !seen[w] {
 			seen[w] = true
 			words = append(words, w)
 		}
@@ -460,6 +469,23 @@ func surface(x *Index, k uint64, toks []Token, text string) string {
 		}
 		if i+1 < len(toks) && x.vocab[toks[i+1].Stem] == b {
 			return text[t.Start:toks[i+1].End]
+		}
+	}
+	return ""
+}
+
+// surfaceAt is surface for a text whose words are seq, at spans.
+func surfaceAt(k uint64, seq []int32, spans [][2]int, text string) string {
+	a, b, pair := unpair(k)
+	for i, v := range seq {
+		if wordID(v) != a || v < 0 && !pair {
+			continue
+		}
+		if !pair {
+			return text[spans[i][0]:spans[i][1]]
+		}
+		if i+1 < len(seq) && wordID(seq[i+1]) == b {
+			return text[spans[i][0]:spans[i+1][1]]
 		}
 	}
 	return ""

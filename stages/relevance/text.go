@@ -32,6 +32,7 @@ const AnalyzerVersion = 1
 // or in why.
 type Analyzer struct {
 	a    analysis.Analyzer
+	tok  analysis.Tokenizer // a's own, alone: where the words are
 	stop analysis.TokenMap
 }
 
@@ -57,7 +58,7 @@ func NewAnalyzer() (*Analyzer, error) {
 	for w := range negations {
 		delete(stop, w)
 	}
-	return &Analyzer{a: &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: filters}, stop: stop}, nil
+	return &Analyzer{a: &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: filters}, tok: tok, stop: stop}, nil
 }
 
 // Token is one word of a text: its stem, byte offsets, and whether it is
@@ -75,6 +76,17 @@ func (a *Analyzer) Tokens(text string) []Token {
 	for _, t := range ts {
 		surface := strings.ToLower(strings.ReplaceAll(text[t.Start:t.End], "’", "'"))
 		out = append(out, Token{Stem: string(t.Term), Start: t.Start, End: t.End, Stop: a.stop[surface] || len(t.Term) < 2})
+	}
+	return out
+}
+
+// spans are where the words of text are, as Tokens would find them,
+// without the filters' work (no filter drops or adds a word).
+func (a *Analyzer) spans(text string) [][2]int {
+	ts := a.tok.Tokenize([]byte(text))
+	out := make([][2]int, len(ts))
+	for i, t := range ts {
+		out[i] = [2]int{t.Start, t.End}
 	}
 	return out
 }
