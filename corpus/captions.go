@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -48,19 +47,19 @@ const cueClock = `(?:\d{1,4}:)?[0-5]?\d:[0-5]?\d(?:[.,]\d{1,3})?`
 
 var (
 	// A cue timing line; cue settings after the end time are ignored.
-	cueTiming = regexp.MustCompile(`^\s*(` + cueClock + `)\s*-->\s*(` + cueClock + `)(?:\s.*)?$`)
+	cueTiming = lazyRegexp(`^\s*(` + cueClock + `)\s*-->\s*(` + cueClock + `)(?:\s.*)?$`)
 	// A tag as the HTML tokenizer astisub uses sees one.
-	cueTag = regexp.MustCompile(`</?[A-Za-z][^>]*>`)
+	cueTag = lazyRegexp(`</?[A-Za-z][^>]*>`)
 	// An inline (karaoke) timestamp such as <00:00:01.120>.
-	cueInlineTime = regexp.MustCompile(`<[0-9][0-9:.]*>`)
+	cueInlineTime = lazyRegexp(`<[0-9][0-9:.]*>`)
 	// A character reference.
-	cueEntity = regexp.MustCompile(`&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});`)
+	cueEntity = lazyRegexp(`&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});`)
 	// The start of a voice span.
-	cueVoice = regexp.MustCompile(`<v[\s.>]`)
+	cueVoice = lazyRegexp(`<v[\s.>]`)
 	// Webex's cue identifier: the cue number, the speaker's display name in
 	// quotes ("" when Webex did not know the speaker) and a participant
 	// number: 1 "Jordan Reyes" (3827716096).
-	cueWebex = regexp.MustCompile(`^\d+\s+"(.*)"\s+\(\d+\)$`)
+	cueWebex = lazyRegexp(`^\d+\s+"(.*)"\s+\(\d+\)$`)
 	// Characters that astisub decodes, or that would end the cue text.
 	cueEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", "\n", " ", "\r", " ")
 )
@@ -159,7 +158,7 @@ func scanCues(text, ext string) (cues []cue, title string, err error) {
 		default:
 			return nil, "", &FileError{Line: i + 1, Err: fmt.Errorf("%w: expected a cue timing line such as \"00:00:01.000 --> 00:00:04.000\", found %s", errBrokenCue, cueQuote(first))}
 		}
-		m := cueTiming.FindStringSubmatch(lines[i])
+		m := cueTiming().FindStringSubmatch(lines[i])
 		if m == nil {
 			return nil, "", &FileError{Line: i + 1, Err: fmt.Errorf("%w: bad timing line %s", errBrokenCue, cueQuote(lines[i]))}
 		}
@@ -279,7 +278,7 @@ func readCues(cues []cue) ([]cueSpeech, error) {
 // webexSpeaker returns the speaker named in a Webex cue identifier ("" for
 // Webex's unknown speaker) and whether id is one.
 func webexSpeaker(id string) (string, bool) {
-	m := cueWebex.FindStringSubmatch(id)
+	m := cueWebex().FindStringSubmatch(id)
 	if m == nil {
 		return "", false
 	}
@@ -310,9 +309,9 @@ func readWebVTT(doc string) (s *astisub.Subtitles, err error) {
 func cueLines(text string) []string {
 	var b strings.Builder
 	at := 0
-	for _, m := range cueTag.FindAllStringIndex(text, -1) {
+	for _, m := range cueTag().FindAllStringIndex(text, -1) {
 		b.WriteString(decodeCueText(text[at:m[0]]))
-		if tag := text[m[0]:m[1]]; cueVoice.MatchString(tag) && b.Len() > 0 {
+		if tag := text[m[0]:m[1]]; cueVoice().MatchString(tag) && b.Len() > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(text[m[0]:m[1]])
@@ -325,8 +324,8 @@ func cueLines(text string) []string {
 // decodeCueText decodes the character references of cue text outside tags,
 // re-escaping what astisub would decode again or read as markup.
 func decodeCueText(s string) string {
-	s = cueInlineTime.ReplaceAllString(s, "")
-	s = cueEntity.ReplaceAllStringFunc(s, func(ref string) string {
+	s = cueInlineTime().ReplaceAllString(s, "")
+	s = cueEntity().ReplaceAllStringFunc(s, func(ref string) string {
 		if ref == "&amp;" || ref == "&lt;" || ref == "&nbsp;" {
 			return ref
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -37,10 +36,10 @@ var errNotCHAT = errors.New("not a CHAT file")
 
 var (
 	// A main tier: *CODE: text.
-	chatMain = regexp.MustCompile(`^\*([^:\s]+):(?:[ \t]+|$)`)
+	chatMain = lazyRegexp(`^\*([^:\s]+):(?:[ \t]+|$)`)
 	// A media bullet; old files name the sound file in it.
-	chatBullet = regexp.MustCompile("\x15([^\x15\n]*)\x15")
-	chatTimes  = regexp.MustCompile(`^(?:%\w+:\s*"[^"]*"_)?(\d{1,12})_(\d{1,12})$`)
+	chatBullet = lazyRegexp("\x15([^\x15\n]*)\x15")
+	chatTimes  = lazyRegexp(`^(?:%\w+:\s*"[^"]*"_)?(\d{1,12})_(\d{1,12})$`)
 )
 
 // chatLine is one header or tier with its continuation lines joined.
@@ -114,7 +113,7 @@ func parseCHAT(src source) ([]*Transcript, error) {
 		case strings.HasPrefix(e.text, "@Languages:"):
 			meta["language"] = strings.TrimSpace(strings.TrimPrefix(e.text, "@Languages:"))
 		case strings.HasPrefix(e.text, "*"):
-			m := chatMain.FindStringSubmatchIndex(e.text)
+			m := chatMain().FindStringSubmatchIndex(e.text)
 			if m == nil {
 				return nil, &FileError{Line: e.line, Err: fmt.Errorf("bad main tier %s: expected *CODE: and the utterance", cueQuote(e.text))}
 			}
@@ -123,8 +122,8 @@ func parseCHAT(src source) ([]*Transcript, error) {
 			if strings.Count(body, "\x15")%2 != 0 {
 				return nil, &FileError{Line: e.line, Err: errors.New("a media bullet (U+0015) is not closed")}
 			}
-			for _, b := range chatBullet.FindAllStringSubmatch(body, -1) {
-				t := chatTimes.FindStringSubmatch(b[1])
+			for _, b := range chatBullet().FindAllStringSubmatch(body, -1) {
+				t := chatTimes().FindStringSubmatch(b[1])
 				if t == nil {
 					continue // a bullet without times (a picture, a skip mark)
 				}
@@ -138,7 +137,7 @@ func parseCHAT(src source) ([]*Transcript, error) {
 				}
 				u.end = time.Duration(f) * time.Millisecond
 			}
-			u.text = asrText(chatBullet.ReplaceAllString(body, " "))
+			u.text = asrText(chatBullet().ReplaceAllString(body, " "))
 			utts = append(utts, u)
 		}
 	}

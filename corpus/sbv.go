@@ -2,7 +2,6 @@ package corpus
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -12,11 +11,11 @@ import (
 )
 
 // sbvTiming is a YouTube SBV timing line: "0:00:01.000,0:00:04.000".
-var sbvTiming = regexp.MustCompile(`^\s*(\d{1,3}:\d{2}:\d{2}(?:\.\d{1,3})?)\s*,\s*(\d{1,3}:\d{2}:\d{2}(?:\.\d{1,3})?)\s*$`)
+var sbvTiming = lazyRegexp(`^\s*(\d{1,3}:\d{2}:\d{2}(?:\.\d{1,3})?)\s*,\s*(\d{1,3}:\d{2}:\d{2}(?:\.\d{1,3})?)\s*$`)
 
 // sbvMarker is YouTube's speaker change mark ">>", at the start of a line
 // or after a space.
-var sbvMarker = regexp.MustCompile(`(?:^|\s)>>(?:\s|$)`)
+var sbvMarker = lazyRegexp(`(?:^|\s)>>(?:\s|$)`)
 
 // parseSBV reads YouTube SBV captions: blocks of a timing line and text
 // lines, a blank line between blocks. SBV has no markup; YouTube's caption
@@ -39,7 +38,7 @@ func parseSBV(src source) ([]*Transcript, error) {
 			i++
 			continue
 		}
-		m := sbvTiming.FindStringSubmatch(lines[i])
+		m := sbvTiming().FindStringSubmatch(lines[i])
 		if m == nil {
 			return nil, &FileError{Line: i + 1, Err: fmt.Errorf("%w: expected an SBV timing line such as \"0:00:01.000,0:00:04.000\", found %s", errBrokenCue, cueQuote(lines[i]))}
 		}
@@ -60,7 +59,7 @@ func parseSBV(src source) ([]*Transcript, error) {
 		// Split the cue at each ">>"; the text before the first one
 		// carries on the current turn.
 		at := 0
-		idx := sbvMarker.FindAllStringIndex(cue, -1)
+		idx := sbvMarker().FindAllStringIndex(cue, -1)
 		for k := 0; k <= len(idx); k++ {
 			seg, change := cue[at:], k > 0
 			if k < len(idx) {

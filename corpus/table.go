@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -354,13 +353,13 @@ func tableTranscript(src source, header []string, cols tableColumns, g *tableGro
 
 // tableSpan is a time span as NVivo writes it: "0:00:03.2 - 0:00:04.1"
 // (the spaces are optional).
-var tableSpan = regexp.MustCompile(`^\s*(\d[\d:.,]*)\s*-\s*(\d[\d:.,]*)\s*$`)
+var tableSpan = lazyRegexp(`^\s*(\d[\d:.,]*)\s*-\s*(\d[\d:.,]*)\s*$`)
 
 // tableTimes reads a row's start and end: the time column, which may hold
 // a span, and the end column.
 func tableTimes(row tableRow, header []string, cols tableColumns) (start, end time.Duration, err error) {
 	if c := cols[colTime]; c >= 0 {
-		if m := tableSpan.FindStringSubmatch(row.fields[c]); m != nil {
+		if m := tableSpan().FindStringSubmatch(row.fields[c]); m != nil {
 			if start, err = parseTableTime(m[1]); err == nil {
 				end, err = parseTableTime(m[2])
 			}

@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -189,19 +188,19 @@ type textParser struct {
 const clock = `\d{1,3}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?`
 
 var (
-	bareTimeRe   = regexp.MustCompile(`^[\[(]?(` + clock + `)[\])]?:?$`)
-	leadTimeRe   = regexp.MustCompile(`^(?:[\[(](` + clock + `)[\])][ \t]*|(` + clock + `)[ \t]+)`)
-	bracketRe    = regexp.MustCompile(`^[\[(](` + clock + `)[\])]`)
-	suffixTimeRe = regexp.MustCompile(`[ \t]*[\[(](` + clock + `)[\])]$`)
-	otterRe      = regexp.MustCompile(`^(.*?\S)(?: {2,}|\t+)(` + clock + `)[ \t]*$`)
-	zoomSavedRe  = regexp.MustCompile(`^[ \t]*\[([^\[\]]+)\][ \t]+(\d{1,2}:\d{2}:\d{2})[ \t]*$`)
-	transcribeRe = regexp.MustCompile(`^[ \t]*(\d{1,2}:\d{2}:\d{2})[ \t]+(\S.*?)[ \t]*$`)
-	stampRe      = regexp.MustCompile(`#(\d{1,2}:\d{2}:\d{2})-(\d{1,3})#`)
-	boilerRe     = regexp.MustCompile(`(?i)^(?:transcribed by (?:https?://)?(?:www\.)?otter\.ai/?|this editable transcript was computer generated\b.*)$`)
-	endedRe      = regexp.MustCompile(`(?i)^(?:meeting|transcription) ended after (\d{1,3}:\d{2}:\d{2})\b`)
-	codeRe       = regexp.MustCompile(`^[A-Z]{1,3}\d{0,3}$`)
-	speakerNRe   = regexp.MustCompile(`(?i)^(?:unknown speaker|speaker[ _-]?(?:\d+|[a-z]))$`)
-	roleRe       = regexp.MustCompile(`(?i)^(?:the )?(?:interviewer|interviewee|participant|respondent|moderator|co-?moderator|facilitator|co-?facilitator|observer|researcher|client|therapist|counsell?or|patient|doctor|nurse|clinician|practitioner|carer|caregiver|family member|service user|professional|host|guest|translator|interpreter)(?:[ _#-]?(?:\d+|[a-z]))?$`)
+	bareTimeRe   = lazyRegexp(`^[\[(]?(` + clock + `)[\])]?:?$`)
+	leadTimeRe   = lazyRegexp(`^(?:[\[(](` + clock + `)[\])][ \t]*|(` + clock + `)[ \t]+)`)
+	bracketRe    = lazyRegexp(`^[\[(](` + clock + `)[\])]`)
+	suffixTimeRe = lazyRegexp(`[ \t]*[\[(](` + clock + `)[\])]$`)
+	otterRe      = lazyRegexp(`^(.*?\S)(?: {2,}|\t+)(` + clock + `)[ \t]*$`)
+	zoomSavedRe  = lazyRegexp(`^[ \t]*\[([^\[\]]+)\][ \t]+(\d{1,2}:\d{2}:\d{2})[ \t]*$`)
+	transcribeRe = lazyRegexp(`^[ \t]*(\d{1,2}:\d{2}:\d{2})[ \t]+(\S.*?)[ \t]*$`)
+	stampRe      = lazyRegexp(`#(\d{1,2}:\d{2}:\d{2})-(\d{1,3})#`)
+	boilerRe     = lazyRegexp(`(?i)^(?:transcribed by (?:https?://)?(?:www\.)?otter\.ai/?|this editable transcript was computer generated\b.*)$`)
+	endedRe      = lazyRegexp(`(?i)^(?:meeting|transcription) ended after (\d{1,3}:\d{2}:\d{2})\b`)
+	codeRe       = lazyRegexp(`^[A-Z]{1,3}\d{0,3}$`)
+	speakerNRe   = lazyRegexp(`(?i)^(?:unknown speaker|speaker[ _-]?(?:\d+|[a-z]))$`)
+	roleRe       = lazyRegexp(`(?i)^(?:the )?(?:interviewer|interviewee|participant|respondent|moderator|co-?moderator|facilitator|co-?facilitator|observer|researcher|client|therapist|counsell?or|patient|doctor|nurse|clinician|practitioner|carer|caregiver|family member|service user|professional|host|guest|translator|interpreter)(?:[ _#-]?(?:\d+|[a-z]))?$`)
 )
 
 // veto lists label words that are annotations or header fields, never
@@ -241,13 +240,13 @@ func classify(text string, b0, b1 int) tline {
 	case isHeading(t) || isRule(t):
 		l.kind = lkHeading
 		return l
-	case strings.ContainsRune("TtMm", rune(t[0])) && (boilerRe.MatchString(t) || endedRe.MatchString(t)):
+	case strings.ContainsRune("TtMm", rune(t[0])) && (boilerRe().MatchString(t) || endedRe().MatchString(t)):
 		l.kind = lkBoiler
 		return l
 	}
 	l.body = b0 + len(s) - len(strings.TrimLeftFunc(s, unicode.IsSpace))
 	if len(t) <= 24 {
-		if m := bareTimeRe.FindStringSubmatch(t); m != nil {
+		if m := bareTimeRe().FindStringSubmatch(t); m != nil {
 			if d, ok := parseClock(m[1]); ok {
 				l.kind, l.at, l.body = lkTime, d, b1
 				return l
@@ -256,7 +255,7 @@ func classify(text string, b0, b1 int) tline {
 	}
 	// An f4 stamp may open the paragraph; the label comes after it.
 	i := l.body - b0
-	if m := stampRe.FindStringSubmatchIndex(s[i:]); m != nil && m[0] == 0 {
+	if m := stampRe().FindStringSubmatchIndex(s[i:]); m != nil && m[0] == 0 {
 		l.lead, _ = parseStamp(s[i+m[2]:i+m[3]], s[i+m[4]:i+m[5]])
 		i = skipSpace(s, i+m[1])
 	}
@@ -283,7 +282,7 @@ func classify(text string, b0, b1 int) tline {
 				return l
 			}
 		}
-		if m := bracketRe.FindStringSubmatchIndex(s[i:]); m != nil {
+		if m := bracketRe().FindStringSubmatchIndex(s[i:]); m != nil {
 			if d, ok := parseClock(s[i+m[2] : i+m[3]]); ok {
 				l.kind, l.at, l.body = lkTime, d, b0+skipSpace(s, i+m[1])
 				return l
@@ -300,9 +299,9 @@ func classify(text string, b0, b1 int) tline {
 // so that "00:12:30 and then" stays text.
 func timedHeader(s string) (label, bool) {
 	var name, at, style string
-	if m := zoomSavedRe.FindStringSubmatch(s); m != nil {
+	if m := zoomSavedRe().FindStringSubmatch(s); m != nil {
 		name, at, style = strings.TrimSpace(m[1]), m[2], "zoom"
-	} else if m := transcribeRe.FindStringSubmatch(s); m != nil {
+	} else if m := transcribeRe().FindStringSubmatch(s); m != nil {
 		name, at, style = m[2], m[1], "word-transcribe"
 		if !nameShaped(name) && !speakerish(name) {
 			return label{}, false
@@ -340,7 +339,7 @@ func otterMatch(s string) []string {
 	if len(t) < 4 || t[len(t)-1] < '0' || t[len(t)-1] > '9' || len(s) > 4*maxName {
 		return nil
 	}
-	return otterRe.FindStringSubmatch(s)
+	return otterRe().FindStringSubmatch(s)
 }
 
 // label is a speaker label found at the start of a line.
@@ -367,7 +366,7 @@ func parseLabel(s string, i int) (label, bool) {
 		return lab, false
 	}
 	if c := s[i]; c == '[' || c == '(' || c >= '0' && c <= '9' {
-		if m := leadTimeRe.FindStringSubmatch(s[i:]); m != nil {
+		if m := leadTimeRe().FindStringSubmatch(s[i:]); m != nil {
 			if d, ok := parseClock(m[1] + m[2]); ok {
 				lab.at, lab.timed, lab.prefix = d, true, true
 				i += len(m[0])
@@ -388,7 +387,7 @@ func parseLabel(s string, i int) (label, bool) {
 	colon, width, n := -1, 0, 0
 	for j := i; j < len(s) && n <= maxName; n++ {
 		if s[j] == '(' || s[j] == '[' {
-			if m := bracketRe.FindStringIndex(s[j:]); m != nil {
+			if m := bracketRe().FindStringIndex(s[j:]); m != nil {
 				j += m[1]
 				continue
 			}
@@ -414,7 +413,7 @@ func parseLabel(s string, i int) (label, bool) {
 	if r, _ := utf8.DecodeRuneInString(s[after:]); after < len(s) && !unicode.IsSpace(r) {
 		return lab, false
 	}
-	if m := suffixTimeRe.FindStringSubmatchIndex(name); m != nil {
+	if m := suffixTimeRe().FindStringSubmatchIndex(name); m != nil {
 		if d, ok := parseClock(name[m[2]:m[3]]); ok && !lab.timed {
 			lab.at, lab.timed, lab.rev = d, true, true
 			name = strings.TrimSpace(name[:m[0]])
@@ -432,7 +431,7 @@ func parseLabel(s string, i int) (label, bool) {
 		return lab, false
 	}
 	j := skipSpace(s, after)
-	if m := bracketRe.FindStringSubmatchIndex(s[j:]); m != nil && !lab.timed {
+	if m := bracketRe().FindStringSubmatchIndex(s[j:]); m != nil && !lab.timed {
 		if d, ok := parseClock(s[j+m[2] : j+m[3]]); ok {
 			lab.at, lab.timed = d, true
 			j = skipSpace(s, j+m[1])
@@ -493,7 +492,7 @@ func nameShaped(s string) bool {
 
 // speakerish reports whether a name looks like a speaker label by itself.
 func speakerish(s string) bool {
-	if codeRe.MatchString(s) || speakerNRe.MatchString(s) || roleRe.MatchString(s) {
+	if codeRe().MatchString(s) || speakerNRe().MatchString(s) || roleRe().MatchString(s) {
 		return true
 	}
 	// A name in capitals: INTERVIEWER, DR. SMITH, SPEAKER_01.
@@ -724,7 +723,7 @@ func (p *textParser) nameLines() {
 		}
 	}
 	total := 0
-	ok := func(t string) bool { return count[SpeakerKey(t)] >= 2 || speakerNRe.MatchString(t) }
+	ok := func(t string) bool { return count[SpeakerKey(t)] >= 2 || speakerNRe().MatchString(t) }
 	for i := range p.lines {
 		if t, c := cand(i); c && ok(t) {
 			total++
@@ -886,7 +885,7 @@ func (p *textParser) layout(w *walker) string {
 		}
 	}
 	switch {
-	case stampRe.MatchString(p.text):
+	case stampRe().MatchString(p.text):
 		return "f4"
 	case w.meet || p.meetList:
 		return "google-meet"
@@ -938,7 +937,7 @@ func (w *walker) walk(lines []tline, first int) {
 		case lkBoiler:
 			w.close(NoTime)
 			t := strings.TrimSpace(w.text[l.b0:l.b1])
-			if m := endedRe.FindStringSubmatch(t); m != nil {
+			if m := endedRe().FindStringSubmatch(t); m != nil {
 				w.meet = true
 				w.setMeta("duration", m[1])
 			} else if strings.Contains(strings.ToLower(t), "otter.ai") {
@@ -1011,7 +1010,7 @@ func (w *walker) stamp(at time.Duration) {
 // speaker, cutting it at f4 stamps.
 func (w *walker) add(a, b, line int) {
 	base := a
-	for _, m := range stampRe.FindAllStringSubmatchIndex(w.text[base:b], -1) {
+	for _, m := range stampRe().FindAllStringSubmatchIndex(w.text[base:b], -1) {
 		w.extend(a, base+m[0], line)
 		if at, ok := parseStamp(w.text[base+m[2]:base+m[3]], w.text[base+m[4]:base+m[5]]); ok {
 			w.stamp(at)
