@@ -61,6 +61,7 @@ type Scorer struct {
 	confirmed []confirmedDoc
 	descMax   float64
 	dense     []float64 // q's weight times idf, by word ID: scoring a whole corpus reads this
+	avgLen    float64
 	model     *model
 	modelMax  float64
 	unitDesc  []float32 // the units' raw description and model scores
@@ -150,6 +151,7 @@ func (x *Index) Prepare(p Profile, decided []Decided) *Prepared {
 		}
 		s.confirmed = append(s.confirmed, cd)
 	}
+	s.avgLen = x.avgLen()
 	s.dense = make([]float64, len(x.words))
 	for id, w := range s.q {
 		s.dense[id] = w * x.idf(id)
@@ -198,13 +200,40 @@ func (p *Prepared) Scorer(units Units) *Scorer {
 	return s
 }
 
+// descriptionRaw is bm25Of with the query's dense weights, written out:
+// it runs for every unit of the corpus for every code, and most words
+// weigh nothing. It adds the same parts in the same order as bm25Of.
 func (s *Scorer) descriptionRaw(d Doc) float64 {
-	return s.x.bm25Of(func(id int32) float64 {
-		if int(id) < len(s.dense) {
-			return s.dense[id]
+	type count struct {
+		id int32
+		n  int
+	}
+	var local [16]count
+	tf := local[:0]
+	dense := s.dense
+next:
+	for _, v := range d.Seq {
+		if v < 0 || int(v) >= len(dense) || dense[v] == 0 {
+			continue
 		}
+		for i := range tf {
+			if tf[i].id == v {
+				tf[i].n++
+				continue next
+			}
+		}
+		tf = append(tf, count{v, 1})
+	}
+	if len(tf) == 0 {
 		return 0
-	}, d, nil)
+	}
+	norm := bm25K1 * (1 - bm25B + bm25B*float64(len(d.Seq))/s.avgLen)
+	sum := 0.0
+	for _, c := range tf {
+		f := float64(c.n)
+		sum += dense[c.id] * f * (bm25K1 + 1) / (f + norm)
+	}
+	return sum
 }
 
 // UnitScore is the relevance of units.Doc(i), as Score would give it.
