@@ -3,7 +3,6 @@ package relevance
 import (
 	"math"
 	"slices"
-	"sort"
 )
 
 // model is a logistic regression over a unit's content words and pairs
@@ -89,13 +88,15 @@ func (p *predictor) predict(d Doc) float64 {
 	return 1 / (1 + math.Exp(-z))
 }
 
+// example is a unit the model learns from: its features (indices into
+// the train set's keys, in key order), its label and weight.
 type example struct {
 	f      []featureValue
 	y, wgt float64
 }
 
 type featureValue struct {
-	k uint64
+	i int32
 	v float64
 }
 
@@ -108,25 +109,32 @@ const (
 	l2     = 1e-3
 )
 
-// train fits a model on the decided units (but those skip holds out,
-// when not nil) and the weak negatives.
-func train(x *Index, decided []Decided, weak []Doc, skip func(i int) bool) *model {
-	var ex []example
+// trainSet is what a code's models learn from: the decided units, then
+// the weak negatives, their features numbered once for every model a
+// leave-one-out trains on them (maps per feature were most of ranking a
+// project with decisions).
+type trainSet struct {
+	keys    []uint64 // every feature, sorted
+	ex      []example
+	decided int // the first decided examples are the decided units
+}
+
+func newTrainSet(decided []Decided, weak []Doc) *trainSet {
+	t := &trainSet{decided: len(decided)}
+	feats := make([]map[uint64]float64, 0, len(decided)+len(weak))
+	seen := map[uint64]bool{}
 	add := func(d Doc, y, w float64) {
 		fs := featuresOf(d)
-		e := example{y: y, wgt: w, f: make([]featureValue, 0, len(fs))}
-		for k, v := range fs {
-			e.f = append(e.f, featureValue{k, v})
+		for k := range fs {
+			if !seen[k] {
+				seen[k] = true
+				t.keys = append(t.keys, k)
+			}
 		}
-		// Map order must not reach the sums: float addition is not
-		// associative, and -j or a rerun must give the same weights.
-		sort.Slice(e.f, func(i, j int) bool { return e.f[i].k < e.f[j].k })
-		ex = append(ex, e)
+		feats = append(feats, fs)
+		t.ex = append(t.ex, example{y: y, wgt: w})
 	}
-	for i, d := range decided {
-		if skip != nil && skip(i) {
-			continue
-		}
+	for _, d := range decided {
 		y := 0.0
 		if d.Confirmed {
 			y = 1
@@ -136,9 +144,38 @@ func train(x *Index, decided []Decided, weak []Doc, skip func(i int) bool) *mode
 	for _, d := range weak {
 		add(d, 0, weakWeight)
 	}
+	slices.Sort(t.keys)
+	index := make(map[uint64]int32, len(t.keys))
+	for i, k := range t.keys {
+		index[k] = int32(i)
+	}
+	for e, fs := range feats {
+		f := make([]featureValue, 0, len(fs))
+		for k, v := range fs {
+			f = append(f, featureValue{index[k], v})
+		}
+		// In key order: float addition is not associative, and -j or a
+		// rerun must give the same weights.
+		slices.SortFunc(f, func(a, b featureValue) int { return int(a.i) - int(b.i) })
+		t.ex[e].f = f
+	}
+	return t
+}
+
+// fit trains a model on the examples but the decided ones skip holds out
+// (when not nil).
+func (t *trainSet) fit(skip func(i int) bool) *model {
+	ex := t.ex
+	if skip != nil {
+		ex = make([]example, 0, len(t.ex))
+		for i, e := range t.ex {
+			if i < t.decided && skip(i) {
+				continue
+			}
+			ex = append(ex, e)
+		}
+	}
 	m := &model{w: map[uint64]float64{}}
-	g2 := map[uint64]float64{}
-	var b2 float64
 	total := 0.0
 	for _, e := range ex {
 		total += e.wgt
@@ -146,44 +183,41 @@ func train(x *Index, decided []Decided, weak []Doc, skip func(i int) bool) *mode
 	if total == 0 {
 		return m
 	}
-	grad := map[uint64]float64{}
-	keys := []uint64{}
-	for _, e := range ex {
-		for _, fv := range e.f {
-			if _, ok := grad[fv.k]; !ok {
-				grad[fv.k] = 0
-				keys = append(keys, fv.k)
-			}
-		}
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	// A feature of no example here has no gradient and keeps weight 0.
+	w := make([]float64, len(t.keys))
+	grad := make([]float64, len(t.keys))
+	g2 := make([]float64, len(t.keys))
+	var b2 float64
 	for range epochs {
-		for _, k := range keys {
-			grad[k] = 0
-		}
+		clear(grad)
 		gb := 0.0
 		for _, e := range ex {
 			z := m.bias
 			for _, fv := range e.f {
-				z += m.w[fv.k] * fv.v
+				z += w[fv.i] * fv.v
 			}
 			p := 1 / (1 + math.Exp(-z))
 			g := e.wgt * (p - e.y) / total
 			gb += g
 			for _, fv := range e.f {
-				grad[fv.k] += g * fv.v
+				grad[fv.i] += g * fv.v
 			}
 		}
-		for _, k := range keys {
-			g := grad[k] + l2*m.w[k]
+		for k := range w {
+			g := grad[k] + l2*w[k]
 			g2[k] += g * g
 			if g2[k] > 0 {
-				m.w[k] -= rate * g / math.Sqrt(g2[k])
+				w[k] -= rate * g / math.Sqrt(g2[k])
 			}
 		}
 		b2 += gb * gb
 		if b2 > 0 {
 			m.bias -= rate * gb / math.Sqrt(b2)
+		}
+	}
+	for k, key := range t.keys {
+		if g2[k] > 0 {
+			m.w[key] = w[k]
 		}
 	}
 	return m

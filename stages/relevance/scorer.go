@@ -63,6 +63,7 @@ type Scorer struct {
 	dense     []float64 // q's weight times idf, by word ID: scoring a whole corpus reads this
 	avgLen    float64
 	model     *model
+	train     *trainSet // what model learnt from
 	modelMax  float64
 	unitDesc  []float32 // the units' raw description and model scores
 	unitModel []float32
@@ -163,9 +164,10 @@ func (x *Index) Prepare(p Profile, decided []Decided) *Prepared {
 // unit's scores, and the blend chosen by leave-one-out. It reads the
 // index and changes nothing in it.
 func (p *Prepared) Scorer(units Units) *Scorer {
-	s, x, decided := p.s, p.s.x, p.decided
+	s, decided := p.s, p.decided
 	if len(decided) > 0 {
-		s.model = train(x, decided, weakSample(units), nil)
+		s.train = newTrainSet(decided, weakSample(units))
+		s.model = s.train.fit(nil)
 	}
 	// One pass over the units: both raw scores, and their maxima.
 	n := units.Len()
@@ -194,7 +196,7 @@ func (p *Prepared) Scorer(units Units) *Scorer {
 	}
 	s.report.Threshold = s.threshold
 	if len(decided) > 0 {
-		s.learn(decided, units)
+		s.learn(decided)
 	}
 	s.report.Words = s.topWords(8)
 	return s
@@ -278,8 +280,7 @@ func (s *Scorer) Recommended(relevance float64) bool { return relevance >= s.thr
 
 // learn trains the model and chooses its weight and the threshold by
 // leave-one-out on the decisions.
-func (s *Scorer) learn(decided []Decided, units Units) {
-	weak := weakSample(units)
+func (s *Scorer) learn(decided []Decided) {
 	k := len(decided)
 	if s.report.Confirmed == 0 || s.report.Rejected == 0 {
 		return // nothing to tell apart: the description score alone
@@ -292,7 +293,7 @@ func (s *Scorer) learn(decided []Decided, units Units) {
 		folds = looFolds
 	}
 	for f := 0; f < folds; f++ {
-		m := train(s.x, decided, weak, func(i int) bool { return i%folds == f })
+		m := s.train.fit(func(i int) bool { return i%folds == f })
 		pm := m.predictor()
 		for i, d := range decided {
 			if i%folds == f {
