@@ -2,6 +2,7 @@ package relevance
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -24,29 +25,33 @@ func unpair(k uint64) (a, b int32, pair bool) {
 	return int32(k >> 31), int32(k & (1<<31 - 1)), true
 }
 
-// features of d, each present one at 1/sqrt(count), so long units do not
-// weigh more for being long.
-func (m *model) features(x *Index, d Doc) map[uint64]float64 {
-	return featuresOf(d)
-}
-
-func featuresOf(d Doc) map[uint64]float64 {
-	f := map[uint64]float64{}
+// features of d: its content words and pairs of adjacent words, each
+// present one at 1/sqrt(count), so long units do not weigh more for being
+// long, and the pseudo-tokens of Tokens ("?") at 1: whether a unit asks
+// is the unit's, however long it is. They come sorted by key: map
+// order must not reach a sum (float addition is not associative, and -j
+// or a rerun must give the same scores).
+func (x *Index) features(d Doc) []featureValue {
+	keys := make([]uint64, 0, 2*len(d.Seq))
 	for i, v := range d.Seq {
-		if v >= 0 {
-			f[uint64(v)] = 1
+		if v >= 0 || x.isPseudo(wordID(v)) {
+			keys = append(keys, uint64(wordID(v)))
 		}
 		if i+1 < len(d.Seq) {
 			u := d.Seq[i+1]
 			if v >= 0 || u >= 0 {
-				f[pairKey(wordID(v), wordID(u))] = 1
+				keys = append(keys, pairKey(wordID(v), wordID(u)))
 			}
 		}
 	}
-	if len(f) > 0 {
-		n := 1 / math.Sqrt(float64(len(f)))
-		for k := range f {
-			f[k] = n
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	f := make([]featureValue, len(keys))
+	n := 1 / math.Sqrt(float64(max(1, len(keys))))
+	for i, k := range keys {
+		f[i] = featureValue{k, n}
+		if k&pairBit == 0 && x.isPseudo(int32(k)) {
+			f[i].v = 1
 		}
 	}
 	return f
@@ -54,8 +59,8 @@ func featuresOf(d Doc) map[uint64]float64 {
 
 func (m *model) predict(x *Index, d Doc) float64 {
 	z := m.bias
-	for k, v := range featuresOf(d) {
-		z += m.w[k] * v
+	for _, fv := range x.features(d) {
+		z += m.w[fv.k] * fv.v
 	}
 	return 1 / (1 + math.Exp(-z))
 }
@@ -84,14 +89,7 @@ const (
 func train(x *Index, decided []Decided, weak []Doc, skip func(i int) bool) *model {
 	var ex []example
 	add := func(d Doc, y, w float64) {
-		fs := featuresOf(d)
-		e := example{y: y, wgt: w, f: make([]featureValue, 0, len(fs))}
-		for k, v := range fs {
-			e.f = append(e.f, featureValue{k, v})
-		}
-		// Map order must not reach the sums: float addition is not
-		// associative, and -j or a rerun must give the same weights.
-		sort.Slice(e.f, func(i, j int) bool { return e.f[i].k < e.f[j].k })
+		e := example{y: y, wgt: w, f: x.features(d)}
 		ex = append(ex, e)
 	}
 	for i, d := range decided {

@@ -1,7 +1,9 @@
 package relevance
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -34,6 +36,7 @@ const (
 	looMax            = 40
 	likeCosine        = 0.25 // how close a confirmed candidate must be to be named in why
 	defaultThreshold  = 0.5  // recommended from this relevance, before decisions tell better
+	keywordPrior      = 0.5
 )
 
 // Report says how a code is scored, for "codebook report".
@@ -65,6 +68,7 @@ type Scorer struct {
 	weight    float64
 	threshold float64
 	report    Report
+	rules     []matcher // the keyword rules, on a unit's words
 }
 
 type confirmedDoc struct {
@@ -81,6 +85,9 @@ func (x *Index) Scorer(p Profile, decided []Decided, units []Doc) *Scorer {
 	s := &Scorer{x: x, q: query{}, threshold: defaultThreshold}
 	x.addText(s.q, p.Description, descriptionWeight)
 	for _, r := range p.Keywords {
+		if m := x.compileRule(r); m != nil {
+			s.rules = append(s.rules, m)
+		}
 		for _, w := range KeywordWords(r) {
 			if p, ok := strings.CutSuffix(w, "*"); ok {
 				x.addPrefix(s.q, p, keywordWeight)
@@ -134,7 +141,27 @@ func (s *Scorer) Report() Report { return s.report }
 
 // description is the description score of d, 0 to 1.
 func (s *Scorer) description(d Doc) float64 {
-	return math.Min(1, s.x.bm25(s.q, d, nil)/s.descMax)
+	return s.withKeywords(math.Min(1, s.x.bm25(s.q, d, nil)/s.descMax), d)
+}
+
+// withKeywords counts a keyword hit beside the similarity r, as two
+// independent signs of relevance (a noisy OR): a hit lifts r toward 1,
+// a unit no rule matches keeps r.
+func (s *Scorer) withKeywords(r float64, d Doc) float64 {
+	if s.keywordHit(d) {
+		r = 1 - (1-r)*(1-keywordPrior)
+	}
+	return r
+}
+
+// keywordHit says whether one of the code's keyword rules matches d.
+func (s *Scorer) keywordHit(d Doc) bool {
+	for _, m := range s.rules {
+		if m(d.Seq) {
+			return true
+		}
+	}
+	return false
 }
 
 // Score is d's relevance to the code, 0 to 1.
@@ -178,6 +205,11 @@ func (s *Scorer) learn(decided []Decided, units []Doc) {
 	}
 	for f := 0; f < folds; f++ {
 		m := train(s.x, decided, weak, func(i int) bool { return i%folds == f })
+		// The whole model's bias, not the fold's: holding a confirmed
+		// unit out lowers the share of confirmed ones and so the fold's
+		// bias, which would mark down every held-out confirmed unit (and
+		// up every rejected one) for nothing the unit's words say.
+		m.bias = s.model.bias
 		for i, d := range decided {
 			if i%folds == f {
 				prob[i] = math.Min(1, m.predict(s.x, d.Doc)/s.modelMax)
@@ -191,7 +223,7 @@ func (s *Scorer) learn(decided []Decided, units []Doc) {
 			raw -= s.confirmed[ci].part * s.x.bm25(s.confirmed[ci].q, d.Doc, nil)
 			ci++
 		}
-		desc[i] = math.Min(1, math.Max(0, raw)/s.descMax)
+		desc[i] = s.withKeywords(math.Min(1, math.Max(0, raw)/s.descMax), d.Doc)
 	}
 	truth := make([]bool, k)
 	for i, d := range decided {
@@ -304,8 +336,8 @@ func (x *Index) tfidf(d Doc) map[int32]float64 {
 		}
 	}
 	norm := 0.0
-	for _, w := range v {
-		norm += w * w
+	for _, id := range slices.Sorted(maps.Keys(v)) { // in a fixed order: float sums
+		norm += v[id] * v[id]
 	}
 	norm = math.Sqrt(norm)
 	for id := range v {
@@ -322,9 +354,9 @@ func (s *Scorer) Why(d Doc, text, self string) string {
 	descPart := 1 - s.weight
 	s.x.bm25(s.q, d, func(id int32, part float64) { parts[uint64(id)] += descPart * part / s.descMax })
 	if s.weight > 0 {
-		for f, v := range s.model.features(s.x, d) {
-			if w := s.model.w[f]; w > 0 {
-				parts[f] += s.weight * w * v / 4
+		for _, fv := range s.x.features(d) {
+			if w := s.model.w[fv.k]; w > 0 {
+				parts[fv.k] += s.weight * w * fv.v / 4
 			}
 		}
 	}
@@ -364,6 +396,9 @@ func (s *Scorer) Why(d Doc, text, self string) string {
 // returns it as written.
 func surface(x *Index, k uint64, toks []Token, text string) string {
 	a, b, pair := unpair(k)
+	if x.isPseudo(a) || pair && x.isPseudo(b) {
+		return "" // a mark, not words of the passage
+	}
 	for i, t := range toks {
 		if x.vocab[t.Stem] != a || t.Stop && !pair {
 			continue
@@ -384,14 +419,15 @@ func (s *Scorer) like(d Doc, self string) string {
 		return ""
 	}
 	v := s.x.tfidf(d)
+	ids := slices.Sorted(maps.Keys(v)) // in a fixed order: float sums
 	best, bestID := likeCosine, ""
 	for _, c := range s.confirmed {
 		if c.id == self {
 			continue
 		}
 		cos := 0.0
-		for id, w := range v {
-			cos += w * c.vec[id]
+		for _, id := range ids {
+			cos += v[id] * c.vec[id]
 		}
 		if cos > best+1e-12 {
 			best, bestID = cos, c.id
