@@ -27,11 +27,14 @@
 //     negatives (weight 0.05: training on decided keyword hits alone
 //     learns "keyword means negative"). It is blended in with a weight of
 //     at most k/(k+10) for k decisions, and only as much as it helps: the
-//     weight is chosen by leave-one-out (10-fold past 40 decisions) on the
-//     analyst's own decisions, each fold's model scoring with the whole
-//     model's bias (holding a confirmed unit out lowers the fold's share
-//     of confirmed ones, which would count against the unit held out), and
-//     stays 0 when the model does not beat the description score there.
+//     weight is chosen by leave-one-out (10-fold past 40 decisions): the
+//     blend that best ranks the confirmed units, each scored without
+//     itself, above the rejected ones and the weak negatives (at their
+//     weight: the queue is drawn from the whole corpus), with each fold's
+//     model scoring with the whole model's bias (holding a confirmed unit
+//     out lowers the fold's share of confirmed ones, which would count
+//     against the unit held out). It stays 0 when the model does not beat
+//     the description score there.
 //  4. Why: the words of the unit that weigh most in its score, and "like
 //     confirmed <id>" when a confirmed candidate is close to it; never the
 //     "?" token, which is not a word of the passage.

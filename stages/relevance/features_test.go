@@ -1,6 +1,7 @@
 package relevance
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -157,6 +158,25 @@ func TestKeywordPrior(t *testing.T) {
 			t.Errorf("%q matches the rule: %v without it, %v with it", sentences[i], a, b)
 		case !hit && b > a:
 			t.Errorf("%q matches no rule: %v without it, %v with it", sentences[i], a, b)
+		}
+	}
+}
+
+// Average precision with weights: at 1 it is the usual one; a unit at
+// weight 0 does not count; a weak negative counts a little.
+func TestAveragePrecisionWeights(t *testing.T) {
+	scores := []float64{0.9, 0.8, 0.7, 0.1}
+	truth := []bool{true, false, true, false}
+	for _, tc := range []struct {
+		wgt  []float64
+		want float64
+	}{
+		{[]float64{1, 1, 1, 1}, (1 + 2.0/3) / 2},
+		{[]float64{1, 0, 1, 1}, 1},
+		{[]float64{1, 0.05, 1, 1}, (1 + 2/2.05) / 2},
+	} {
+		if got := averagePrecision(scores, truth, tc.wgt); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("weights %v: %v, want %v", tc.wgt, got, tc.want)
 		}
 	}
 }

@@ -84,8 +84,9 @@ const (
 	l2     = 1e-3
 )
 
-// train fits a model on the decided units (but those skip holds out,
-// when not nil) and the weak negatives.
+// train fits a model on the decided units and the weak negatives, but
+// those skip holds out, when not nil (decided units by their index, weak
+// ones by len(decided) + theirs).
 func train(x *Index, decided []Decided, weak []Doc, skip func(i int) bool) *model {
 	var ex []example
 	add := func(d Doc, y, w float64) {
@@ -102,7 +103,10 @@ func train(x *Index, decided []Decided, weak []Doc, skip func(i int) bool) *mode
 		}
 		add(d.Doc, y, 1)
 	}
-	for _, d := range weak {
+	for j, d := range weak {
+		if skip != nil && skip(len(decided)+j) {
+			continue
+		}
 		add(d, 0, weakWeight)
 	}
 	m := &model{w: map[uint64]float64{}}

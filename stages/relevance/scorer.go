@@ -196,52 +196,69 @@ func (s *Scorer) learn(decided []Decided, units []Doc) {
 	if s.report.Confirmed == 0 || s.report.Rejected == 0 {
 		return // nothing to tell apart: the description score alone
 	}
-	// Each decided unit scored without itself.
-	desc := make([]float64, k)
-	prob := make([]float64, k)
+	// Each decided unit scored without itself, and so is each weak
+	// negative: the weight is chosen on how the blend ranks confirmed
+	// units above both the rejected ones and the corpus at large (the
+	// weak negatives, at their weight), since the queue is drawn from the
+	// whole corpus, not from what was decided.
+	n := k + len(weak)
+	desc := make([]float64, n)
+	prob := make([]float64, n)
+	docs := make([]Doc, 0, n)
+	for _, d := range decided {
+		docs = append(docs, d.Doc)
+	}
+	docs = append(docs, weak...)
 	folds := k
 	if k > looMax {
 		folds = looFolds
 	}
 	for f := 0; f < folds; f++ {
-		m := train(s.x, decided, weak, func(i int) bool { return i%folds == f })
+		held := func(i int) bool { return i%folds == f }
+		m := train(s.x, decided, weak, held)
 		// The whole model's bias, not the fold's: holding a confirmed
 		// unit out lowers the share of confirmed ones and so the fold's
 		// bias, which would mark down every held-out confirmed unit (and
 		// up every rejected one) for nothing the unit's words say.
 		m.bias = s.model.bias
-		for i, d := range decided {
-			if i%folds == f {
-				prob[i] = math.Min(1, m.predict(s.x, d.Doc)/s.modelMax)
+		for i, d := range docs {
+			if held(i) {
+				prob[i] = math.Min(1, m.predict(s.x, d)/s.modelMax)
 			}
 		}
 	}
 	ci := 0
-	for i, d := range decided {
-		raw := s.x.bm25(s.q, d.Doc, nil)
-		if d.Confirmed {
-			raw -= s.confirmed[ci].part * s.x.bm25(s.confirmed[ci].q, d.Doc, nil)
+	for i, d := range docs {
+		raw := s.x.bm25(s.q, d, nil)
+		if i < k && decided[i].Confirmed {
+			raw -= s.confirmed[ci].part * s.x.bm25(s.confirmed[ci].q, d, nil)
 			ci++
 		}
-		desc[i] = s.withKeywords(math.Min(1, math.Max(0, raw)/s.descMax), d.Doc)
+		desc[i] = s.withKeywords(math.Min(1, math.Max(0, raw)/s.descMax), d)
 	}
-	truth := make([]bool, k)
-	for i, d := range decided {
-		truth[i] = d.Confirmed
+	truth := make([]bool, n)
+	wgt := make([]float64, n)
+	for i := range docs {
+		truth[i] = i < k && decided[i].Confirmed
+		wgt[i] = 1
+		if i >= k {
+			wgt[i] = weakWeight
+		}
 	}
 	base := float64(k) / float64(k+blendK)
 	best, bestAP := 0.0, -1.0
 	var bestScores []float64
 	for _, f := range []float64{0, 0.25, 0.5, 0.75, 1} {
 		w := f * base
-		sc := make([]float64, k)
+		sc := make([]float64, n)
 		for i := range sc {
 			sc[i] = (1-w)*desc[i] + w*prob[i]
 		}
-		if ap := averagePrecision(sc, truth); ap > bestAP+1e-9 {
+		if ap := averagePrecision(sc, truth, wgt); ap > bestAP+1e-9 {
 			best, bestAP, bestScores = w, ap, sc
 		}
 	}
+	desc, prob, bestScores, truth = desc[:k], prob[:k], bestScores[:k], truth[:k]
 	s.weight = best
 	s.report.Weight = best
 	s.report.LOOModel = rPrecision(prob, truth)
@@ -263,18 +280,20 @@ func order(scores []float64) []int {
 	return idx
 }
 
-func averagePrecision(scores []float64, truth []bool) float64 {
-	hits, sum := 0, 0.0
-	for rank, i := range order(scores) {
+// averagePrecision of a ranking where each unit counts wgt[i] times.
+func averagePrecision(scores []float64, truth []bool, wgt []float64) float64 {
+	seen, hits, sum := 0.0, 0.0, 0.0
+	for _, i := range order(scores) {
+		seen += wgt[i]
 		if truth[i] {
-			hits++
-			sum += float64(hits) / float64(rank+1)
+			hits += wgt[i]
+			sum += wgt[i] * hits / seen
 		}
 	}
 	if hits == 0 {
 		return 0
 	}
-	return sum / float64(hits)
+	return sum / hits
 }
 
 // rPrecision is the precision of the top n, n the number of true ones.
