@@ -205,7 +205,7 @@ func (noProgress) Add(int)           {}
 func (noProgress) Finish()           {}
 
 // rankVersion changes when ranking would rank the same inputs otherwise.
-const rankVersion = 1
+const rankVersion = 2
 
 // rankState sums up a ranking's inputs: the store's, the codebook and how
 // ranking is done.

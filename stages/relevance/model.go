@@ -24,29 +24,39 @@ func unpair(k uint64) (a, b int32, pair bool) {
 	return int32(k >> 31), int32(k & (1<<31 - 1)), true
 }
 
-// features of d, each present one at 1/sqrt(count), so long units do not
-// weigh more for being long.
-func (m *model) features(x *Index, d Doc) map[uint64]float64 {
-	return featuresOf(d)
+// featureValue is a feature of a unit and its value.
+type featureValue struct {
+	k uint64
+	v float64
 }
 
-func featuresOf(d Doc) map[uint64]float64 {
-	f := map[uint64]float64{}
+// features of d: its content words and pairs of adjacent words, each
+// present one at 1/sqrt(count), so long units do not weigh more for being
+// long, and the pseudo-tokens of Tokens ("?") at 1: whether a unit asks
+// is the unit's, however long it is. They come sorted by key: map
+// order must not reach a sum (float addition is not associative, and -j
+// or a rerun must give the same scores).
+func (x *Index) features(d Doc) []featureValue {
+	keys := make([]uint64, 0, 2*len(d.Seq))
 	for i, v := range d.Seq {
-		if v >= 0 {
-			f[uint64(v)] = 1
+		if v >= 0 || x.isPseudo(wordID(v)) {
+			keys = append(keys, uint64(wordID(v)))
 		}
 		if i+1 < len(d.Seq) {
 			u := d.Seq[i+1]
 			if v >= 0 || u >= 0 {
-				f[pairKey(wordID(v), wordID(u))] = 1
+				keys = append(keys, pairKey(wordID(v), wordID(u)))
 			}
 		}
 	}
-	if len(f) > 0 {
-		n := 1 / math.Sqrt(float64(len(f)))
-		for k := range f {
-			f[k] = n
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	f := make([]featureValue, len(keys))
+	n := 1 / math.Sqrt(float64(max(1, len(keys))))
+	for i, k := range keys {
+		f[i] = featureValue{k, n}
+		if k&pairBit == 0 && x.isPseudo(int32(k)) {
+			f[i].v = 1
 		}
 	}
 	return f
@@ -57,17 +67,18 @@ func featuresOf(d Doc) map[uint64]float64 {
 // (a corpus of 30 million words is scored for every code with decisions).
 type predictor struct {
 	m         *model
+	pseudo    int32     // the "?" mark's ID (-1: none): a feature at 1, not 1/sqrt(n)
 	words     []float64 // word ID -> weight
 	pairFirst []bool    // word ID -> some weighted pair starts with it
 	pairW     pairTable
-	stamp     []uint32  // word ID -> the unit it was last counted in
+	stamp     []uint32 // word ID -> the unit it was last counted in
 	unit      uint32
 	pairs     []uint64            // the unit's pairs so far
 	seen      map[uint64]struct{} // the same, for a long unit
 }
 
-func (m *model) predictor() *predictor {
-	p := &predictor{m: m}
+func (m *model) predictor(x *Index) *predictor {
+	p := &predictor{m: m, pseudo: x.pseudo}
 	p.pairW.init(len(m.w))
 	for k, w := range m.w {
 		a, _, pair := unpair(k)
@@ -124,8 +135,8 @@ func (t *pairTable) get(k uint64) float64 {
 }
 
 // predict is the model's probability that d is the code's: its weights of
-// d's features (as featuresOf has them: each word and pair once), at
-// 1/sqrt(their number).
+// d's features (as features has them: each word and pair once, at
+// 1/sqrt(their number), the question mark at 1).
 func (p *predictor) predict(d Doc) float64 {
 	p.unit++
 	if p.unit == 0 { // wrapped: no stamp may look current
@@ -141,8 +152,14 @@ func (p *predictor) predict(d Doc) float64 {
 		clear(p.seen)
 	}
 	sum, n := 0.0, 0
+	asks := false
 	for i, v := range d.Seq {
-		if v >= 0 {
+		if v < 0 && wordID(v) == p.pseudo {
+			if !asks {
+				asks = true
+				n++
+			}
+		} else if v >= 0 {
 			if int(v) >= len(p.stamp) {
 				p.stamp = append(p.stamp, make([]uint32, int(v)+1-len(p.stamp)+len(p.stamp)/4)...)
 			}
@@ -182,17 +199,20 @@ func (p *predictor) predict(d Doc) float64 {
 	if n > 0 {
 		z += sum / math.Sqrt(float64(n))
 	}
+	if asks {
+		z += p.m.w[uint64(p.pseudo)]
+	}
 	return 1 / (1 + math.Exp(-z))
 }
 
 // example is a unit the model learns from: its features (indices into
 // the train set's keys, in key order), its label and weight.
 type example struct {
-	f      []featureValue
+	f      []indexedValue
 	y, wgt float64
 }
 
-type featureValue struct {
+type indexedValue struct {
 	i int32
 	v float64
 }
@@ -216,16 +236,16 @@ type trainSet struct {
 	decided int // the first decided examples are the decided units
 }
 
-func newTrainSet(decided []Decided, weak []Doc) *trainSet {
+func newTrainSet(x *Index, decided []Decided, weak []Doc) *trainSet {
 	t := &trainSet{decided: len(decided)}
-	feats := make([]map[uint64]float64, 0, len(decided)+len(weak))
+	feats := make([][]featureValue, 0, len(decided)+len(weak))
 	seen := map[uint64]bool{}
 	add := func(d Doc, y, w float64) {
-		fs := featuresOf(d)
-		for k := range fs {
-			if !seen[k] {
-				seen[k] = true
-				t.keys = append(t.keys, k)
+		fs := x.features(d)
+		for _, fv := range fs {
+			if !seen[fv.k] {
+				seen[fv.k] = true
+				t.keys = append(t.keys, fv.k)
 			}
 		}
 		feats = append(feats, fs)
@@ -247,26 +267,23 @@ func newTrainSet(decided []Decided, weak []Doc) *trainSet {
 		index[k] = int32(i)
 	}
 	for e, fs := range feats {
-		f := make([]featureValue, 0, len(fs))
-		for k, v := range fs {
-			f = append(f, featureValue{index[k], v})
+		f := make([]indexedValue, len(fs))
+		for j, fv := range fs { // in key order, as features gives them
+			f[j] = indexedValue{index[fv.k], fv.v}
 		}
-		// In key order: float addition is not associative, and -j or a
-		// rerun must give the same weights.
-		slices.SortFunc(f, func(a, b featureValue) int { return int(a.i) - int(b.i) })
 		t.ex[e].f = f
 	}
 	return t
 }
 
-// fit trains a model on the examples but the decided ones skip holds out
-// (when not nil).
+// fit trains a model on the examples but those skip holds out, when not
+// nil (decided units by their index, weak ones by len(decided) + theirs).
 func (t *trainSet) fit(skip func(i int) bool) *model {
 	ex := t.ex
 	if skip != nil {
 		ex = make([]example, 0, len(t.ex))
 		for i, e := range t.ex {
-			if i < t.decided && skip(i) {
+			if skip(i) {
 				continue
 			}
 			ex = append(ex, e)

@@ -1,7 +1,9 @@
 package relevance
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -25,6 +27,7 @@ type Decided struct {
 const (
 	descriptionWeight = 1.0
 	keywordWeight     = 2.0 // the analyst chose these words
+	keywordPrior      = 0.5 // what a keyword hit alone says of a unit (see withKeywords)
 	exampleWeight     = 1.0
 	confirmedWeight   = 0.5 // per confirmed text, shrunk past 10 of them
 	weakWeight        = 0.05
@@ -64,6 +67,11 @@ type Scorer struct {
 	avgLen    float64
 	model     *model
 	train     *trainSet // what model learnt from
+	weak      []Doc     // its weak negatives
+	rules     []matcher // the keyword rules, on a unit's words
+	maybeHit  []bool    // word ID -> a unit without any of these words matches no rule
+	anyHit    bool      // some rule may match a unit without any word (NOT x): check every unit
+	unitHit   []bool    // the units' keyword hits
 	modelMax  float64
 	unitDesc  []float32 // the units' raw description and model scores
 	unitModel []float32
@@ -118,6 +126,9 @@ func (x *Index) Prepare(p Profile, decided []Decided) *Prepared {
 	s := &Scorer{x: x, q: query{}, threshold: defaultThreshold}
 	x.addText(s.q, p.Description, descriptionWeight)
 	for _, r := range p.Keywords {
+		if m := x.compileRule(r); m != nil {
+			s.rules = append(s.rules, m)
+		}
 		for _, w := range KeywordWords(r) {
 			if p, ok := strings.CutSuffix(w, "*"); ok {
 				x.addPrefix(s.q, p, keywordWeight)
@@ -152,6 +163,7 @@ func (x *Index) Prepare(p Profile, decided []Decided) *Prepared {
 		}
 		s.confirmed = append(s.confirmed, cd)
 	}
+	s.maybeHit, s.anyHit = x.mayMatch(p.Keywords)
 	s.avgLen = x.avgLen()
 	s.dense = make([]float64, len(x.words))
 	for id, w := range s.q {
@@ -166,22 +178,27 @@ func (x *Index) Prepare(p Profile, decided []Decided) *Prepared {
 func (p *Prepared) Scorer(units Units) *Scorer {
 	s, decided := p.s, p.decided
 	if len(decided) > 0 {
-		s.train = newTrainSet(decided, weakSample(units))
+		s.weak = weakSample(units)
+		s.train = newTrainSet(s.x, decided, s.weak)
 		s.model = s.train.fit(nil)
 	}
 	// One pass over the units: both raw scores, and their maxima.
 	n := units.Len()
 	s.unitDesc = make([]float32, n)
+	s.unitHit = make([]bool, n)
 	var pr *predictor
 	if s.model != nil {
 		s.unitModel = make([]float32, n)
-		pr = s.model.predictor()
+		pr = s.model.predictor(s.x)
 	}
 	for i := 0; i < n; i++ {
 		d := units.Doc(i)
 		r := s.descriptionRaw(d)
 		s.unitDesc[i] = float32(r)
 		s.descMax = math.Max(s.descMax, r)
+		if len(s.rules) > 0 && (s.anyHit || s.mayHit(d)) {
+			s.unitHit[i] = s.keywordHit(d)
+		}
 		if s.model != nil {
 			m := pr.predict(d)
 			s.unitModel[i] = float32(m)
@@ -241,6 +258,9 @@ next:
 // UnitScore is the relevance of units.Doc(i), as Score would give it.
 func (s *Scorer) UnitScore(i int) float64 {
 	r := math.Min(1, float64(s.unitDesc[i])/s.descMax)
+	if s.unitHit[i] {
+		r = 1 - (1-r)*(1-keywordPrior)
+	}
 	if s.weight > 0 {
 		r = (1-s.weight)*r + s.weight*math.Min(1, float64(s.unitModel[i])/s.modelMax)
 	}
@@ -262,14 +282,44 @@ func (s *Scorer) Report() Report { return s.report }
 
 // description is the description score of d, 0 to 1.
 func (s *Scorer) description(d Doc) float64 {
-	return math.Min(1, s.descriptionRaw(d)/s.descMax)
+	return s.withKeywords(math.Min(1, s.descriptionRaw(d)/s.descMax), d)
+}
+
+// withKeywords counts a keyword hit beside the similarity r, as two
+// independent signs of relevance (a noisy OR): a hit lifts r toward 1,
+// a unit no rule matches keeps r.
+func (s *Scorer) withKeywords(r float64, d Doc) float64 {
+	if s.keywordHit(d) {
+		r = 1 - (1-r)*(1-keywordPrior)
+	}
+	return r
+}
+
+// keywordHit says whether one of the code's keyword rules matches d.
+func (s *Scorer) keywordHit(d Doc) bool {
+	for _, m := range s.rules {
+		if m(d.Seq) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHit says whether d holds a word some rule needs.
+func (s *Scorer) mayHit(d Doc) bool {
+	for _, v := range d.Seq {
+		if id := wordID(v); int(id) < len(s.maybeHit) && s.maybeHit[id] {
+			return true
+		}
+	}
+	return false
 }
 
 // Score is d's relevance to the code, 0 to 1.
 func (s *Scorer) Score(d Doc) float64 {
 	r := s.description(d)
 	if s.weight > 0 {
-		r = (1-s.weight)*r + s.weight*math.Min(1, s.model.predictor().predict(d)/s.modelMax)
+		r = (1-s.weight)*r + s.weight*math.Min(1, s.model.predictor(s.x).predict(d)/s.modelMax)
 	}
 	return r
 }
@@ -285,48 +335,70 @@ func (s *Scorer) learn(decided []Decided) {
 	if s.report.Confirmed == 0 || s.report.Rejected == 0 {
 		return // nothing to tell apart: the description score alone
 	}
-	// Each decided unit scored without itself.
-	desc := make([]float64, k)
-	prob := make([]float64, k)
+	// Each decided unit scored without itself, and so is each weak
+	// negative: the weight is chosen on how the blend ranks confirmed
+	// units above both the rejected ones and the corpus at large (the
+	// weak negatives, at their weight), since the queue is drawn from the
+	// whole corpus, not from what was decided.
+	n := k + len(s.weak)
+	desc := make([]float64, n)
+	prob := make([]float64, n)
+	docs := make([]Doc, 0, n)
+	for _, d := range decided {
+		docs = append(docs, d.Doc)
+	}
+	docs = append(docs, s.weak...)
 	folds := k
 	if k > looMax {
 		folds = looFolds
 	}
 	for f := 0; f < folds; f++ {
-		m := s.train.fit(func(i int) bool { return i%folds == f })
-		pm := m.predictor()
-		for i, d := range decided {
-			if i%folds == f {
-				prob[i] = math.Min(1, pm.predict(d.Doc)/s.modelMax)
+		held := func(i int) bool { return i%folds == f }
+		m := s.train.fit(held)
+		// The whole model's bias, not the fold's: holding a confirmed
+		// unit out lowers the share of confirmed ones and so the fold's
+		// bias, which would mark down every held-out confirmed unit (and
+		// up every rejected one) for nothing the unit's words say.
+		m.bias = s.model.bias
+		pm := m.predictor(s.x)
+		for i, d := range docs {
+			if held(i) {
+				prob[i] = math.Min(1, pm.predict(d)/s.modelMax)
 			}
 		}
 	}
 	ci := 0
-	for i, d := range decided {
-		raw := s.descriptionRaw(d.Doc)
-		if d.Confirmed {
-			raw -= s.confirmed[ci].part * s.x.bm25(s.confirmed[ci].q, d.Doc, nil)
+	for i, d := range docs {
+		raw := s.descriptionRaw(d)
+		if i < k && decided[i].Confirmed {
+			raw -= s.confirmed[ci].part * s.x.bm25(s.confirmed[ci].q, d, nil)
 			ci++
 		}
-		desc[i] = math.Min(1, math.Max(0, raw)/s.descMax)
+		desc[i] = s.withKeywords(math.Min(1, math.Max(0, raw)/s.descMax), d)
 	}
-	truth := make([]bool, k)
-	for i, d := range decided {
-		truth[i] = d.Confirmed
+	truth := make([]bool, n)
+	wgt := make([]float64, n)
+	for i := range docs {
+		truth[i] = i < k && decided[i].Confirmed
+		wgt[i] = 1
+		if i >= k {
+			wgt[i] = weakWeight
+		}
 	}
 	base := float64(k) / float64(k+blendK)
 	best, bestAP := 0.0, -1.0
 	var bestScores []float64
 	for _, f := range []float64{0, 0.25, 0.5, 0.75, 1} {
 		w := f * base
-		sc := make([]float64, k)
+		sc := make([]float64, n)
 		for i := range sc {
 			sc[i] = (1-w)*desc[i] + w*prob[i]
 		}
-		if ap := averagePrecision(sc, truth); ap > bestAP+1e-9 {
+		if ap := averagePrecision(sc, truth, wgt); ap > bestAP+1e-9 {
 			best, bestAP, bestScores = w, ap, sc
 		}
 	}
+	desc, prob, bestScores, truth = desc[:k], prob[:k], bestScores[:k], truth[:k]
 	s.weight = best
 	s.report.Weight = best
 	s.report.LOOModel = rPrecision(prob, truth)
@@ -348,18 +420,20 @@ func order(scores []float64) []int {
 	return idx
 }
 
-func averagePrecision(scores []float64, truth []bool) float64 {
-	hits, sum := 0, 0.0
-	for rank, i := range order(scores) {
+// averagePrecision of a ranking where each unit counts wgt[i] times.
+func averagePrecision(scores []float64, truth []bool, wgt []float64) float64 {
+	seen, hits, sum := 0.0, 0.0, 0.0
+	for _, i := range order(scores) {
+		seen += wgt[i]
 		if truth[i] {
-			hits++
-			sum += float64(hits) / float64(rank+1)
+			hits += wgt[i]
+			sum += wgt[i] * hits / seen
 		}
 	}
 	if hits == 0 {
 		return 0
 	}
-	return sum / float64(hits)
+	return sum / hits
 }
 
 // rPrecision is the precision of the top n, n the number of true ones.
@@ -421,8 +495,8 @@ func (x *Index) tfidf(d Doc) map[int32]float64 {
 		}
 	}
 	norm := 0.0
-	for _, w := range v {
-		norm += w * w
+	for _, id := range slices.Sorted(maps.Keys(v)) { // in a fixed order: float sums
+		norm += v[id] * v[id]
 	}
 	norm = math.Sqrt(norm)
 	for id := range v {
@@ -439,9 +513,9 @@ func (s *Scorer) Why(d Doc, text, self string) string {
 	descPart := 1 - s.weight
 	s.x.bm25(s.q, d, func(id int32, part float64) { parts[uint64(id)] += descPart * part / s.descMax })
 	if s.weight > 0 {
-		for f, v := range s.model.features(s.x, d) {
-			if w := s.model.w[f]; w > 0 {
-				parts[f] += s.weight * w * v / 4
+		for _, fv := range s.x.features(d) {
+			if w := s.model.w[fv.k]; w > 0 {
+				parts[fv.k] += s.weight * w * fv.v / 4
 			}
 		}
 	}
@@ -460,7 +534,7 @@ func (s *Scorer) Why(d Doc, text, self string) string {
 	// as many words, text is analysed whole.
 	var find func(k uint64) string
 	if sp := s.x.an.spans(text); len(sp) == len(d.Seq) {
-		find = func(k uint64) string { return surfaceAt(k, d.Seq, sp, text) }
+		find = func(k uint64) string { return surfaceAt(s.x, k, d.Seq, sp, text) }
 	} else {
 		toks := s.x.an.Tokens(text)
 		find = func(k uint64) string { return surface(s.x, k, toks, text) }
@@ -490,6 +564,9 @@ func (s *Scorer) Why(d Doc, text, self string) string {
 // returns it as written.
 func surface(x *Index, k uint64, toks []Token, text string) string {
 	a, b, pair := unpair(k)
+	if x.isPseudo(a) || pair && x.isPseudo(b) {
+		return "" // a mark, not words of the passage
+	}
 	for i, t := range toks {
 		if x.vocab[t.Stem] != a || t.Stop && !pair {
 			continue
@@ -505,8 +582,11 @@ func surface(x *Index, k uint64, toks []Token, text string) string {
 }
 
 // surfaceAt is surface for a text whose words are seq, at spans.
-func surfaceAt(k uint64, seq []int32, spans [][2]int, text string) string {
+func surfaceAt(x *Index, k uint64, seq []int32, spans [][2]int, text string) string {
 	a, b, pair := unpair(k)
+	if x.isPseudo(a) || pair && x.isPseudo(b) {
+		return "" // a mark, not words of the passage
+	}
 	for i, v := range seq {
 		if wordID(v) != a || v < 0 && !pair {
 			continue
@@ -527,14 +607,15 @@ func (s *Scorer) like(d Doc, self string) string {
 		return ""
 	}
 	v := s.x.tfidf(d)
+	ids := slices.Sorted(maps.Keys(v)) // in a fixed order: float sums
 	best, bestID := likeCosine, ""
 	for _, c := range s.confirmed {
 		if c.id == self {
 			continue
 		}
 		cos := 0.0
-		for id, w := range v {
-			cos += w * c.vec[id]
+		for _, id := range ids {
+			cos += v[id] * c.vec[id]
 		}
 		if cos > best+1e-12 {
 			best, bestID = cos, c.id

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -23,7 +24,7 @@ var negations = map[string]bool{"no": true, "not": true, "nor": true, "don't": t
 
 // AnalyzerVersion changes whenever Tokens would give other tokens for the
 // same text: words kept from an earlier analysis are then made again.
-const AnalyzerVersion = 1
+const AnalyzerVersion = 2
 
 // Analyzer turns text into stemmed words, as the index's "text" field
 // does: unicode words, apostrophes folded, lower case, possessives
@@ -69,24 +70,63 @@ type Token struct {
 	Stop       bool
 }
 
-// Tokens analyses text.
+// pseudo says whether t is a mark the analyzer adds, not a word.
+func (t Token) pseudo() bool { return t.Stem == questionMark }
+
+// questionMark is the stem of the pseudo-token that marks a question.
+const questionMark = "?"
+
+// Tokens analyses text. Besides words, a question mark (a run of them)
+// is a token of its own, stem "?", marked as a function word: a question
+// is not a statement ("so you feel stuck." is a reflection, "do you feel
+// stuck?" is not), which the words alone do not tell. It counts in the
+// learned model, never in a query, a keyword rule or why.
 func (a *Analyzer) Tokens(text string) []Token {
 	ts := a.a.Analyze([]byte(text))
-	out := make([]Token, 0, len(ts))
+	out := make([]Token, 0, len(ts)+1)
+	q := questions(text)
 	for _, t := range ts {
+		for len(q) > 0 && q[0].Start < t.Start {
+			out, q = append(out, q[0]), q[1:]
+		}
 		surface := strings.ToLower(strings.ReplaceAll(text[t.Start:t.End], "’", "'"))
 		out = append(out, Token{Stem: string(t.Term), Start: t.Start, End: t.End, Stop: a.stop[surface] || len(t.Term) < 2})
+	}
+	return append(out, q...)
+}
+
+// questions are the question-mark tokens of text ("?" or the full-width
+// "？"), one per run of marks.
+func questions(text string) []Token {
+	var out []Token
+	for i, r := range text {
+		if r != '?' && r != '？' {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].End == i {
+			out[n-1].End = i + utf8.RuneLen(r)
+			continue
+		}
+		out = append(out, Token{Stem: questionMark, Start: i, End: i + utf8.RuneLen(r), Stop: true})
 	}
 	return out
 }
 
-// spans are where the words of text are, as Tokens would find them,
-// without the filters' work (no filter drops or adds a word).
+// spans are where the tokens of text are, as Tokens gives them (words
+// and question marks), without the filters' work: no filter drops or adds
+// a word.
 func (a *Analyzer) spans(text string) [][2]int {
 	ts := a.tok.Tokenize([]byte(text))
-	out := make([][2]int, len(ts))
-	for i, t := range ts {
-		out[i] = [2]int{t.Start, t.End}
+	q := questions(text)
+	out := make([][2]int, 0, len(ts)+len(q))
+	for _, t := range ts {
+		for len(q) > 0 && q[0].Start < t.Start {
+			out, q = append(out, [2]int{q[0].Start, q[0].End}), q[1:]
+		}
+		out = append(out, [2]int{t.Start, t.End})
+	}
+	for _, t := range q {
+		out = append(out, [2]int{t.Start, t.End})
 	}
 	return out
 }
@@ -119,18 +159,19 @@ func wordID(v int32) int32 {
 
 // Index holds the vocabulary and the document frequencies of a corpus.
 type Index struct {
-	an    *Analyzer
-	vocab map[string]int32
-	words []string // by ID
-	df    []int32
-	n     int   // documents counted
-	total int64 // their words
-	stamp []int32
+	an     *Analyzer
+	vocab  map[string]int32
+	words  []string // by ID
+	df     []int32
+	pseudo int32 // the ID of "?", -1 until it is seen
+	n      int   // documents counted
+	total  int64 // their words
+	stamp  []int32
 }
 
 // NewIndex starts an empty index.
 func NewIndex(an *Analyzer) *Index {
-	return &Index{an: an, vocab: map[string]int32{}}
+	return &Index{an: an, vocab: map[string]int32{}, pseudo: -1}
 }
 
 // WordID is stem's ID in the vocabulary, added when new: a Doc read back
@@ -144,9 +185,15 @@ func (x *Index) id(stem string) int32 {
 		x.vocab[stem] = id
 		x.words = append(x.words, stem)
 		x.df = append(x.df, 0)
+		if stem == questionMark {
+			x.pseudo = id
+		}
 	}
 	return id
 }
+
+// isPseudo says whether id is a pseudo-token's, not a word's.
+func (x *Index) isPseudo(id int32) bool { return id == x.pseudo }
 
 // Doc analyses text into a Doc, adding new words to the vocabulary (it
 // does not count the text in the statistics: see Add).
