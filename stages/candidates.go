@@ -530,8 +530,16 @@ func (m *matcher) codeFilters(w codeScope) ([]index.Node, error) {
 func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit, occurrences *occurrences) []store.Candidate {
 	turn := t.Turns[turnIndex]
 	idx := sortedSentences(sentences)
+	runs := candidateRuns(c, turn, sentences)
+	// Spans not numbered yet (a caller that did not count them first) are
+	// numbered in one walk, not one scan each.
+	spans := make([]corpus.Span, len(runs))
+	for i, run := range runs {
+		spans[i] = corpus.Span{Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End}
+	}
+	occurrences.count(spans)
 	var out []store.Candidate
-	for _, run := range candidateRuns(c, turn, sentences) {
+	for _, run := range runs {
 		cand := store.Candidate{
 			Code: c.Path, Transcript: t.ID, Version: t.Version, Turn: turnIndex, First: run[0], Last: run[1],
 			Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End, Speaker: turn.Speaker,
