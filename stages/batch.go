@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -187,6 +188,10 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		return b.fail(err)
 	}
 	b.step("commit")
+	// The transcripts are let go: hand their memory back before the shards
+	// are merged (which maps their files) and before matching, so that the
+	// peak is one step's, not the sum of two.
+	debug.FreeOSMemory()
 	if err := b.finish(ctx); err != nil {
 		return b.fail(err) // the writer deletes its shards
 	}
@@ -194,6 +199,7 @@ func Run(ctx context.Context, p Project, opts Options) (*Summary, error) {
 		// The batch is committed; matching failing here leaves its
 		// transcripts unmatched, and the next run matches them.
 		b.step("match")
+		debug.FreeOSMemory()
 		if b.sum.Candidates, err = MatchCandidates(ctx, p, b.st, opts.Codebook, b.sum.Batch, opts.MatchProgress); err != nil {
 			return nil, fmt.Errorf("matching candidates (the batch itself was kept): %w", err)
 		}

@@ -484,9 +484,7 @@ func (m *matcher) matchShard(ctx context.Context, shard *index.Reader, work []co
 					continue
 				}
 				kept = append(kept, codeTurn{ci, turn})
-				for _, run := range candidateRuns(code, t.Turns[turn], sentences) {
-					spans = append(spans, corpus.Span{Start: t.Turns[turn].Sentences[run[0]].Span.Start, End: t.Turns[turn].Sentences[run[1]].Span.End})
-				}
+				spans = append(spans, runSpans(t.Turns[turn], candidateRuns(code, t.Turns[turn], sentences))...)
 			}
 		}
 		occurrences := newOccurrences(t) // of this transcript version
@@ -542,8 +540,12 @@ func (m *matcher) codeFilters(w codeScope) ([]index.Node, error) {
 func (m *matcher) candidates(c *codebook.Code, t *corpus.Transcript, turnIndex int, sentences map[int]*sentenceHit, occurrences *occurrences) []store.Candidate {
 	turn := t.Turns[turnIndex]
 	idx := sortedSentences(sentences)
+	runs := candidateRuns(c, turn, sentences)
+	// Spans not numbered yet (a caller that did not count them first) are
+	// numbered in one walk, not one scan each.
+	occurrences.count(runSpans(turn, runs))
 	var out []store.Candidate
-	for _, run := range candidateRuns(c, turn, sentences) {
+	for _, run := range runs {
 		cand := store.Candidate{
 			Code: c.Path, Transcript: t.ID, Version: t.Version, Turn: turnIndex, First: run[0], Last: run[1],
 			Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End, Speaker: turn.Speaker,
@@ -598,6 +600,15 @@ func candidateRuns(c *codebook.Code, turn corpus.Turn, sentences map[int]*senten
 		}
 	}
 	return runs
+}
+
+// runSpans are the spans of runs of a turn's sentences.
+func runSpans(turn corpus.Turn, runs [][2]int) []corpus.Span {
+	spans := make([]corpus.Span, len(runs))
+	for i, run := range runs {
+		spans[i] = corpus.Span{Start: turn.Sentences[run[0]].Span.Start, End: turn.Sentences[run[1]].Span.End}
+	}
+	return spans
 }
 
 func sortedSentences(sentences map[int]*sentenceHit) []int {

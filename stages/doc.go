@@ -10,11 +10,14 @@
 //	          group (-j workers); transcripts whose content is already
 //	          current are passed over
 //	ungroup   pass the files on one by one
-//	passages  cut transcripts into passages
-//	index     add passages to the batch's new index shard
-//	record    store each new transcript version and its passages
+//	index     cut each transcript into passages one at a time and add
+//	          them to the batch's new index shard (a Bleve batch of
+//	          Options.IndexBatch passages is the most held at once)
+//	record    store each new transcript version and its passages (cut again,
+//	          one at a time), then let the transcript go
 //	match     after the commit: propose candidates from the codebook (see
-//	          MatchCandidates)
+//	          MatchCandidates); a transcript version's candidate spans are
+//	          numbered in one walk over its text
 //	compact   last, within a time budget: merge index shards as the merge
 //	          policy says, dropping masked passages (see Compact; also
 //	          "alongside compact")

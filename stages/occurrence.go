@@ -95,15 +95,16 @@ func countOccurrences(text string, qs []occurrenceQuery) {
 		}
 		pats[id].queries = append(pats[id].queries, qi)
 	}
-	// byPrefix[k] finds the patterns by their first k bytes (k = 1..8;
-	// patterns shorter than 8 bytes by all of them).
-	var byPrefix [9]map[uint64][]int
+	// byPrefix[k] finds the patterns by their first k bytes: k is 16 for
+	// patterns that long (sentences that start alike, "I don't know",
+	// share 8 bytes), 8 for those of 8 to 15 bytes, else their length.
+	var byPrefix [17]map[[2]uint64][]int
 	var pair [1 << 16 / 64]uint64 // first two bytes of patterns of 2 bytes or more
 	var single [256]bool          // first byte of 1-byte patterns
 	for id, p := range pats {
-		k := min(len(p.sub), 8)
+		k := prefixLen(len(p.sub))
 		if byPrefix[k] == nil {
-			byPrefix[k] = map[uint64][]int{}
+			byPrefix[k] = map[[2]uint64][]int{}
 		}
 		key := prefixKey(p.sub, k)
 		byPrefix[k][key] = append(byPrefix[k][key], id)
@@ -115,7 +116,7 @@ func countOccurrences(text string, qs []occurrenceQuery) {
 		}
 	}
 	var lens []int
-	for k := 1; k <= 8; k++ {
+	for k := 1; k <= 16; k++ {
 		if byPrefix[k] != nil {
 			lens = append(lens, k)
 		}
@@ -181,11 +182,22 @@ func countOccurrences(text string, qs []occurrenceQuery) {
 	}
 }
 
-// prefixKey packs the first k (at most 8) bytes of s into a number.
-func prefixKey(s string, k int) uint64 {
-	var key uint64
+// prefixLen is how many of its first bytes find a pattern of n bytes.
+func prefixLen(n int) int {
+	switch {
+	case n >= 16:
+		return 16
+	case n >= 8:
+		return 8
+	}
+	return n
+}
+
+// prefixKey packs the first k (at most 16) bytes of s into two numbers.
+func prefixKey(s string, k int) [2]uint64 {
+	var key [2]uint64
 	for j := 0; j < k; j++ {
-		key |= uint64(s[j]) << (8 * j)
+		key[j/8] |= uint64(s[j]) << (8 * (j % 8))
 	}
 	return key
 }

@@ -1,7 +1,10 @@
 package stages
 
 import (
+	"bytes"
+	"encoding/csv"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 )
@@ -34,5 +37,39 @@ func TestCountOccurrencesIsStringsCount(t *testing.T) {
 				t.Fatalf("count of %q before %d in %q: %d, strings.Count says %d", q.sub, q.at, text, q.n, want)
 			}
 		}
+	}
+}
+
+// BenchmarkCountOccurrences numbers every sentence-like span of a pasted
+// transcript (AnnoMI's utterances in one string) in one walk; its memory
+// per op is a few words per span, not a multiple of the text.
+func BenchmarkCountOccurrences(b *testing.B) {
+	data, err := os.ReadFile("../corpus/testdata/annomi/AnnoMI-simple.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var parts []string
+	for _, r := range rows[1:] {
+		parts = append(parts, strings.Join(strings.Fields(r[8]), " ")) // utterance_text
+	}
+	text := strings.Join(parts, " ")
+	var qs []occurrenceQuery
+	for at := 0; at < len(text); {
+		end := strings.Index(text[at:], ". ")
+		if end < 0 {
+			break
+		}
+		qs = append(qs, occurrenceQuery{sub: text[at : at+end+1], at: at})
+		at += end + 2
+	}
+	b.ReportAllocs()
+	b.ReportMetric(float64(len(qs)), "spans")
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		countOccurrences(text, qs)
 	}
 }

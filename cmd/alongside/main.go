@@ -155,6 +155,10 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
+	boundHeap()
+	if path := os.Getenv("ALONGSIDE_MEMPROFILE"); path != "" {
+		defer watchHeap(path)()
+	}
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTerminal(os.Stderr), stdoutTTY: isTerminal(os.Stdout)}
 	code := run(ctx, e, os.Args[1:])
 	pprof.StopCPUProfile()
