@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -141,13 +140,6 @@ func main() {
 	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// The garbage collector lets the heap grow to twice what is live
-		// before it runs; near this soft limit it runs sooner instead, so
-		// a large corpus stays within what a laptop shared with other work
-		// can give (it is a goal, not a cap: more live data still fits).
-		debug.SetMemoryLimit(400 << 20)
-	}
 	if path := os.Getenv("ALONGSIDE_CPUPROFILE"); path != "" {
 		// For performance reports: a CPU profile of this command, for pprof.
 		if f, err := os.Create(path); err == nil {
