@@ -114,7 +114,11 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		var decided []relevance.Decided
 		for _, c := range r.cands {
 			if c.Status == "confirmed" || c.Status == "rejected" {
-				decided = append(decided, relevance.Decided{ID: c.ID, Doc: x.Doc(c.Text), Confirmed: c.Status == "confirmed"})
+				d, ok := rc.candidateDoc(c)
+				if !ok {
+					d = x.Doc(c.Text)
+				}
+				decided = append(decided, relevance.Decided{ID: c.ID, Doc: d, Confirmed: c.Status == "confirmed"})
 			} else if _, ok := rc.candidateDoc(c); !ok && !c.Decided && c.State != "orphaned" {
 				r.docs[c.ID] = x.Doc(c.Text) // not in a current version
 			}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alongside-qda/alongside/corpus"
 )
@@ -372,6 +373,9 @@ func (s *Store) FinishMatch(ctx context.Context, m MatchOutcome) (withdrawn int,
 	return withdrawn, nil
 }
 
+// LeanText is where a lean read cuts a candidate's text.
+const LeanText = 1 << 20
+
 // CandidateFilter selects candidates; empty fields select all.
 type CandidateFilter struct {
 	Code        string // a path; also selects the codes under it
@@ -386,7 +390,9 @@ type CandidateFilter struct {
 	// this reviewer's own decisions only (see reviewers.go).
 	Reviewer string
 	// Lean leaves out each candidate's rules, matches and speaker's role
-	// and participant: for passes over the whole queue that need none.
+	// and participant, and cuts its text at LeanText bytes: for passes
+	// over the whole queue (a candidate may be a whole turn of a pasted
+	// transcript, tens of megabytes).
 	Lean bool
 }
 
@@ -485,7 +491,11 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 			return nil, err
 		}
 	}
-	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, c.text,
+	text := `c.text`
+	if f.Lean {
+		text = fmt.Sprintf(`CAST(substr(CAST(c.text AS BLOB), 1, %d) AS TEXT)`, LeanText)
+	}
+	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, ` + text + `,
 		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state, c.origin, c.relevance, c.why, c.recommended,
 		` + decided + `
 		FROM candidates c WHERE ?1 = ?1`
@@ -551,6 +561,11 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		if err := rows.Scan(&c.ID, &c.Code, &c.Transcript, &c.Version, &c.Turn, &c.First, &c.Last, &c.Start, &c.End, &c.Speaker, &ms, &c.Text,
 			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &c.Origin, &c.Relevance, &c.Why, &c.Recommended, &last, &span, &decisions); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
+		}
+		if f.Lean && len(c.Text) == LeanText {
+			for i := 0; i < utf8.UTFMax && !utf8.ValidString(c.Text); i++ {
+				c.Text = c.Text[:len(c.Text)-1] // the cut split a character
+			}
 		}
 		if st, ok := states[c.ID]; ok {
 			last, span, decisions = st.last, st.span, st.count

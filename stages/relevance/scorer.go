@@ -530,10 +530,13 @@ func (s *Scorer) Why(d Doc, text, self string) string {
 		return keys[i] < keys[j]
 	})
 	// Where d's words are in text: d is text's analysis (its words kept
-	// by ranking), so the tokenizer alone finds them; if it does not give
-	// as many words, text is analysed whole.
+	// by ranking), so the tokenizer alone finds them, and only as far into
+	// the text as the words named (a candidate may be a whole turn of a
+	// pasted transcript). A short text whose tokens do not line up with d
+	// is analysed whole.
+	sp := &lazySpans{a: s.x.an, text: text}
 	var find func(k uint64) string
-	if sp := s.x.an.spans(text); len(sp) == len(d.Seq) {
+	if len(text) > spanChunk || sp.all() == len(d.Seq) {
 		find = func(k uint64) string { return surfaceAt(s.x, k, d.Seq, sp, text) }
 	} else {
 		toks := s.x.an.Tokens(text)
@@ -582,7 +585,7 @@ func surface(x *Index, k uint64, toks []Token, text string) string {
 }
 
 // surfaceAt is surface for a text whose words are seq, at spans.
-func surfaceAt(x *Index, k uint64, seq []int32, spans [][2]int, text string) string {
+func surfaceAt(x *Index, k uint64, seq []int32, spans *lazySpans, text string) string {
 	a, b, pair := unpair(k)
 	if x.isPseudo(a) || pair && x.isPseudo(b) {
 		return "" // a mark, not words of the passage
@@ -592,10 +595,18 @@ func surfaceAt(x *Index, k uint64, seq []int32, spans [][2]int, text string) str
 			continue
 		}
 		if !pair {
-			return text[spans[i][0]:spans[i][1]]
+			if sp, ok := spans.at(i); ok {
+				return text[sp[0]:sp[1]]
+			}
+			return ""
 		}
 		if i+1 < len(seq) && wordID(seq[i+1]) == b {
-			return text[spans[i][0]:spans[i+1][1]]
+			first, ok1 := spans.at(i)
+			second, ok2 := spans.at(i + 1)
+			if ok1 && ok2 {
+				return text[first[0]:second[1]]
+			}
+			return ""
 		}
 	}
 	return ""

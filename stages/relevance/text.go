@@ -112,23 +112,60 @@ func questions(text string) []Token {
 	return out
 }
 
-// spans are where the tokens of text are, as Tokens gives them (words
-// and question marks), without the filters' work: no filter drops or adds
-// a word.
-func (a *Analyzer) spans(text string) [][2]int {
-	ts := a.tok.Tokenize([]byte(text))
-	q := questions(text)
-	out := make([][2]int, 0, len(ts)+len(q))
+// lazySpans are where the tokens of a text are, as Tokens gives them
+// (words and question marks), without the filters' work (no filter drops
+// or adds a word), found a chunk of text at a time as far as asked.
+type lazySpans struct {
+	a     *Analyzer
+	text  string
+	off   int // how far the text has been read
+	spans [][2]int
+}
+
+// spanChunk is how much text is tokenized at a time.
+const spanChunk = 64 << 10
+
+// at is where token i is; false past the text's end.
+func (l *lazySpans) at(i int) ([2]int, bool) {
+	for len(l.spans) <= i && l.off < len(l.text) {
+		l.more()
+	}
+	if i < len(l.spans) {
+		return l.spans[i], true
+	}
+	return [2]int{}, false
+}
+
+// all reads the whole text and says how many tokens it has.
+func (l *lazySpans) all() int {
+	for l.off < len(l.text) {
+		l.more()
+	}
+	return len(l.spans)
+}
+
+// more reads the next chunk, cut after a space so that no word or run of
+// question marks is split.
+func (l *lazySpans) more() {
+	end := min(len(l.text), l.off+spanChunk)
+	if end < len(l.text) {
+		if i := strings.LastIndexAny(l.text[l.off:end], " \t\n\r"); i > 0 {
+			end = l.off + i + 1
+		}
+	}
+	chunk := l.text[l.off:end]
+	ts := l.a.tok.Tokenize([]byte(chunk))
+	q := questions(chunk)
 	for _, t := range ts {
 		for len(q) > 0 && q[0].Start < t.Start {
-			out, q = append(out, [2]int{q[0].Start, q[0].End}), q[1:]
+			l.spans, q = append(l.spans, [2]int{l.off + q[0].Start, l.off + q[0].End}), q[1:]
 		}
-		out = append(out, [2]int{t.Start, t.End})
+		l.spans = append(l.spans, [2]int{l.off + t.Start, l.off + t.End})
 	}
 	for _, t := range q {
-		out = append(out, [2]int{t.Start, t.End})
+		l.spans = append(l.spans, [2]int{l.off + t.Start, l.off + t.End})
 	}
-	return out
+	l.off = end
 }
 
 // Doc is an analysed unit: its words as IDs in the Index's vocabulary, in
