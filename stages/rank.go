@@ -261,18 +261,18 @@ type unitList struct {
 }
 
 func (cr *codeRanker) load(ti int) (*corpus.Transcript, error) {
+	// One load at a time: two workers wanting the same transcript (the
+	// codes' suggestions fall in the same ones) must not read it twice,
+	// and a pasted transcript of 50 MB must not be held twice.
 	cr.mu.Lock()
-	t, ok := cr.loaded[ti]
-	cr.mu.Unlock()
-	if ok {
+	defer cr.mu.Unlock()
+	if t, ok := cr.loaded[ti]; ok {
 		return t, nil
 	}
 	t, err := cr.st.Version(cr.ctx, cr.rc.ts[ti].id, cr.rc.ts[ti].version)
 	if err != nil {
 		return nil, err
 	}
-	cr.mu.Lock()
-	defer cr.mu.Unlock()
 	if cr.loadedBytes+len(t.Text) > loadedMax {
 		clear(cr.loaded)
 		cr.loadedBytes = 0
