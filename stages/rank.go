@@ -85,9 +85,20 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	if err != nil {
 		return nil, err
 	}
+	// The queue comes ordered by code: each code's candidates are a run of
+	// it, not a copy (a large project has hundreds of thousands).
 	byCode := map[string][]store.Candidate{}
-	for _, c := range all {
-		byCode[c.Code] = append(byCode[c.Code], c)
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && all[j].Code == all[i].Code {
+			j++
+		}
+		if prev, ok := byCode[all[i].Code]; ok { // not a run after all: joined
+			byCode[all[i].Code] = append(prev[:len(prev):len(prev)], all[i:j]...)
+		} else {
+			byCode[all[i].Code] = all[i:j:j]
+		}
+		i = j
 	}
 	sum.byCode = byCode
 	speakers, err := LoadSpeakers(ctx, st)
@@ -251,8 +262,9 @@ type codeRanker struct {
 	unitLists   map[string]*unitList       // codes with the same speakers and unit share their units
 }
 
-// loadedMax bounds the text of the transcripts kept for suggestions.
-const loadedMax = 32 << 20
+// loadedMax bounds the transcripts kept for suggestions: their text and
+// their turns and sentences.
+const loadedMax = 16 << 20
 
 // unitList is a code's units, made once for every code that shares them.
 type unitList struct {
@@ -273,12 +285,16 @@ func (cr *codeRanker) load(ti int) (*corpus.Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cr.loadedBytes+len(t.Text) > loadedMax {
+	size := len(t.Text)
+	for _, turn := range t.Turns {
+		size += 128 + 16*len(turn.Sentences)
+	}
+	if cr.loadedBytes+size > loadedMax {
 		clear(cr.loaded)
 		cr.loadedBytes = 0
 	}
 	cr.loaded[ti] = t
-	cr.loadedBytes += len(t.Text)
+	cr.loadedBytes += size
 	return t, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"sort"
 
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/corpus/store"
@@ -20,12 +21,11 @@ const rankWordsAnalyzer = relevance.AnalyzerVersion<<8 | 1
 // current version's analysed words, sentence by sentence, and who speaks
 // each turn (at 30 million words: 120 MB of words, a few MB besides).
 type rankCorpus struct {
-	words    []int32 // relevance word IDs (function words negative)
-	sentEnd  []int32 // sentence i is words[sentEnd[i-1]:sentEnd[i]]
-	sentTurn []int32 // sentence i's turn, in turns
-	turns    []rankTurn
-	ts       []rankTranscript
-	byID     map[string]int
+	words   []int32 // relevance word IDs (function words negative)
+	sentEnd []int32 // sentence i is words[sentEnd[i-1]:sentEnd[i]]
+	turns   []rankTurn
+	ts      []rankTranscript
+	byID    map[string]int
 }
 
 type rankTranscript struct {
@@ -38,6 +38,17 @@ type rankTurn struct {
 	speakerKey string
 	firstSent  int32
 	sentences  int32
+}
+
+// turnOf is the turn sentence s is in: the last turn starting at or
+// before it (turns are in order, and an empty turn starts where the next
+// does).
+func (c *rankCorpus) turnOf(s int32) int32 {
+	g := sort.Search(len(c.turns), func(g int) bool { return c.turns[g].firstSent > s }) - 1
+	for g > 0 && c.turns[g].sentences == 0 {
+		g--
+	}
+	return int32(g)
 }
 
 func (c *rankCorpus) sentStart(s int32) int32 {
@@ -94,13 +105,15 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 	// Sized once from the word counts (slightly more: the analyser splits
 	// some words the reader counted as one): growing by doubling would
 	// hold twice the corpus at its peak.
-	total, transcripts := 0, 0
+	total, transcripts, turns := 0, 0, 0
 	for _, info := range infos {
 		if !info.Removed {
 			total += info.Words
 			transcripts++
+			turns += info.Turns
 		}
 	}
+	c.turns = make([]rankTurn, 0, turns)
 	// The progress of the whole ranking: a unit per transcript read, then
 	// one per code ranked.
 	progress.Start("ranking the queue", transcripts+codes)
@@ -234,14 +247,16 @@ func (r *wordReader) count() int {
 	return int(v)
 }
 
-func (r *wordReader) string() string {
+func (r *wordReader) string() string { return string(r.bytes()) }
+
+func (r *wordReader) bytes() []byte {
 	n := r.count()
 	if r.err != nil {
-		return ""
+		return nil
 	}
-	s := string(r.b[:n])
+	b := r.b[:n]
 	r.b = r.b[n:]
-	return s
+	return b
 }
 
 // add appends a version's kept words to the corpus and counts them in
@@ -250,14 +265,14 @@ func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) er
 	r := &wordReader{b: data}
 	ids := make([]int32, r.count())
 	for i := range ids {
-		ids[i] = x.WordID(r.string())
+		ids[i] = x.WordIDBytes(r.bytes())
 	}
 	nWords, nSents, nTurns := len(c.words), len(c.sentEnd), len(c.turns)
 	ti := int32(len(c.ts))
+	var speakers interned // a transcript has few speakers and many turns
 	turns := r.count()
 	for turn := 0; turn < turns && r.err == nil; turn++ {
-		g := int32(len(c.turns))
-		tr := rankTurn{t: ti, turn: int32(turn), speakerKey: r.string(), firstSent: int32(len(c.sentEnd))}
+		tr := rankTurn{t: ti, turn: int32(turn), speakerKey: speakers.of(r.bytes()), firstSent: int32(len(c.sentEnd))}
 		tr.sentences = int32(r.count())
 		for range tr.sentences {
 			n := r.count()
@@ -274,7 +289,6 @@ func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) er
 				c.words = append(c.words, w)
 			}
 			c.sentEnd = append(c.sentEnd, int32(len(c.words)))
-			c.sentTurn = append(c.sentTurn, g)
 		}
 		c.turns = append(c.turns, tr)
 	}
@@ -282,7 +296,7 @@ func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) er
 		r.err = errRankWords
 	}
 	if r.err != nil {
-		c.words, c.sentEnd, c.sentTurn, c.turns = c.words[:nWords], c.sentEnd[:nSents], c.sentTurn[:nSents], c.turns[:nTurns]
+		c.words, c.sentEnd, c.turns = c.words[:nWords], c.sentEnd[:nSents], c.turns[:nTurns]
 		return r.err
 	}
 	for s := nSents; s < len(c.sentEnd); s++ {
@@ -318,7 +332,21 @@ func (u *rankUnits) unit(i int) (g int32, first, last int) {
 		return g, 0, int(u.c.turns[g].sentences) - 1
 	}
 	s := u.ids[i]
-	g = u.c.sentTurn[s]
+	g = u.c.turnOf(s)
 	si := int(s - u.c.turns[g].firstSent)
 	return g, si, si
+}
+
+// interned keeps one string per distinct value.
+type interned []string
+
+func (in *interned) of(b []byte) string {
+	for _, s := range *in {
+		if s == string(b) {
+			return s
+		}
+	}
+	s := string(b)
+	*in = append(*in, s)
+	return s
 }

@@ -101,3 +101,27 @@ func FuzzRankWords(f *testing.F) {
 		}
 	})
 }
+
+// Every sentence is found in the turn that holds it, across transcripts
+// and past turns without sentences.
+func TestTurnOf(t *testing.T) {
+	an, err := relevance.NewAnalyzer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := relevance.NewIndex(an)
+	c := &rankCorpus{byID: map[string]int{}}
+	for _, id := range []string{"a", "b"} {
+		tr := rankCorpusTranscript(t)
+		tr.Turns = append([]corpus.Turn{{Speaker: "Nobody", SpeakerKey: "nobody"}}, tr.Turns...) // a turn without sentences first
+		if err := c.add(x, id, tr.Version, encodeRankWords(an, tr)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for s := range int32(len(c.sentEnd)) {
+		g := c.turnOf(s)
+		if tr := c.turns[g]; s < tr.firstSent || s >= tr.firstSent+tr.sentences {
+			t.Errorf("sentence %d: turn %d holds %d to %d", s, g, tr.firstSent, tr.firstSent+tr.sentences-1)
+		}
+	}
+}

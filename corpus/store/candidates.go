@@ -552,6 +552,15 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 	}
 	defer rows.Close()
 	var out []Candidate
+	if f.Lean {
+		// A pass over the whole queue: room for all of it at once, not a
+		// slice grown by doubling (a copy and a half of the queue).
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM candidates`).Scan(&n); err != nil {
+			return nil, fmt.Errorf("reading candidates: %w", err)
+		}
+		out = make([]Candidate, 0, n)
+	}
 	for rows.Next() {
 		var c Candidate
 		var ms sql.NullInt64

@@ -215,6 +215,14 @@ func NewIndex(an *Analyzer) *Index {
 // from store is made of these.
 func (x *Index) WordID(stem string) int32 { return x.id(stem) }
 
+// WordIDBytes is WordID of a stem as bytes; a known one costs no string.
+func (x *Index) WordIDBytes(stem []byte) int32 {
+	if id, ok := x.vocab[string(stem)]; ok {
+		return id
+	}
+	return x.id(string(stem))
+}
+
 func (x *Index) id(stem string) int32 {
 	id, ok := x.vocab[stem]
 	if !ok {
