@@ -28,7 +28,8 @@ type positionsQuery struct {
 	terms  []string // analysed, in query order; repeats count
 	n      int      // near: the most words between the first and the last
 	phrase bool     // a phrase: the terms in order, next to each other
-	pairs  []string // for a phrase: its word pairs, on FieldPairs; nil: none
+	pairs  []string // for a phrase: its pairs of common words, on FieldPairs; nil: none
+	rare   []string // with pairs: the phrase's other words, stemmed, on FieldText
 }
 
 func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
@@ -43,7 +44,7 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 		opts := options
 		opts.IncludeTermVectors = false
 		opts.Score = "none"
-		if s.driver, err = termConjunction(ctx, i, FieldPairs, uniq(q.pairs), opts); err != nil {
+		if s.driver, err = driver(ctx, i, q.pairs, q.rare, opts); err != nil {
 			words.Close()
 			return nil, err
 		}
@@ -51,10 +52,33 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 	return s, nil
 }
 
+// driver is the conjunction of a phrase's pairs and its other words,
+// without locations: Bleve intersects their postings, walking the shortest.
+func driver(ctx context.Context, i bindex.IndexReader, pairs, rare []string, opts search.SearcherOptions) (search.Searcher, error) {
+	var terms []fieldTerm
+	for _, p := range uniq(pairs) {
+		terms = append(terms, fieldTerm{FieldPairs, p})
+	}
+	for _, w := range uniq(rare) {
+		terms = append(terms, fieldTerm{FieldText, w})
+	}
+	return conjunction(ctx, i, terms, opts)
+}
+
+type fieldTerm struct{ field, term string }
+
 func termConjunction(ctx context.Context, i bindex.IndexReader, field string, terms []string, opts search.SearcherOptions) (search.Searcher, error) {
+	fts := make([]fieldTerm, len(terms))
+	for k, t := range terms {
+		fts[k] = fieldTerm{field, t}
+	}
+	return conjunction(ctx, i, fts, opts)
+}
+
+func conjunction(ctx context.Context, i bindex.IndexReader, terms []fieldTerm, opts search.SearcherOptions) (search.Searcher, error) {
 	var subs []search.Searcher
 	for _, t := range terms {
-		s, err := searcher.NewTermSearcher(ctx, i, t, field, 1.0, opts)
+		s, err := searcher.NewTermSearcher(ctx, i, t.term, t.field, 1.0, opts)
 		if err != nil {
 			for _, s := range subs {
 				s.Close()

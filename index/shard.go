@@ -334,7 +334,7 @@ type Reader struct {
 	shards  []bleve.Index
 	mapping mapping.IndexMapping
 	masked  []string
-	pairs   bool // every shard indexes word pairs (shards written before they did do not)
+	pairs   bool // every shard indexes the pairs of common words (see hasPairs)
 
 	transcripts transcriptIDs // for transcript: filters, read on first use
 }
@@ -361,7 +361,7 @@ func Open(root string, names []string, masked []string) (*Reader, error) {
 	}
 	r.pairs = len(r.shards) > 0
 	for _, s := range r.shards {
-		r.pairs = r.pairs && hasField(s, FieldPairs)
+		r.pairs = r.pairs && hasPairs(s)
 	}
 	return r, nil
 }
@@ -405,12 +405,19 @@ func (r *Reader) PerShard() []*Reader {
 	return out
 }
 
-// hasField reports whether a shard's mapping indexes a field.
-func hasField(idx bleve.Index, field string) bool {
+// hasPairs reports whether a shard indexes (at least) the pairs of common
+// words that phrase queries use: shards written with this list do, and so
+// do those written when every pair was indexed; those written before pairs
+// were indexed, or with another list, do not.
+func hasPairs(idx bleve.Index) bool {
 	m, ok := idx.Mapping().(*mapping.IndexMappingImpl)
 	if !ok || m.DefaultMapping == nil {
 		return false
 	}
-	_, ok = m.DefaultMapping.Properties[field]
-	return ok
+	doc, ok := m.DefaultMapping.Properties[FieldPairs]
+	if !ok || len(doc.Fields) != 1 {
+		return false
+	}
+	a := doc.Fields[0].Analyzer
+	return a == analyzerPairs || a == allPairsAnalyzer
 }
