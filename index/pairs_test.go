@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	bdoc "github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -38,6 +40,53 @@ func allPairsMapping(t testing.TB) mapping.IndexMapping {
 	}
 	im.DefaultMapping.Properties[FieldPairs].Fields[0].Analyzer = allPairsAnalyzer
 	return m
+}
+
+// The documents Documents makes, sharing one analysis per sentence, are the
+// mapping's: the same fields with the same terms, positions and offsets.
+func TestDocumentsAreTheMappings(t *testing.T) {
+	_, passages := annomiSample(t)
+	m, err := NewMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDocuments(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := 0
+	for i := range passages {
+		p := &passages[i]
+		want := bdoc.NewDocument(p.ID)
+		if err := m.MapDocument(want, Document(p)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.Document(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Fields) != len(want.Fields) || len(got.CompositeFields) != len(want.CompositeFields) {
+			t.Fatalf("%s: %d fields, %d composite; the mapping makes %d, %d", p.ID, len(got.Fields), len(got.CompositeFields), len(want.Fields), len(want.CompositeFields))
+		}
+		// Bleve analyses a document's fields in order; so does this.
+		for k := range want.Fields {
+			g, w := got.Fields[k], want.Fields[k]
+			w.Analyze()
+			g.Analyze()
+			if g.Name() != w.Name() || !reflect.DeepEqual(g.ArrayPositions(), w.ArrayPositions()) || g.Options() != w.Options() {
+				t.Fatalf("%s: field %d is %s %v %v; the mapping's is %s %v %v", p.ID, k, g.Name(), g.ArrayPositions(), g.Options(), w.Name(), w.ArrayPositions(), w.Options())
+			}
+			if g.AnalyzedLength() != w.AnalyzedLength() || !reflect.DeepEqual(g.AnalyzedTokenFrequencies(), w.AnalyzedTokenFrequencies()) {
+				t.Fatalf("%s: field %s %v: terms %v; the mapping's %v", p.ID, g.Name(), g.ArrayPositions(), g.AnalyzedTokenFrequencies(), w.AnalyzedTokenFrequencies())
+			}
+			if g.Name() == FieldPairs {
+				pairs += g.AnalyzedLength()
+			}
+		}
+	}
+	if pairs == 0 {
+		t.Fatal("no word pairs indexed")
+	}
 }
 
 // A phrase finds the same passages whether word pairs drive it or not:

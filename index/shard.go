@@ -75,6 +75,7 @@ type WriterOptions struct {
 type Writer struct {
 	root, base string
 	opts       WriterOptions
+	documents  *Documents  // makes the passages Bleve documents
 	idx        bleve.Index // the shard being written; nil between shards
 	name       string
 	batch      *bleve.Batch
@@ -94,7 +95,15 @@ func Create(root, base string, opts WriterOptions) (*Writer, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return nil, fmt.Errorf("creating shard %s: %w", base, err)
 	}
-	return &Writer{root: root, base: base, opts: opts}, nil
+	m, err := NewMapping()
+	if err != nil {
+		return nil, err
+	}
+	d, err := NewDocuments(m)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{root: root, base: base, opts: opts, documents: d}, nil
 }
 
 // ShardName is the name of a batch's n-th shard (from 1).
@@ -126,7 +135,11 @@ func (w *Writer) Add(p *corpus.Passage) error {
 			return err
 		}
 	}
-	if err := w.batch.Index(p.ID, Document(p)); err != nil {
+	doc, err := w.documents.Document(p)
+	if err != nil {
+		return err
+	}
+	if err := w.batch.IndexAdvanced(doc); err != nil {
 		return fmt.Errorf("indexing passage %s: %w", p.ID, err)
 	}
 	w.docs++
