@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
@@ -203,5 +204,33 @@ func TestPhrasePairsFindWhatPositionsFind(t *testing.T) {
 			t.Errorf("%v: no phrase found anything", layout.names)
 		}
 		r.Close()
+	}
+}
+
+// The list of common words holds every Bleve English stop word's stem, and
+// its other words are stems (a word that is not its own stem would never
+// match).
+func TestCommonWordsAreStems(t *testing.T) {
+	m, err := NewMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := analysis.NewTokenMap()
+	if err := stop.LoadBytes(en.EnglishStopWords); err != nil {
+		t.Fatal(err)
+	}
+	stems := map[string]bool{}
+	for w := range stop {
+		for _, s := range analyze(m, FieldText, w) {
+			stems[s] = true
+			if !commonSet[s] {
+				t.Errorf("stop word %q (%q) is not a common word", w, s)
+			}
+		}
+	}
+	for _, w := range commonWords {
+		if got := analyze(m, FieldText, w); !stems[w] && (len(got) != 1 || got[0] != w) {
+			t.Errorf("common word %q is analysed as %q", w, got)
+		}
 	}
 }
