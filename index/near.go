@@ -14,9 +14,10 @@ import (
 //
 //   - "a b"~N (near): one sentence holds every term with at most n other
 //     words between the first and the last. Bleve has no such query.
-//   - a phrase, driven by its word pairs (pairs): the passages holding every
-//     adjacent pair of the phrase ("little bit") are the candidates, and the
-//     words' positions are read for those alone. Bleve's own phrase searcher
+//   - a phrase, driven by its pairs of common words and its other words
+//     (pairs, rare): the passages holding all of them ("little bit") are
+//     the candidates, found by intersecting postings without positions,
+//     and the words' positions are read for those alone. Bleve's own phrase searcher
 //     reads the positions of every passage holding all the words, which took
 //     300 ms at 30 M words for a phrase of two common words.
 //
@@ -29,7 +30,7 @@ type positionsQuery struct {
 	n      int      // near: the most words between the first and the last
 	phrase bool     // a phrase: the terms in order, next to each other
 	pairs  []string // for a phrase: its pairs of common words, on FieldPairs; nil: none
-	rare   []string // with pairs: the phrase's other words, stemmed, on FieldText
+	rare   []string // for a phrase: its other words (all, when it has no pairs), stemmed, on FieldText
 }
 
 func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
@@ -40,7 +41,7 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 		return nil, err
 	}
 	s := &positionsSearcher{Searcher: words, q: q}
-	if len(q.pairs) > 0 {
+	if len(q.pairs)+len(q.rare) > 0 {
 		opts := options
 		opts.IncludeTermVectors = false
 		opts.Score = "none"

@@ -67,13 +67,10 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		text := strings.Join(v.Words, " ")
 		terms := analyze(r.mapping, field, text)
 		if v.Near < 0 {
-			var pairs []string
-			if len(terms) >= 2 && r.pairs {
-				pairs = analyze(r.mapping, FieldPairs, text) // of common words only
-			}
-			if len(pairs) == 0 { // Bleve's phrase searcher walks the rarest word
+			if len(terms) < 2 || !r.pairs { // Bleve's phrase searcher walks the rarest word
 				return termsQuery(terms, field), nil
 			}
+			pairs := analyze(r.mapping, FieldPairs, text) // of common words only
 			// The word pairs are of stemmed words: a passage holding the
 			// exact words holds their stems' pairs too, so an exact phrase
 			// is driven by them as well and checked on the exact field.
@@ -84,6 +81,9 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 				if !commonSet[t] {
 					rare = append(rare, t)
 				}
+			}
+			if len(pairs) == 0 { // no pairs: the intersection of the words' postings drives it
+				rare = analyze(r.mapping, FieldText, text)
 			}
 			return &positionsQuery{field: field, terms: terms, phrase: true, pairs: pairs, rare: rare}, nil
 		}
