@@ -84,10 +84,21 @@
 // window, with the locations inside it.
 //
 // A phrase of two or more stemmed words also runs through "text_pairs",
-// which indexes each pair of adjacent words as one term ("cut down"): the
-// phrase becomes a conjunction of its pairs and the phrase itself, so Bleve
-// walks only the passages that hold the pairs and checks positions there.
-// Without it a phrase with a common word ("a little bit") walked every
-// passage holding "little" and "bit". Shards written before "text_pairs"
-// existed are searched without it.
+// which indexes each pair of adjacent common words as one term ("you
+// know"): the phrase becomes a conjunction of its pairs, its other words
+// and the phrase itself, so Bleve walks only the passages that hold the
+// shortest of them and checks positions there. Without it a phrase of
+// common words ("a little bit") walked every passage holding "little" and
+// "bit". Only pairs of two common words are indexed (pairs.go: Bleve's
+// English stop words and frequent conversational words, a fixed list
+// stored in each shard's mapping under a versioned analyzer name): a
+// phrase holding another word is driven by that word's short postings.
+// Shards written when every pair was indexed hold a superset of these
+// pairs and are searched the same way; shards written before "text_pairs"
+// existed, and merges that include one, are searched without it.
+//
+// A batch makes each passage's document with the mapping but analyses each
+// sentence once for the three text fields (Documents): the mapping's
+// analyzers would tokenize it three times and stem it twice, which cost
+// more than the pairs themselves.
 package index

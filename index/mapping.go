@@ -9,7 +9,9 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
+	// Shards written when every pair was indexed name Bleve's shingle
+	// filter in their mapping: it must be registered to open them.
+	_ "github.com/blevesearch/bleve/v2/analysis/token/shingle"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -26,9 +28,13 @@ const (
 
 	analyzerStem  = "alongside_stem"
 	analyzerExact = "alongside_exact"
-	analyzerPairs = "alongside_pairs"
-	pairsTF       = "alongside_pair_shingles"
-	apostropheTF  = "alongside_apostrophe"
+	analyzerPairs = "alongside_common_pairs_1" // a new list needs a new name (pairs.go)
+	pairsTF       = "alongside_common_pairs_1"
+
+	// allPairsAnalyzer is the analyzer of shards written when every pair
+	// was indexed (a shingle filter); they hold the common pairs too.
+	allPairsAnalyzer = "alongside_pairs"
+	apostropheTF     = "alongside_apostrophe"
 )
 
 // apostropheFilter writes every apostrophe-like character in a term as a
@@ -76,11 +82,12 @@ func NewMapping() (mapping.IndexMapping, error) {
 	}); err != nil {
 		return nil, err
 	}
-	// Adjacent pairs of stemmed words, one term each ("cut down"): a phrase
-	// query walks the few passages holding its pairs instead of every
-	// passage holding its words ("little bit" took 450 ms at 30 M words).
+	// Adjacent pairs of common stemmed words, one term each ("you know"): a
+	// phrase of common words walks the few passages holding its pairs
+	// instead of every passage holding its words ("little bit" took 450 ms
+	// at 30 M words). See pairs.go.
 	if err := m.AddCustomTokenFilter(pairsTF, map[string]interface{}{
-		"type": shingle.Name, "min": 2.0, "max": 2.0, "output_original": false, "separator": " ", "filler": "",
+		"type": commonPairsType, "common": commonWords,
 	}); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	zap "github.com/blevesearch/zapx/v17"
 )
@@ -64,6 +65,7 @@ func Merge(ctx context.Context, root, name string, from []string, drop []string)
 		segs  []segment.Segment
 		drops []*roaring.Bitmap
 		live  uint64
+		pairs = true // every shard holds the common pairs: so will the merged one
 	)
 	for _, n := range from {
 		idx, err := bleve.OpenUsing(filepath.Join(root, n), map[string]interface{}{
@@ -74,6 +76,7 @@ func Merge(ctx context.Context, root, name string, from []string, drop []string)
 			return res, fmt.Errorf("merging shard %s: %w", n, err)
 		}
 		defer idx.Close()
+		pairs = pairs && hasPairs(idx)
 		s, d, dropped, err := segments(idx, drop)
 		if err != nil {
 			return res, fmt.Errorf("merging shard %s: %w", n, err)
@@ -94,7 +97,7 @@ func Merge(ctx context.Context, root, name string, from []string, drop []string)
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := newShell(tmp); err != nil {
+	if err := newShell(tmp, pairs); err != nil {
 		return res, fmt.Errorf("merging into shard %s: %w", name, err)
 	}
 	seg := filepath.Join(tmp, "store", builderSegment)
@@ -193,14 +196,19 @@ func segments(idx bleve.Index, drop []string) ([]segment.Segment, []*roaring.Bit
 }
 
 // newShell writes an index at dir that holds one placeholder document in
-// one segment file, whose place the merged segment takes.
-func newShell(dir string) error {
+// one segment file, whose place the merged segment takes. Without pairs,
+// its mapping has no word-pairs field, so that readers do not use the
+// pairs some of its passages lack.
+func newShell(dir string, pairs bool) error {
 	if err := os.RemoveAll(dir); err != nil { // left by a killed run
 		return err
 	}
 	m, err := NewMapping()
 	if err != nil {
 		return err
+	}
+	if !pairs {
+		delete(m.(*mapping.IndexMappingImpl).DefaultMapping.Properties, FieldPairs)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err

@@ -14,9 +14,10 @@ import (
 //
 //   - "a b"~N (near): one sentence holds every term with at most n other
 //     words between the first and the last. Bleve has no such query.
-//   - a phrase, driven by its word pairs (pairs): the passages holding every
-//     adjacent pair of the phrase ("little bit") are the candidates, and the
-//     words' positions are read for those alone. Bleve's own phrase searcher
+//   - a phrase, driven by its pairs of common words and its other words
+//     (pairs, rare): the passages holding all of them ("little bit") are
+//     the candidates, found by intersecting postings without positions,
+//     and the words' positions are read for those alone. Bleve's own phrase searcher
 //     reads the positions of every passage holding all the words, which took
 //     300 ms at 30 M words for a phrase of two common words.
 //
@@ -28,7 +29,8 @@ type positionsQuery struct {
 	terms  []string // analysed, in query order; repeats count
 	n      int      // near: the most words between the first and the last
 	phrase bool     // a phrase: the terms in order, next to each other
-	pairs  []string // for a phrase: its word pairs, on FieldPairs; nil: none
+	pairs  []string // for a phrase: its pairs of common words, on FieldPairs; nil: none
+	rare   []string // for a phrase: its other words (all, when it has no pairs), stemmed, on FieldText
 }
 
 func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
@@ -39,11 +41,11 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 		return nil, err
 	}
 	s := &positionsSearcher{Searcher: words, q: q}
-	if len(q.pairs) > 0 {
+	if len(q.pairs)+len(q.rare) > 0 {
 		opts := options
 		opts.IncludeTermVectors = false
 		opts.Score = "none"
-		if s.driver, err = termConjunction(ctx, i, FieldPairs, uniq(q.pairs), opts); err != nil {
+		if s.driver, err = driver(ctx, i, q.pairs, q.rare, opts); err != nil {
 			words.Close()
 			return nil, err
 		}
@@ -51,10 +53,33 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 	return s, nil
 }
 
+// driver is the conjunction of a phrase's pairs and its other words,
+// without locations: Bleve intersects their postings, walking the shortest.
+func driver(ctx context.Context, i bindex.IndexReader, pairs, rare []string, opts search.SearcherOptions) (search.Searcher, error) {
+	var terms []fieldTerm
+	for _, p := range uniq(pairs) {
+		terms = append(terms, fieldTerm{FieldPairs, p})
+	}
+	for _, w := range uniq(rare) {
+		terms = append(terms, fieldTerm{FieldText, w})
+	}
+	return conjunction(ctx, i, terms, opts)
+}
+
+type fieldTerm struct{ field, term string }
+
 func termConjunction(ctx context.Context, i bindex.IndexReader, field string, terms []string, opts search.SearcherOptions) (search.Searcher, error) {
+	fts := make([]fieldTerm, len(terms))
+	for k, t := range terms {
+		fts[k] = fieldTerm{field, t}
+	}
+	return conjunction(ctx, i, fts, opts)
+}
+
+func conjunction(ctx context.Context, i bindex.IndexReader, terms []fieldTerm, opts search.SearcherOptions) (search.Searcher, error) {
 	var subs []search.Searcher
 	for _, t := range terms {
-		s, err := searcher.NewTermSearcher(ctx, i, t, field, 1.0, opts)
+		s, err := searcher.NewTermSearcher(ctx, i, t.term, t.field, 1.0, opts)
 		if err != nil {
 			for _, s := range subs {
 				s.Close()

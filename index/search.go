@@ -67,13 +67,25 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		text := strings.Join(v.Words, " ")
 		terms := analyze(r.mapping, field, text)
 		if v.Near < 0 {
-			if len(terms) < 2 || !r.pairs {
+			if len(terms) < 2 || !r.pairs { // Bleve's phrase searcher walks the rarest word
 				return termsQuery(terms, field), nil
 			}
+			pairs := analyze(r.mapping, FieldPairs, text) // of common words only
 			// The word pairs are of stemmed words: a passage holding the
 			// exact words holds their stems' pairs too, so an exact phrase
 			// is driven by them as well and checked on the exact field.
-			return &positionsQuery{field: field, terms: terms, phrase: true, pairs: analyze(r.mapping, FieldPairs, text)}, nil
+			// The phrase's other words drive it with the pairs: the rarest
+			// of them all leads.
+			var rare []string
+			for _, t := range analyze(r.mapping, FieldText, text) {
+				if !commonSet[t] {
+					rare = append(rare, t)
+				}
+			}
+			if len(pairs) == 0 { // no pairs: the intersection of the words' postings drives it
+				rare = analyze(r.mapping, FieldText, text)
+			}
+			return &positionsQuery{field: field, terms: terms, phrase: true, pairs: pairs, rare: rare}, nil
 		}
 		if len(terms) == 0 {
 			return bleve.NewMatchNoneQuery(), nil

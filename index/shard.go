@@ -75,6 +75,7 @@ type WriterOptions struct {
 type Writer struct {
 	root, base string
 	opts       WriterOptions
+	documents  *Documents  // makes the passages Bleve documents
 	idx        bleve.Index // the shard being written; nil between shards
 	name       string
 	batch      *bleve.Batch
@@ -94,7 +95,15 @@ func Create(root, base string, opts WriterOptions) (*Writer, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return nil, fmt.Errorf("creating shard %s: %w", base, err)
 	}
-	return &Writer{root: root, base: base, opts: opts}, nil
+	m, err := NewMapping()
+	if err != nil {
+		return nil, err
+	}
+	d, err := NewDocuments(m)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{root: root, base: base, opts: opts, documents: d}, nil
 }
 
 // ShardName is the name of a batch's n-th shard (from 1).
@@ -126,7 +135,11 @@ func (w *Writer) Add(p *corpus.Passage) error {
 			return err
 		}
 	}
-	if err := w.batch.Index(p.ID, Document(p)); err != nil {
+	doc, err := w.documents.Document(p)
+	if err != nil {
+		return err
+	}
+	if err := w.batch.IndexAdvanced(doc); err != nil {
 		return fmt.Errorf("indexing passage %s: %w", p.ID, err)
 	}
 	w.docs++
@@ -334,7 +347,7 @@ type Reader struct {
 	shards  []bleve.Index
 	mapping mapping.IndexMapping
 	masked  []string
-	pairs   bool // every shard indexes word pairs (shards written before they did do not)
+	pairs   bool // every shard indexes the pairs of common words (see hasPairs)
 
 	transcripts transcriptIDs // for transcript: filters, read on first use
 }
@@ -361,7 +374,7 @@ func Open(root string, names []string, masked []string) (*Reader, error) {
 	}
 	r.pairs = len(r.shards) > 0
 	for _, s := range r.shards {
-		r.pairs = r.pairs && hasField(s, FieldPairs)
+		r.pairs = r.pairs && hasPairs(s)
 	}
 	return r, nil
 }
@@ -405,12 +418,19 @@ func (r *Reader) PerShard() []*Reader {
 	return out
 }
 
-// hasField reports whether a shard's mapping indexes a field.
-func hasField(idx bleve.Index, field string) bool {
+// hasPairs reports whether a shard indexes (at least) the pairs of common
+// words that phrase queries use: shards written with this list do, and so
+// do those written when every pair was indexed; those written before pairs
+// were indexed, or with another list, do not.
+func hasPairs(idx bleve.Index) bool {
 	m, ok := idx.Mapping().(*mapping.IndexMappingImpl)
 	if !ok || m.DefaultMapping == nil {
 		return false
 	}
-	_, ok = m.DefaultMapping.Properties[field]
-	return ok
+	doc, ok := m.DefaultMapping.Properties[FieldPairs]
+	if !ok || len(doc.Fields) != 1 {
+		return false
+	}
+	a := doc.Fields[0].Analyzer
+	return a == analyzerPairs || a == allPairsAnalyzer
 }
