@@ -126,6 +126,9 @@ func Merge(ctx context.Context, root, name string, from []string, drop []string)
 	if err := checkDocs(tmp, live); err != nil {
 		return res, fmt.Errorf("merging into shard %s: %w", name, err)
 	}
+	if err := syncTree(tmp); err != nil { // on disk before the rename makes it a shard
+		return res, fmt.Errorf("merging into shard %s: %w", name, err)
+	}
 	final := filepath.Join(root, name)
 	if err := os.RemoveAll(final); err != nil {
 		return res, fmt.Errorf("merging into shard %s: %w", name, err)

@@ -197,6 +197,11 @@ func (w *Writer) finishShard() error {
 	}
 	w.idx, w.batch = nil, nil
 	if err == nil {
+		// Bleve's copy writes the files without syncing them: they must
+		// be on disk before the renames make the shard the batch's.
+		err = syncTree(copied)
+	}
+	if err == nil {
 		err = os.RemoveAll(tmp)
 	}
 	if err == nil {
@@ -300,6 +305,21 @@ func private(dir string) error {
 			mode = 0o700
 		}
 		return os.Chmod(path, mode)
+	})
+}
+
+// syncTree syncs every file and folder under root, root included.
+func syncTree(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return f.Sync()
 	})
 }
 
