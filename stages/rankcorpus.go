@@ -247,7 +247,6 @@ func (r *wordReader) count() int {
 	return int(v)
 }
 
-func (r *wordReader) string() string { return string(r.bytes()) }
 
 func (r *wordReader) bytes() []byte {
 	n := r.count()
