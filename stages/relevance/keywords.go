@@ -88,17 +88,7 @@ func and(all []matcher) matcher {
 // phrase matches text's words, adjacent and in order (function words
 // too: "don't want"). A word the corpus never had matches nothing.
 func (x *Index) phrase(text string) matcher {
-	var want []int32
-	for _, t := range x.an.Tokens(text) {
-		if t.pseudo() {
-			continue
-		}
-		id, ok := x.vocab[t.Stem]
-		if !ok {
-			return func([]int32) bool { return false }
-		}
-		want = append(want, id)
-	}
+	want := x.phraseWords(text)
 	if len(want) == 0 {
 		return func([]int32) bool { return false }
 	}

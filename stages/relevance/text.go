@@ -313,12 +313,9 @@ func (x *Index) addText(q query, text string, w float64) {
 // addPrefix adds every word of the vocabulary whose stem starts with the
 // (analysed) prefix, the commonest first, at most maxExpansions of them.
 func (x *Index) addPrefix(q query, prefix string, w float64) {
-	p := strings.ToLower(prefix)
 	var ids []int32
-	for stem, id := range x.vocab {
-		if strings.HasPrefix(stem, p) || strings.HasPrefix(p, stem) && len(stem) >= 4 {
-			ids = append(ids, id)
-		}
+	for id := range x.prefixIDs(prefix) {
+		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool {
 		if x.df[ids[i]] != x.df[ids[j]] {
