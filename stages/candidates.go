@@ -165,6 +165,21 @@ type StepProgress interface {
 	Finish()
 }
 
+// noProgress hears nothing: what a step reports to when no one listens.
+type noProgress struct{}
+
+func (noProgress) Start(string, int) {}
+func (noProgress) Add(int)           {}
+func (noProgress) Finish()           {}
+
+// orNoProgress is p, or noProgress for nil.
+func orNoProgress(p StepProgress) StepProgress {
+	if p == nil {
+		return noProgress{}
+	}
+	return p
+}
+
 // MatchCandidates matches the codebook's rules against the index and
 // records candidate meaning units. Codes whose rules are new or changed are
 // matched over the whole corpus; the others only over transcripts not yet
@@ -201,7 +216,7 @@ func MatchCandidates(ctx context.Context, p Project, st *store.Store, cb *codebo
 	if err != nil {
 		return nil, err
 	}
-	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected, speakers: speakers, progress: progress}
+	m := matcher{st: st, idx: idx, cb: cb, version: cb.Version(), rejected: rejected, speakers: speakers, progress: orNoProgress(progress)}
 	var work []codeScope
 
 	for _, c := range cb.All() {
@@ -305,15 +320,11 @@ type matcher struct {
 	warnings []string // filters that name no one, per code
 	cb       *codebook.Codebook
 	version  string       // cb.Version(), computed once
-	progress StepProgress // nil for none
+	progress StepProgress // never nil when matching (orNoProgress)
 }
 
 // step reports n units of matching done.
-func (m *matcher) step(n int) {
-	if m.progress != nil {
-		m.progress.Add(n)
-	}
-}
+func (m *matcher) step(n int) { m.progress.Add(n) }
 
 // sentenceHit is what matched in one sentence of a turn.
 type sentenceHit struct {
@@ -366,7 +377,7 @@ func (m *matcher) match(ctx context.Context, work []codeScope, record func([]sto
 		}
 	}
 	shards := m.idx.PerShard()
-	if m.progress != nil && len(rules) > 0 {
+	if len(rules) > 0 {
 		// A unit per keyword query on each shard, and one per shard for
 		// cutting and recording its candidates (a pasted transcript of
 		// millions of words is one shard's work).

@@ -72,10 +72,7 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	x := relevance.NewIndex(an)
 
 	// The corpus: every sentence of every current transcript.
-	progress := opts.Progress
-	if progress == nil {
-		progress = noProgress{}
-	}
+	progress := orNoProgress(opts.Progress)
 	rc, err := loadRankCorpus(ctx, st, x, an, opts.Workers, progress, len(cb.All()))
 	if err != nil {
 		return nil, err
@@ -211,13 +208,6 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	}
 	return sum, nil
 }
-
-// noProgress hears nothing.
-type noProgress struct{}
-
-func (noProgress) Start(string, int) {}
-func (noProgress) Add(int)           {}
-func (noProgress) Finish()           {}
 
 // rankVersion changes when ranking would rank the same inputs otherwise.
 const rankVersion = 2

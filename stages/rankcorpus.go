@@ -247,7 +247,6 @@ func (r *wordReader) count() int {
 	return int(v)
 }
 
-
 func (r *wordReader) bytes() []byte {
 	n := r.count()
 	if r.err != nil {
