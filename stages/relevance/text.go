@@ -84,15 +84,27 @@ const questionMark = "?"
 func (a *Analyzer) Tokens(text string) []Token {
 	ts := a.a.Analyze([]byte(text))
 	out := make([]Token, 0, len(ts)+1)
-	q := questions(text)
-	for _, t := range ts {
-		for len(q) > 0 && q[0].Start < t.Start {
-			out, q = append(out, q[0]), q[1:]
-		}
+	interleave(ts, questions(text), func(t *analysis.Token) {
 		surface := strings.ToLower(strings.ReplaceAll(text[t.Start:t.End], "’", "'"))
 		out = append(out, Token{Stem: string(t.Term), Start: t.Start, End: t.End, Stop: a.stop[surface] || len(t.Term) < 2})
+	}, func(q Token) { out = append(out, q) })
+	return out
+}
+
+// interleave gives the words of ts and the question marks q in text
+// order: where Tokens puts each mark, and so where a passage's kept words
+// have it.
+func interleave(ts analysis.TokenStream, q []Token, word func(*analysis.Token), mark func(Token)) {
+	for _, t := range ts {
+		for len(q) > 0 && q[0].Start < t.Start {
+			mark(q[0])
+			q = q[1:]
+		}
+		word(t)
 	}
-	return append(out, q...)
+	for _, t := range q {
+		mark(t)
+	}
 }
 
 // questions are the question-mark tokens of text ("?" or the full-width
@@ -154,17 +166,9 @@ func (l *lazySpans) more() {
 		}
 	}
 	chunk := l.text[l.off:end]
-	ts := l.a.tok.Tokenize([]byte(chunk))
-	q := questions(chunk)
-	for _, t := range ts {
-		for len(q) > 0 && q[0].Start < t.Start {
-			l.spans, q = append(l.spans, [2]int{l.off + q[0].Start, l.off + q[0].End}), q[1:]
-		}
-		l.spans = append(l.spans, [2]int{l.off + t.Start, l.off + t.End})
-	}
-	for _, t := range q {
-		l.spans = append(l.spans, [2]int{l.off + t.Start, l.off + t.End})
-	}
+	interleave(l.a.tok.Tokenize([]byte(chunk)), questions(chunk),
+		func(t *analysis.Token) { l.spans = append(l.spans, [2]int{l.off + t.Start, l.off + t.End}) },
+		func(q Token) { l.spans = append(l.spans, [2]int{l.off + q.Start, l.off + q.End}) })
 	l.off = end
 }
 
