@@ -52,15 +52,8 @@ func LoadSpeakers(ctx context.Context, st *store.Store) (*Speakers, error) {
 	return s, nil
 }
 
-// Of returns one speaker of one transcript (nil when unknown).
-func (s *Speakers) Of(transcript, key string) *store.SpeakerRow {
-	for i := range s.rows {
-		if s.rows[i].Transcript == transcript && s.rows[i].Key == key {
-			return &s.rows[i]
-		}
-	}
-	return nil
-}
+// Rows returns every speaker read, by transcript and order of first turn.
+func (s *Speakers) Rows() []store.SpeakerRow { return s.rows }
 
 // isRoleName says whether v is the name of a role.
 func isRoleName(v string) bool {

@@ -198,13 +198,31 @@ func (s *Store) ReplaceParticipants(ctx context.Context, sheet []ParticipantRow)
 // the transcript's own ID wins over a pattern; among patterns, the first
 // in the sheet wins.
 func (s *Store) Speakers(ctx context.Context) ([]SpeakerRow, error) {
+	return s.speakers(ctx, "")
+}
+
+// SpeakersOf is Speakers for the given transcripts only (a search's few
+// hits need who speaks in them, not in the whole corpus).
+func (s *Store) SpeakersOf(ctx context.Context, transcripts []string) ([]SpeakerRow, error) {
+	if len(transcripts) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(transcripts))
+	for i, t := range transcripts {
+		args[i] = t
+	}
+	return s.speakers(ctx, ` AND s.transcript_id IN (?`+strings.Repeat(",?", len(transcripts)-1)+`)`, args...)
+}
+
+// speakers reads the current transcripts' speakers that also meet and.
+func (s *Store) speakers(ctx context.Context, and string, args ...any) ([]SpeakerRow, error) {
 	sheet, err := s.Participants(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.transcript_id, s.label, s.speaker_key, s.turns, s.words, s.role, s.inferred
 		FROM speakers s JOIN transcripts t ON t.id = s.transcript_id AND t.version = s.version
-		WHERE t.removed = 0 ORDER BY s.transcript_id, s.rowid`)
+		WHERE t.removed = 0`+and+` ORDER BY s.transcript_id, s.rowid`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading speakers: %w", err)
 	}

@@ -2,7 +2,9 @@ package search
 
 import (
 	"context"
+	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/alongside-qda/alongside/corpus"
@@ -103,6 +105,10 @@ func (s *Searcher) query(ctx context.Context, opts Options) (index.Node, error) 
 }
 
 func (s *Searcher) resolve(ctx context.Context, n index.Node) (index.Node, error) {
+	s.Warnings = nil
+	if !filtersWho(n) {
+		return n, nil // reading every speaker in the corpus took a third of a rare word's search
+	}
 	sp, err := s.Speakers(ctx)
 	if err != nil {
 		return nil, err
@@ -200,6 +206,10 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 	if err != nil {
 		return nil, err
 	}
+	who, err := s.whoSpeaks(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Hit, 0, len(hits))
 	for _, h := range hits {
 		row, ok := rows[h.ID]
@@ -211,14 +221,65 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 			return nil, err
 		}
 		hit := resolveHit(t, row, h, contextN)
-		if sp, err := s.Speakers(ctx); err != nil {
-			return nil, err
-		} else if who := sp.Of(row.TranscriptID, row.SpeakerKey); who != nil {
-			hit.Role, hit.Participant, hit.Attributes = who.Role, who.Participant, who.Attributes
+		if r := who[row.TranscriptID+"\x00"+row.SpeakerKey]; r != nil {
+			hit.Role, hit.Participant, hit.Attributes = r.Role, r.Participant, r.Attributes
 		}
 		out = append(out, hit)
 	}
 	return out, nil
+}
+
+// whoSpeaks returns the speakers of the passages' transcripts, by
+// transcript and speaker key: from the project's speakers when a filter
+// has read them, else read for these transcripts alone.
+func (s *Searcher) whoSpeaks(ctx context.Context, rows map[string]store.PassageRow) (map[string]*store.SpeakerRow, error) {
+	seen := map[string]bool{}
+	var transcripts []string
+	for _, r := range rows {
+		if !seen[r.TranscriptID] {
+			seen[r.TranscriptID] = true
+			transcripts = append(transcripts, r.TranscriptID)
+		}
+	}
+	var speakers []store.SpeakerRow
+	switch {
+	case s.speakers != nil:
+		speakers = s.speakers.Rows()
+	case len(transcripts) > 500: // as many as a query may name; all hits of a common word
+		sp, err := s.Speakers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		speakers = sp.Rows()
+	default:
+		var err error
+		if speakers, err = s.Store.SpeakersOf(ctx, transcripts); err != nil {
+			return nil, err
+		}
+	}
+	who := make(map[string]*store.SpeakerRow, len(speakers))
+	for i := range speakers {
+		if seen[speakers[i].Transcript] {
+			who[speakers[i].Transcript+"\x00"+speakers[i].Key] = &speakers[i]
+		}
+	}
+	return who, nil
+}
+
+// filtersWho says whether a query filters on who speaks (anything but a
+// transcript filter), which needs the project's speakers to resolve.
+func filtersWho(n index.Node) bool {
+	switch v := n.(type) {
+	case index.And:
+		return slices.ContainsFunc(v.Nodes, filtersWho)
+	case index.Or:
+		return slices.ContainsFunc(v.Nodes, filtersWho)
+	case index.Not:
+		return filtersWho(v.Node)
+	case index.Field:
+		return !strings.EqualFold(v.Name, "transcript")
+	}
+	return false
 }
 
 func (s *Searcher) version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
