@@ -316,7 +316,10 @@ func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int
 		}
 	}
 	req := bleve.NewSearchRequestOptions(c.Query, size, 0, false)
-	req.IncludeLocations = true
+	// With a limit, the hits are ranked without their words' locations
+	// (reading them for every match of a common word took a third of its
+	// search), then the locations of the hits shown are read alone.
+	req.IncludeLocations = limit <= 0
 	res, err := r.alias.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("searching: %w", err)
@@ -335,11 +338,41 @@ func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int
 	if limit > 0 && len(ranked) > limit {
 		ranked = ranked[:limit]
 	}
+	located := map[string]*search.DocumentMatch{}
+	if limit > 0 && len(ranked) > 0 {
+		ids := make([]string, len(ranked))
+		for i, rh := range ranked {
+			ids[i] = rh.hit.ID
+		}
+		if located, err = r.locate(ctx, c.Query, ids); err != nil {
+			return nil, 0, err
+		}
+	}
 	hits := make([]Hit, len(ranked))
 	for i, rh := range ranked {
-		hits[i] = Hit{ID: rh.hit.ID, Score: rh.hit.Score, Matches: c.matches(rh.hit)}
+		h := rh.hit
+		if l, ok := located[h.ID]; ok {
+			h = l
+		}
+		hits[i] = Hit{ID: rh.hit.ID, Score: rh.hit.Score, Matches: c.matches(h)}
 	}
 	return hits, int(res.Total), nil
+}
+
+// locate runs q again on the given passages alone, with the locations of
+// the words that matched, by passage ID.
+func (r *Reader) locate(ctx context.Context, q query.Query, ids []string) (map[string]*search.DocumentMatch, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+	req.IncludeLocations = true
+	res, err := r.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("searching: %w", err)
+	}
+	out := make(map[string]*search.DocumentMatch, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = h
+	}
+	return out, nil
 }
 
 // topTied returns the first limit hits of q by rank (see rankKey) among
@@ -381,8 +414,7 @@ func (r *Reader) topTied(ctx context.Context, q query.Query, limit int, min floa
 		}, false, nil
 	}
 	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(handler))
-	req := bleve.NewSearchRequestOptions(q, 0, 0, false)
-	req.IncludeLocations = true
+	req := bleve.NewSearchRequestOptions(q, 0, 0, false) // without locations: Search reads those of the hits it keeps
 	if _, err := r.alias.SearchInContext(ctx, req); err != nil {
 		return nil, fmt.Errorf("searching: %w", err)
 	}
