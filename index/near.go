@@ -1,7 +1,9 @@
 package index
 
 import (
+	"cmp"
 	"context"
+	"slices"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
@@ -110,6 +112,7 @@ type positionsSearcher struct {
 	driver          search.Searcher       // nil: walk the words' conjunction
 	pending         *search.DocumentMatch // a words match ahead of the driver
 	id, target      bindex.IndexInternalID
+	check           checker
 }
 
 func (s *positionsSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
@@ -213,32 +216,16 @@ func (s *positionsSearcher) DocumentMatchPoolSize() int {
 
 // keep checks dm's locations and leaves only those that pass.
 func (s *positionsSearcher) keep(dm *search.DocumentMatch) bool {
-	locs := search.TermLocationMap{}
-	for i := range dm.FieldTermLocations {
-		ftl := &dm.FieldTermLocations[i]
-		if ftl.Field == s.q.field {
-			locs[ftl.Term] = append(locs[ftl.Term], &ftl.Location)
-		}
-	}
-	var ms []Match
-	if s.q.phrase {
-		ms = inOrder(locs, s.q.terms)
-	} else {
-		ms = window(locs, s.q.terms, s.q.n)
-	}
-	if ms == nil {
+	ftls := dm.FieldTermLocations
+	if !s.check.mark(ftls, s.q) {
 		return false
-	}
-	in := make(map[Match]bool, len(ms))
-	for _, m := range ms {
-		in[m] = true
 	}
 	// Swap, never copy, the kept ones forward: Bleve reuses each slot's
 	// ArrayPositions array for later documents, so no two slots may share
 	// one.
-	ftls, k := dm.FieldTermLocations, 0
+	k := 0
 	for i := range ftls {
-		if ftls[i].Field != s.q.field || in[locationMatch(&ftls[i].Location)] {
+		if ftls[i].Field != s.q.field || s.check.kept[i] {
 			ftls[k], ftls[i] = ftls[i], ftls[k]
 			k++
 		}
@@ -248,37 +235,155 @@ func (s *positionsSearcher) keep(dm *search.DocumentMatch) bool {
 	return true
 }
 
-// inOrder finds the places where the terms stand next to each other in
-// order, in one sentence, and returns their locations; nil when none.
-func inOrder(locs search.TermLocationMap, terms []string) []Match {
-	var out []Match
-	for _, first := range locs[terms[0]] {
-		sentence := locationMatch(first).Sentence
-		path := []Match{locationMatch(first)}
-		for i := 1; i < len(terms); i++ {
-			var next *search.Location
-			for _, l := range locs[terms[i]] {
-				if l.Pos == first.Pos+uint64(i) && locationMatch(l).Sentence == sentence {
-					next = l
-					break
-				}
-			}
-			if next == nil {
-				path = nil
-				break
-			}
-			path = append(path, locationMatch(next))
-		}
-		out = append(out, path...)
-	}
-	return out
+// checker finds the locations that pass a positions query. It keeps its
+// scratch space from one document to the next (a searcher serves one
+// shard, one document at a time): a map and slices made per document took
+// most of a common phrase's search.
+type checker struct {
+	distinct []string // the query's terms, each once
+	terms    []int    // the query's terms, as indexes into distinct
+	need     []int    // per distinct term: how often the query holds it
+	path     []int    // a phrase's locations being matched
+	occs     []occ    // the document's locations of the query's terms
+	have     []int    // per distinct term, in the window
+	kept     []bool   // per FieldTermLocations index: passes
+	ready    bool
 }
 
-// locationMatch is where a location is, as a Match.
-func locationMatch(l *search.Location) Match {
-	s := 0
-	if len(l.ArrayPositions) > 0 {
-		s = int(l.ArrayPositions[0])
+type occ struct {
+	sentence, pos uint64
+	term, loc     int // distinct term; index in FieldTermLocations
+}
+
+func (c *checker) init(q *positionsQuery) {
+	c.distinct = uniq(q.terms)
+	c.need = make([]int, len(c.distinct))
+	c.have = make([]int, len(c.distinct))
+	for _, t := range q.terms {
+		i := slices.Index(c.distinct, t)
+		c.terms = append(c.terms, i)
+		c.need[i]++
 	}
-	return Match{Sentence: s, Start: int(l.Start), End: int(l.End)}
+	c.ready = true
+}
+
+// mark sets kept for the locations that pass q (in field q.field) and
+// says whether any did.
+func (c *checker) mark(ftls []search.FieldTermLocation, q *positionsQuery) bool {
+	if !c.ready {
+		c.init(q)
+	}
+	c.occs = c.occs[:0]
+	for i := range ftls {
+		f := &ftls[i]
+		if f.Field != q.field {
+			continue
+		}
+		t := slices.Index(c.distinct, f.Term)
+		if t < 0 {
+			continue
+		}
+		c.occs = append(c.occs, occ{sentence: sentenceOf(&f.Location), pos: f.Location.Pos, term: t, loc: i})
+	}
+	slices.SortFunc(c.occs, func(a, b occ) int {
+		if a.sentence != b.sentence {
+			return cmp.Compare(a.sentence, b.sentence)
+		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	c.kept = slices.Grow(c.kept[:0], len(ftls))[:len(ftls)]
+	clear(c.kept)
+	if q.phrase {
+		return c.inOrder()
+	}
+	return c.window(uint64(q.n + len(q.terms) - 1))
+}
+
+// inOrder marks the places where the terms stand next to each other in
+// order, in one sentence.
+func (c *checker) inOrder() bool {
+	found := false
+	for j, first := range c.occs {
+		if first.term != c.terms[0] {
+			continue
+		}
+		c.path = append(c.path[:0], first.loc)
+		for i, k := 1, j+1; i < len(c.terms); i++ {
+			at := c.find(k, first.sentence, first.pos+uint64(i), c.terms[i])
+			if at < 0 {
+				break
+			}
+			c.path = append(c.path, c.occs[at].loc)
+			k = at + 1
+		}
+		if len(c.path) == len(c.terms) {
+			found = true
+			for _, loc := range c.path {
+				c.kept[loc] = true
+			}
+		}
+	}
+	return found
+}
+
+// find returns the index of the occurrence of term at pos in sentence,
+// looking from index from on (occs are in order); -1 when there is none.
+func (c *checker) find(from int, sentence, pos uint64, term int) int {
+	for k := from; k < len(c.occs); k++ {
+		o := c.occs[k]
+		if o.sentence != sentence || o.pos > pos {
+			return -1
+		}
+		if o.pos == pos && o.term == term {
+			return k
+		}
+	}
+	return -1
+}
+
+// window marks, per sentence, the smallest windows holding every term
+// (each occurrence used once) whose last position is at most span after
+// the first.
+func (c *checker) window(span uint64) bool {
+	found := false
+	for from := 0; from < len(c.occs); {
+		to := from
+		for to < len(c.occs) && c.occs[to].sentence == c.occs[from].sentence {
+			to++
+		}
+		occs := c.occs[from:to]
+		clear(c.have)
+		missing, lo := len(c.need), 0
+		for hi := range occs {
+			t := occs[hi].term
+			c.have[t]++
+			if c.have[t] == c.need[t] {
+				missing--
+			}
+			for occs[hi].pos-occs[lo].pos > span {
+				lt := occs[lo].term
+				if c.have[lt] == c.need[lt] {
+					missing++
+				}
+				c.have[lt]--
+				lo++
+			}
+			if missing == 0 {
+				found = true
+				for k := lo; k <= hi; k++ {
+					c.kept[occs[k].loc] = true
+				}
+			}
+		}
+		from = to
+	}
+	return found
+}
+
+// sentenceOf is the sentence of the passage a location is in.
+func sentenceOf(l *search.Location) uint64 {
+	if len(l.ArrayPositions) > 0 {
+		return l.ArrayPositions[0]
+	}
+	return 0
 }
