@@ -44,6 +44,12 @@ var annomiQueries = []string{
 	`"I don't want"`,
 	`="cut down"`,
 	`="drinking alcohol"`,
+	// two common words: the pair alone finds the passages when a search
+	// ranks without locations
+	`"you know"`,
+	`"and and"`,
+	`"it's like"`,
+	`="you know"`,
 	// words, stemmed and exact
 	`medication`,
 	`drinking`,

@@ -37,12 +37,15 @@ type positionsQuery struct {
 
 func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
 	opts := options
-	opts.IncludeTermVectors = true // the check needs positions
+	// The check needs positions, unless the search wants no locations and
+	// the phrase's one pair says it all: then the words only score.
+	unchecked := !options.IncludeTermVectors && q.pairDecides()
+	opts.IncludeTermVectors = !unchecked
 	words, err := termConjunction(ctx, i, q.field, uniq(q.terms), opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &positionsSearcher{Searcher: words, q: q}
+	s := &positionsSearcher{Searcher: words, q: q, unchecked: unchecked}
 	if len(q.pairs)+len(q.rare) > 0 {
 		opts := options
 		opts.IncludeTermVectors = false
@@ -53,6 +56,15 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 		}
 	}
 	return s, nil
+}
+
+// pairDecides says whether the phrase's driver alone finds exactly the
+// passages that match: a phrase of two common stemmed words is one pair,
+// indexed where the two stand next to each other in a sentence. (Of a
+// longer phrase, the pairs may stand apart; of an exact phrase, the words
+// may be other forms of the stems.)
+func (q *positionsQuery) pairDecides() bool {
+	return q.phrase && q.field == FieldText && len(q.terms) == 2 && len(q.pairs) == 1 && len(q.rare) == 0
 }
 
 // driver is the conjunction of a phrase's pairs and its other words,
@@ -113,6 +125,7 @@ type positionsSearcher struct {
 	pending         *search.DocumentMatch // a words match ahead of the driver
 	id, target      bindex.IndexInternalID
 	check           checker
+	unchecked       bool // the driver decides; the words, without positions, only score
 }
 
 func (s *positionsSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
@@ -216,6 +229,9 @@ func (s *positionsSearcher) DocumentMatchPoolSize() int {
 
 // keep checks dm's locations and leaves only those that pass.
 func (s *positionsSearcher) keep(dm *search.DocumentMatch) bool {
+	if s.unchecked {
+		return true
+	}
 	ftls := dm.FieldTermLocations
 	if !s.check.mark(ftls, s.q) {
 		return false
