@@ -15,7 +15,6 @@ import (
 	"github.com/alongside-qda/alongside/corpus"
 	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
-	"github.com/alongside-qda/alongside/stages/search"
 )
 
 // childPhase runs one measuring step in this process and prints its result
@@ -37,8 +36,6 @@ func childPhase(ctx context.Context, o options, stdout io.Writer) error {
 		result, err = bareBleve(ctx, o.project, index.PlainDocument)
 	case "segment":
 		result, err = segmentOnly(o.project)
-	case "search":
-		result, err = searches(ctx, o.project, o.dir)
 	default:
 		err = fmt.Errorf("unknown phase %q", o.phase)
 	}
@@ -143,33 +140,4 @@ func segmentOnly(dir string) (rate, error) {
 	}
 	r.Seconds = spent.Seconds()
 	return r, nil
-}
-
-// searches runs every query of the sets in file against the project, as
-// "alongside search --limit 20" does, and returns the latencies in ms.
-func searches(ctx context.Context, project, file string) (map[string][]float64, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	var sets map[string][]string
-	if err := json.Unmarshal(data, &sets); err != nil {
-		return nil, err
-	}
-	s, err := search.Open(ctx, stages.Project{Dir: project})
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	out := map[string][]float64{}
-	for _, kind := range kinds {
-		for _, q := range sets[kind] {
-			start := time.Now()
-			if _, _, err := s.Search(ctx, search.Options{Query: q, Limit: 20, Context: 1}); err != nil {
-				return nil, fmt.Errorf("%s: %w", q, err)
-			}
-			out[kind] = append(out[kind], float64(time.Since(start).Microseconds())/1000)
-		}
-	}
-	return out, nil
 }
