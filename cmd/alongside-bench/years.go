@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/alongside-qda/alongside/stages"
@@ -112,26 +113,30 @@ func yearsPhase(ctx context.Context, o options, dir, full, bin string, g *genera
 // searchProcesses times "alongside search --limit 20" for each query, a
 // process each, as the analyst runs it (wall time, in ms).
 func searchProcesses(ctx context.Context, bin, project string, qs []string) ([]float64, error) {
-	wall, _, err := searchProcessTimes(ctx, bin, project, qs)
+	wall, _, _, err := searchProcessTimes(ctx, bin, project, qs)
 	return wall, err
 }
 
 // searchProcessTimes is searchProcesses with each process's CPU time
-// (user and system, in ms) too: on a shared machine wall time swings with
-// the load and the page cache, CPU time much less.
-func searchProcessTimes(ctx context.Context, bin, project string, qs []string) (wall, cpu []float64, err error) {
+// (user and system, in ms) too, and the largest peak RSS (MB): on a shared
+// machine wall time swings with the load and the page cache, CPU time much
+// less.
+func searchProcessTimes(ctx context.Context, bin, project string, qs []string) (wall, cpu []float64, peakMB float64, err error) {
 	for _, q := range qs {
 		cmd := exec.CommandContext(ctx, bin, "search", "--project", project, "--limit", "20", q)
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
-			return nil, nil, fmt.Errorf("alongside search %s: %v", q, err)
+			return nil, nil, 0, fmt.Errorf("alongside search %s: %v", q, err)
 		}
 		wall = append(wall, float64(time.Since(start).Microseconds())/1000)
 		ps := cmd.ProcessState
 		cpu = append(cpu, float64((ps.UserTime()+ps.SystemTime()).Microseconds())/1000)
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			peakMB = max(peakMB, float64(ru.Maxrss)/1024) // KiB on Linux
+		}
 	}
-	return wall, cpu, nil
+	return wall, cpu, peakMB, nil
 }
 
 // projectSizes returns a project's registered shard count, the size of its
