@@ -97,6 +97,16 @@
 // pairs and are searched the same way; shards written before "text_pairs"
 // existed, and merges that include one, are searched without it.
 //
+// A search with a limit (Reader.Search) ranks every hit without its
+// words' locations and then reads the locations of the hits it shows only,
+// running the query again on those passages alone: at 30 million words,
+// reading the locations of every match of a common word took a third of
+// its search. Without locations, a phrase of two common words is found by
+// its one pair alone, its words read only for their scores (the pair is
+// indexed exactly where the two stand next to each other); the positions
+// check of longer and exact phrases and of "a b"~N keeps its scratch space
+// from one passage to the next.
+//
 // A batch makes each passage's document with the mapping but analyses each
 // sentence once for the three text fields (Documents): the mapping's
 // analyzers would tokenize it three times and stem it twice, which cost
