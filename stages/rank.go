@@ -78,7 +78,14 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		return nil, err
 	}
 
-	all, err := st.Candidates(ctx, store.CandidateFilter{Lean: !opts.reportOnly})
+	// The codebook's codes' candidates only: those of codes no longer in
+	// it are never ranked (a benchmark's changed codebook left twice the
+	// queue behind).
+	paths := []string{}
+	for _, code := range cb.All() {
+		paths = append(paths, code.Path)
+	}
+	all, err := st.Candidates(ctx, store.CandidateFilter{Codes: paths, Lean: !opts.reportOnly})
 	if err != nil {
 		return nil, err
 	}
