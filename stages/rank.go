@@ -129,12 +129,12 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		var decided []relevance.Decided
 		for _, c := range r.cands {
 			if c.Status == "confirmed" || c.Status == "rejected" {
-				d, ok := rc.candidateDoc(c)
+				d, ok := rc.candidateDoc(c, nil)
 				if !ok {
 					d = x.Doc(c.Text)
 				}
 				decided = append(decided, relevance.Decided{ID: c.ID, Doc: d, Confirmed: c.Status == "confirmed"})
-			} else if _, ok := rc.candidateDoc(c); !ok && !c.Decided && c.State != "orphaned" {
+			} else if _, ok := rc.candidateTurn(c); !ok && !c.Decided && c.State != "orphaned" {
 				r.docs[c.ID] = x.Doc(c.Text) // not in a current version
 			}
 		}
@@ -324,10 +324,10 @@ func (cr *codeRanker) makeUnits(filter index.Node, turns bool) *rankUnits {
 			continue
 		}
 		if filter != nil {
-			k := [2]string{ts[tr.t].id, tr.speakerKey}
+			k := [2]string{ts[tr.t].id, rc.speakerKey(int32(g))}
 			ok, seen := spoken[k]
 			if !seen {
-				ok = speaks(filter, ts[tr.t].id, tr.speakerKey)
+				ok = speaks(filter, k[0], k[1])
 				spoken[k] = ok
 			}
 			if !ok {
@@ -361,6 +361,7 @@ func (cr *codeRanker) rank(r *codeRank) error {
 
 	// Undecided candidates: their relevance.
 	taken := map[[3]int]bool{} // transcript, turn, sentence already a candidate of the code
+	var buf []int32            // the words of the candidate scored
 	for _, c := range r.cands {
 		ti, ok := rc.byID[c.Transcript]
 		if ok && ts[ti].version == c.Version && c.State != "withdrawn" && (c.Origin != store.OriginSuggested || c.Decided) {
@@ -371,7 +372,10 @@ func (cr *codeRanker) rank(r *codeRank) error {
 		if c.Decided || c.State == "orphaned" {
 			continue
 		}
-		d, ok := rc.candidateDoc(c)
+		d, ok := rc.candidateDoc(c, buf)
+		if ok {
+			buf = d.Seq[:0]
+		}
 		if !ok {
 			d = r.docs[c.ID]
 		}
@@ -401,7 +405,7 @@ func (cr *codeRanker) rank(r *codeRank) error {
 			break
 		}
 		g, first, last := units.unit(i)
-		ti, turn := int(rc.turns[g].t), int(rc.turns[g].turn)
+		ti, turn := int(rc.turns[g].t), rc.turnNumber(g)
 		if blocked(ti, turn, first, last, taken, cr.excluded[code.Path]) {
 			continue
 		}
@@ -445,7 +449,7 @@ func (cr *codeRanker) rank(r *codeRank) error {
 		occurrences := newOccurrences(t)
 		for _, turn := range turns {
 			for _, c := range cr.m.candidates(code, t, turn, chosen[ti][turn], occurrences) {
-				d := rc.span(ts[ti].firstTurn+int32(turn), c.First, c.Last)
+				d := rc.span(ts[ti].firstTurn+int32(turn), c.First, c.Last, nil)
 				c.Origin, c.Rules, c.Score = store.OriginSuggested, []string{}, 0
 				c.Text = strings.Clone(c.Text) // not the whole transcript's text, kept alive till the end
 				c.Relevance = s.Score(d)

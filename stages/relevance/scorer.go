@@ -90,14 +90,17 @@ type confirmedDoc struct {
 // Units are the units a code may propose, as a scorer reads them.
 type Units interface {
 	Len() int
-	Doc(i int) Doc
+	// Doc is unit i. Units held compactly decode it into buf (from its
+	// start, growing it) and return it there: the Doc is the caller's
+	// until it passes buf again. A nil buf gives a Doc to keep.
+	Doc(i int, buf []int32) Doc
 }
 
 // Docs are units held as Docs.
 type Docs []Doc
 
-func (d Docs) Len() int      { return len(d) }
-func (d Docs) Doc(i int) Doc { return d[i] }
+func (d Docs) Len() int                 { return len(d) }
+func (d Docs) Doc(i int, _ []int32) Doc { return d[i] }
 
 // Scorer builds the scorer of a code from what it says, what the analysts
 // decided, and the units it may propose (their best score is 1; a sample
@@ -191,8 +194,10 @@ func (p *Prepared) Scorer(units Units) *Scorer {
 		s.unitModel = make([]float32, n)
 		pr = s.model.predictor(s.x)
 	}
+	var buf []int32
 	for i := 0; i < n; i++ {
-		d := units.Doc(i)
+		d := units.Doc(i, buf)
+		buf = d.Seq[:0]
 		r := s.descriptionRaw(d)
 		s.unitDesc[i] = float32(r)
 		s.descMax = math.Max(s.descMax, r)
@@ -272,7 +277,7 @@ func weakSample(units Units) []Doc {
 	var weak []Doc
 	step := max(1, units.Len()/weakSamples)
 	for i := 0; i < units.Len() && len(weak) < weakSamples; i += step {
-		weak = append(weak, units.Doc(i))
+		weak = append(weak, units.Doc(i, nil))
 	}
 	return weak
 }
