@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/alongside-qda/alongside/corpus"
@@ -79,16 +80,23 @@ func (c *rankCorpus) span(g int32, first, last int, buf []int32) relevance.Doc {
 	return c.decode(c.sentStart(tr.firstSent+int32(first)), c.sentEnd[tr.firstSent+int32(last)], buf)
 }
 
-// decode appends the words of words[a:b] to buf[:0].
+// decode appends the words of words[a:b] to buf[:0]. It runs for every
+// unit of the corpus for every code, so a word of one or two bytes (most
+// are: ID below 8192) is read without a branch on its length, which is
+// as unpredictable as the words.
 func (c *rankCorpus) decode(a, b int32, buf []int32) relevance.Doc {
-	seq := buf[:0]
 	w := c.words[a:b]
+	seq := slices.Grow(buf[:0], len(w))[:len(w)] // no more words than bytes
+	n := 0
 	for i := 0; i < len(w); {
-		v := uint32(w[i])
-		i++
-		if v >= 0x80 { // written by binary.AppendUvarint, from an int32: at most 5 bytes
-			v &= 0x7f
-			for shift := 7; ; shift += 7 {
+		x := uint32(w[i])
+		if i+1 < len(w) {
+			x |= uint32(w[i+1]) << 8
+		}
+		if x&0x8080 == 0x8080 { // three bytes or more (binary.AppendUvarint of an int32: five at most)
+			v := x&0x7f | (x>>1)&0x3f80
+			i += 2
+			for shift := 14; ; shift += 7 {
 				b := uint32(w[i])
 				i++
 				v |= (b & 0x7f) << shift
@@ -96,15 +104,21 @@ func (c *rankCorpus) decode(a, b int32, buf []int32) relevance.Doc {
 					break
 				}
 			}
+			seq[n] = unzigWord(v)
+			n++
+			continue
 		}
-		id := int32(v >> 1)
-		if v&1 == 1 {
-			id = -id - 1
-		}
-		seq = append(seq, id)
+		more := x >> 7 & 1 // a second byte
+		seq[n] = unzigWord(x&0x7f | (x>>1)&0x3f80&-more)
+		n++
+		i += 1 + int(more)
 	}
-	return relevance.Doc{Seq: seq}
+	return relevance.Doc{Seq: seq[:n]}
 }
+
+// unzigWord is the word ID a kept value stands for: id*2, +1 for a
+// function word (-id-1, that is ^id).
+func unzigWord(v uint32) int32 { return int32(v>>1) ^ -int32(v&1) }
 
 // candidateDoc is a candidate's words, decoded into buf, when it is in
 // the current version of its transcript.
@@ -152,8 +166,9 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 		return words{info: info, data: encodeRankWords(an, t), fresh: true}, nil
 	}
 	c := newRankCorpus()
-	// Sized once from the word counts (a little more than a byte a word):
-	// growing by doubling would hold twice the corpus at its peak.
+	// Sized once from the word counts (a byte and a half a word at 30
+	// million words, a byte and three fifths here): growing would copy
+	// the corpus.
 	total, transcripts, turns := 0, 0, 0
 	for _, info := range infos {
 		if !info.Removed {
@@ -166,7 +181,7 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 	// The progress of the whole ranking: a unit per transcript read, then
 	// one per code ranked.
 	progress.Start("ranking the queue", transcripts+codes)
-	c.words = make([]byte, 0, total+total/4)
+	c.words = make([]byte, 0, total*8/5)
 	var pending []store.RankWordsRow
 	pendingBytes := 0
 	flush := func() error {

@@ -14,7 +14,8 @@ func rankCorpusTranscript(t testing.TB) *corpus.Transcript {
 	t.Helper()
 	ts, err := corpus.Parse("s1.txt", "s1", []byte("Therapist: What brings you in today?\n\n"+
 		"Client: My doctor says I should quit smoking. I don't want to stop, honestly.\n\n"+
-		"Therapist: You're not sure.\n\nClient: No.\n"), corpus.Options{})
+		"Therapist: You're not sure.\n\nClient: No.\n\n"+
+		"Client: Well, I smoke about twenty a day, and my wife hates the smell, and the kids keep asking me when I'm going to stop for good?\n"), corpus.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
