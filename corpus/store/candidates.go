@@ -574,6 +574,7 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		}
 		out = make([]Candidate, 0, n)
 	}
+	seen := map[string]string{} // a lean read's recurring strings
 	for rows.Next() {
 		var c Candidate
 		var ms sql.NullInt64
@@ -583,6 +584,17 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		if err := rows.Scan(&c.ID, &c.Code, &c.Transcript, &c.Version, &c.Turn, &c.First, &c.Last, &c.Start, &c.End, &c.Speaker, &ms, &c.Text,
 			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &c.Origin, &c.Relevance, &c.Why, &c.Recommended, &last, &span, &decisions); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
+		}
+		if f.Lean {
+			// The same few codes, transcripts, versions, speakers and
+			// states recur across the queue: one copy of each.
+			for _, p := range []*string{&c.Code, &c.Transcript, &c.Version, &c.Speaker, &c.Codebook, &c.State, &c.Origin} {
+				if v, ok := seen[*p]; ok {
+					*p = v
+				} else {
+					seen[*p] = *p
+				}
+			}
 		}
 		if f.Lean && len(c.Text) == LeanText {
 			for i := 0; i < utf8.UTFMax && !utf8.ValidString(c.Text); i++ {
