@@ -157,6 +157,7 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 		info  store.TranscriptInfo
 		data  []byte
 		fresh bool // analysed now, to keep
+		kept  bool // read from the store
 	}
 	analyse := func(ctx context.Context, info store.TranscriptInfo) (words, error) {
 		t, err := st.Version(ctx, info.ID, info.Version)
@@ -190,22 +191,46 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 		return err
 	}
 	g := pipeline.New(ctx)
-	current := pipeline.Source(g, "rank: transcripts", 0, func(ctx context.Context, emit func(store.TranscriptInfo) error) error {
+	// The kept words in one scan, in the transcripts' order (both by ID),
+	// not a query per transcript: each current version with its kept
+	// words, or none to be analysed.
+	current := pipeline.Source(g, "rank: transcripts", 0, func(ctx context.Context, emit func(words) error) error {
+		var next []store.TranscriptInfo
 		for _, info := range infos {
 			if !info.Removed {
-				if err := emit(info); err != nil {
+				next = append(next, info)
+			}
+		}
+		err := st.EachRankWords(ctx, rankWordsAnalyzer, func(id, version string, data []byte) error {
+			for len(next) > 0 && next[0].ID < id { // none kept
+				if err := emit(words{info: next[0]}); err != nil {
 					return err
 				}
+				next = next[1:]
+			}
+			if len(next) > 0 && next[0].ID == id && next[0].Version == version {
+				if err := emit(words{info: next[0], data: data, kept: true}); err != nil {
+					return err
+				}
+				next = next[1:]
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, info := range next {
+			if err := emit(words{info: info}); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
-	read := pipeline.Map(g, "rank: words", workers, workers, current, func(ctx context.Context, info store.TranscriptInfo) (words, error) {
-		data, ok, err := st.RankWords(ctx, info.ID, info.Version, rankWordsAnalyzer)
-		if err != nil || ok {
-			return words{info: info, data: data}, err
+	read := pipeline.Map(g, "rank: words", workers, workers, current, func(ctx context.Context, w words) (words, error) {
+		if w.kept {
+			return w, nil
 		}
-		return analyse(ctx, info)
+		return analyse(ctx, w.info)
 	})
 	pipeline.Sink(g, "rank: corpus", read, func(ctx context.Context, w words) error {
 		if err := c.add(x, w.info.ID, w.info.Version, w.data); err != nil {
