@@ -33,6 +33,8 @@ type rankCorpus struct {
 	byID     map[string]int
 	speakers []string // the speaker keys turns name
 	speaker  map[string]int32
+
+	seqs, sentLen []int32 // add's buffers
 }
 
 type rankTranscript struct {
@@ -359,8 +361,10 @@ func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) er
 	}
 	nWords, nSents, nTurns, nSpeakers := len(c.words), len(c.sentEnd), len(c.turns), len(c.speakers)
 	ti := int32(len(c.ts))
-	var seqs []int32 // the version's words, decoded, for x's statistics
-	var sentLen []int32
+	// The version's words, decoded, for x's statistics once it is read
+	// whole (in buffers kept from one version to the next).
+	seqs, sentLen := c.seqs[:0], c.sentLen[:0]
+	defer func() { c.seqs, c.sentLen = seqs[:0], sentLen[:0] }()
 	turns := r.count()
 	for turn := 0; turn < turns && r.err == nil; turn++ {
 		tr := rankTurn{t: ti, speaker: c.speakerID(r.bytes()), firstSent: int32(len(c.sentEnd))}
@@ -399,9 +403,10 @@ func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) er
 		c.speakers = c.speakers[:nSpeakers]
 		return r.err
 	}
+	at := 0
 	for _, n := range sentLen {
-		x.Add(relevance.Doc{Seq: seqs[:n]})
-		seqs = seqs[n:]
+		x.Add(relevance.Doc{Seq: seqs[at : at+int(n)]})
+		at += int(n)
 	}
 	c.byID[id] = int(ti)
 	c.ts = append(c.ts, rankTranscript{id: id, version: version, firstTurn: int32(nTurns)})
