@@ -15,6 +15,7 @@ import (
 	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/pipeline"
 	"github.com/alongside-qda/alongside/stages/relevance"
+	"golang.org/x/sync/errgroup"
 )
 
 // How many suggestions a code may have waiting, and how relevant each
@@ -78,7 +79,14 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		return nil, err
 	}
 
-	all, err := st.Candidates(ctx, store.CandidateFilter{Lean: !opts.reportOnly})
+	// The codebook's codes' candidates only: those of codes no longer in
+	// it are never ranked (a benchmark's changed codebook left twice the
+	// queue behind).
+	paths := []string{}
+	for _, code := range cb.All() {
+		paths = append(paths, code.Path)
+	}
+	all, err := st.Candidates(ctx, store.CandidateFilter{Codes: paths, Lean: !opts.reportOnly})
 	if err != nil {
 		return nil, err
 	}
@@ -122,12 +130,12 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 		var decided []relevance.Decided
 		for _, c := range r.cands {
 			if c.Status == "confirmed" || c.Status == "rejected" {
-				d, ok := rc.candidateDoc(c)
+				d, ok := rc.candidateDoc(c, nil)
 				if !ok {
 					d = x.Doc(c.Text)
 				}
 				decided = append(decided, relevance.Decided{ID: c.ID, Doc: d, Confirmed: c.Status == "confirmed"})
-			} else if _, ok := rc.candidateDoc(c); !ok && !c.Decided && c.State != "orphaned" {
+			} else if _, ok := rc.candidateTurn(c); !ok && !c.Decided && c.State != "orphaned" {
 				r.docs[c.ID] = x.Doc(c.Text) // not in a current version
 			}
 		}
@@ -139,30 +147,34 @@ func Rank(ctx context.Context, p Project, st *store.Store, cb *codebook.Codebook
 	cr := &codeRanker{ctx: ctx, st: st, rc: rc, m: m, speakers: speakers, excluded: excluded, opts: opts,
 		loaded: map[int]*corpus.Transcript{}, unitLists: map[string]*unitList{}}
 	g := pipeline.New(ctx)
-	codes := pipeline.Source(g, "rank: codes", 0, func(ctx context.Context, emit func(*codeRank) error) error {
-		for _, r := range work {
-			if err := emit(r); err != nil {
+	batches := pipeline.Source(g, "rank: codes", 0, func(ctx context.Context, emit func([]*codeRank) error) error {
+		for _, b := range cr.batches(work) {
+			if err := emit(b); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	ranked := pipeline.Map(g, "rank: score", opts.Workers, 0, codes, func(ctx context.Context, r *codeRank) (*codeRank, error) {
-		return r, cr.rank(r)
+	// One batch at a time: its scores are what ranking holds most of
+	// besides the corpus; the batch itself is ranked by every worker.
+	ranked := pipeline.Map(g, "rank: score", 1, 0, batches, func(ctx context.Context, b []*codeRank) ([]*codeRank, error) {
+		return b, cr.rankBatch(ctx, b)
 	})
 	var rankings []store.Ranking
 	var suggestions []store.Candidate
 	kept := map[string]bool{}
-	pipeline.Sink(g, "rank: collect", ranked, func(ctx context.Context, r *codeRank) error {
-		sum.Codes[r.code.Path] = r.report
-		progress.Add(1)
-		rankings = append(rankings, r.rankings...)
-		sum.Ranked += r.ranked
-		suggestions = append(suggestions, r.suggestions...)
-		for _, c := range r.suggestions {
-			kept[c.ID] = true
+	pipeline.Sink(g, "rank: collect", ranked, func(ctx context.Context, b []*codeRank) error {
+		for _, r := range b {
+			sum.Codes[r.code.Path] = r.report
+			progress.Add(1)
+			rankings = append(rankings, r.rankings...)
+			sum.Ranked += r.ranked
+			suggestions = append(suggestions, r.suggestions...)
+			for _, c := range r.suggestions {
+				kept[c.ID] = true
+			}
+			*r = codeRank{} // its texts are no longer needed
 		}
-		*r = codeRank{} // its scores and texts are no longer needed
 		return nil
 	})
 	if err := g.Wait(); err != nil {
@@ -288,15 +300,21 @@ func (cr *codeRanker) load(ti int) (*corpus.Transcript, error) {
 	return t, nil
 }
 
-// units are the units a code may propose: its unit (sentence or turn) of
-// the turns its speaker filter lets through. Codes alike in both share
-// one list (most codes take the participants' sentences).
-func (cr *codeRanker) units(code *codebook.Code) *rankUnits {
+// unitsKey names the units a code may propose: its unit (sentence or
+// turn) and its speaker filter, resolved.
+func (cr *codeRanker) unitsKey(code *codebook.Code) (string, index.Node) {
 	filter := SpeakerFilter(code)
 	if filter != nil {
 		filter, _ = cr.speakers.Resolve(filter)
 	}
-	key := fmt.Sprintf("%s\x00%v", code.Unit, filter)
+	return fmt.Sprintf("%s\x00%v", code.Unit, filter), filter
+}
+
+// units are the units a code may propose: its unit of the turns its
+// speaker filter lets through. Codes alike in both share one list (most
+// codes take the participants' sentences).
+func (cr *codeRanker) units(code *codebook.Code) *rankUnits {
+	key, filter := cr.unitsKey(code)
 	cr.mu.Lock()
 	l, ok := cr.unitLists[key]
 	if !ok {
@@ -317,10 +335,10 @@ func (cr *codeRanker) makeUnits(filter index.Node, turns bool) *rankUnits {
 			continue
 		}
 		if filter != nil {
-			k := [2]string{ts[tr.t].id, tr.speakerKey}
+			k := [2]string{ts[tr.t].id, rc.speakerKey(int32(g))}
 			ok, seen := spoken[k]
 			if !seen {
-				ok = speaks(filter, ts[tr.t].id, tr.speakerKey)
+				ok = speaks(filter, k[0], k[1])
 				spoken[k] = ok
 			}
 			if !ok {
@@ -338,15 +356,58 @@ func (cr *codeRanker) makeUnits(filter index.Node, turns bool) *rankUnits {
 	return units
 }
 
-// rank scores a code's units and candidates and chooses its suggestions.
-// It reads the corpus and the index and writes only to r.
-func (cr *codeRanker) rank(r *codeRank) error {
-	if err := cr.ctx.Err(); err != nil {
+// batches group the codes that propose the same units, in the order the
+// codes come, at most a worker's worth in each: a batch's codes are
+// scored in one pass over their units (each decoded once for all of
+// them), and as many codes' scores are held at once as when each worker
+// scored a code of its own.
+func (cr *codeRanker) batches(work []*codeRank) [][]*codeRank {
+	var keys []string
+	groups := map[string][]*codeRank{}
+	for _, r := range work {
+		key, _ := cr.unitsKey(r.code)
+		if groups[key] == nil {
+			keys = append(keys, key)
+		}
+		groups[key] = append(groups[key], r)
+	}
+	var out [][]*codeRank
+	for _, key := range keys {
+		for g := groups[key]; len(g) > 0; {
+			n := min(len(g), max(1, cr.opts.Workers))
+			out = append(out, g[:n:n])
+			g = g[n:]
+		}
+	}
+	return out
+}
+
+// rankBatch scores a batch's codes together, then ranks each code's
+// candidates and chooses its suggestions, a code per worker.
+func (cr *codeRanker) rankBatch(ctx context.Context, b []*codeRank) error {
+	units := cr.units(b[0].code)
+	queries := make([]*relevance.Prepared, len(b))
+	for i, r := range b {
+		queries[i] = r.query
+	}
+	scorers := relevance.Scorers(queries, units, cr.opts.Workers)
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(max(1, cr.opts.Workers))
+	for i, r := range b {
+		eg.Go(func() error { return cr.rank(ctx, r, scorers[i], units) })
+	}
+	return eg.Wait()
+}
+
+// rank ranks a code's candidates and chooses its suggestions, from its
+// scorer s over its units. It reads the corpus and the index and writes
+// only to r.
+func (cr *codeRanker) rank(ctx context.Context, r *codeRank, s *relevance.Scorer, units *rankUnits) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	rc, ts, code, opts := cr.rc, cr.rc.ts, r.code, cr.opts
-	units := cr.units(code)
-	s := r.query.Scorer(units)
+	r.query = nil // s holds what it made
 	r.report = s.Report()
 	if opts.reportOnly {
 		return nil
@@ -354,6 +415,7 @@ func (cr *codeRanker) rank(r *codeRank) error {
 
 	// Undecided candidates: their relevance.
 	taken := map[[3]int]bool{} // transcript, turn, sentence already a candidate of the code
+	var buf []int32            // the words of the candidate scored
 	for _, c := range r.cands {
 		ti, ok := rc.byID[c.Transcript]
 		if ok && ts[ti].version == c.Version && c.State != "withdrawn" && (c.Origin != store.OriginSuggested || c.Decided) {
@@ -364,7 +426,10 @@ func (cr *codeRanker) rank(r *codeRank) error {
 		if c.Decided || c.State == "orphaned" {
 			continue
 		}
-		d, ok := rc.candidateDoc(c)
+		d, ok := rc.candidateDoc(c, buf)
+		if ok {
+			buf = d.Seq[:0]
+		}
 		if !ok {
 			d = r.docs[c.ID]
 		}
@@ -394,7 +459,7 @@ func (cr *codeRanker) rank(r *codeRank) error {
 			break
 		}
 		g, first, last := units.unit(i)
-		ti, turn := int(rc.turns[g].t), int(rc.turns[g].turn)
+		ti, turn := int(rc.turns[g].t), rc.turnNumber(g)
 		if blocked(ti, turn, first, last, taken, cr.excluded[code.Path]) {
 			continue
 		}
@@ -438,7 +503,7 @@ func (cr *codeRanker) rank(r *codeRank) error {
 		occurrences := newOccurrences(t)
 		for _, turn := range turns {
 			for _, c := range cr.m.candidates(code, t, turn, chosen[ti][turn], occurrences) {
-				d := rc.span(ts[ti].firstTurn+int32(turn), c.First, c.Last)
+				d := rc.span(ts[ti].firstTurn+int32(turn), c.First, c.Last, nil)
 				c.Origin, c.Rules, c.Score = store.OriginSuggested, []string{}, 0
 				c.Text = strings.Clone(c.Text) // not the whole transcript's text, kept alive till the end
 				c.Relevance = s.Score(d)

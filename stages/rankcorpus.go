@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
+	"slices"
 	"sort"
 
 	"github.com/alongside-qda/alongside/corpus"
@@ -19,13 +21,20 @@ const rankWordsAnalyzer = relevance.AnalyzerVersion<<8 | 1
 
 // rankCorpus is what ranking reads of the corpus, in flat arrays: every
 // current version's analysed words, sentence by sentence, and who speaks
-// each turn (at 30 million words: 120 MB of words, a few MB besides).
+// each turn. Words are held as varints of their relevance IDs (id*2, +1
+// for a function word), decoded a unit at a time: common words come
+// first in the vocabulary, so most take a byte (at 30 million words,
+// about 40 MB instead of 120 MB as int32s).
 type rankCorpus struct {
-	words   []int32 // relevance word IDs (function words negative)
-	sentEnd []int32 // sentence i is words[sentEnd[i-1]:sentEnd[i]]
-	turns   []rankTurn
-	ts      []rankTranscript
-	byID    map[string]int
+	words    []byte
+	sentEnd  []int32 // sentence i is words[sentEnd[i-1]:sentEnd[i]]
+	turns    []rankTurn
+	ts       []rankTranscript
+	byID     map[string]int
+	speakers []string // the speaker keys turns name
+	speaker  map[string]int32
+
+	seqs, sentLen []int32 // add's buffers
 }
 
 type rankTranscript struct {
@@ -34,11 +43,19 @@ type rankTranscript struct {
 }
 
 type rankTurn struct {
-	t, turn    int32 // transcript (in ts) and its turn number
-	speakerKey string
-	firstSent  int32
-	sentences  int32
+	t         int32 // transcript (in ts)
+	speaker   int32 // in speakers
+	firstSent int32
+	sentences int32
 }
+
+// turnNumber is turn g's number in its transcript.
+func (c *rankCorpus) turnNumber(g int32) int {
+	return int(g - c.ts[c.turns[g].t].firstTurn)
+}
+
+// speakerKey is who speaks turn g.
+func (c *rankCorpus) speakerKey(g int32) string { return c.speakers[c.turns[g].speaker] }
 
 // turnOf is the turn sentence s is in: the last turn starting at or
 // before it (turns are in order, and an empty turn starts where the next
@@ -58,27 +75,76 @@ func (c *rankCorpus) sentStart(s int32) int32 {
 	return c.sentEnd[s-1]
 }
 
-// span is the words of sentences first to last of a turn (in turns).
-func (c *rankCorpus) span(g int32, first, last int) relevance.Doc {
+// span is the words of sentences first to last of a turn (in turns),
+// decoded into buf (see relevance.Units).
+func (c *rankCorpus) span(g int32, first, last int, buf []int32) relevance.Doc {
 	tr := c.turns[g]
-	a := c.sentStart(tr.firstSent + int32(first))
-	b := c.sentEnd[tr.firstSent+int32(last)]
-	return relevance.Doc{Seq: c.words[a:b:b]}
+	return c.decode(c.sentStart(tr.firstSent+int32(first)), c.sentEnd[tr.firstSent+int32(last)], buf)
 }
 
-// candidateDoc is a candidate's words when it is in the current version
-// of its transcript.
-func (c *rankCorpus) candidateDoc(cand store.Candidate) (relevance.Doc, bool) {
+// decode appends the words of words[a:b] to buf[:0]. It runs for every
+// unit of the corpus for every code, so a word of one or two bytes (most
+// are: ID below 8192) is read without a branch on its length, which is
+// as unpredictable as the words.
+func (c *rankCorpus) decode(a, b int32, buf []int32) relevance.Doc {
+	w := c.words[a:b]
+	seq := slices.Grow(buf[:0], len(w))[:len(w)] // no more words than bytes
+	n := 0
+	for i := 0; i < len(w); {
+		x := uint32(w[i])
+		if i+1 < len(w) {
+			x |= uint32(w[i+1]) << 8
+		}
+		if x&0x8080 == 0x8080 { // three bytes or more (binary.AppendUvarint of an int32: five at most)
+			v := x&0x7f | (x>>1)&0x3f80
+			i += 2
+			for shift := 14; ; shift += 7 {
+				b := uint32(w[i])
+				i++
+				v |= (b & 0x7f) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			seq[n] = unzigWord(v)
+			n++
+			continue
+		}
+		more := x >> 7 & 1 // a second byte
+		seq[n] = unzigWord(x&0x7f | (x>>1)&0x3f80&-more)
+		n++
+		i += 1 + int(more)
+	}
+	return relevance.Doc{Seq: seq[:n]}
+}
+
+// unzigWord is the word ID a kept value stands for: id*2, +1 for a
+// function word (-id-1, that is ^id).
+func unzigWord(v uint32) int32 { return int32(v>>1) ^ -int32(v&1) }
+
+// candidateDoc is a candidate's words, decoded into buf, when it is in
+// the current version of its transcript.
+func (c *rankCorpus) candidateDoc(cand store.Candidate, buf []int32) (relevance.Doc, bool) {
+	g, ok := c.candidateTurn(cand)
+	if !ok {
+		return relevance.Doc{}, false
+	}
+	return c.span(g, cand.First, cand.Last, buf), true
+}
+
+// candidateTurn is where a candidate's turn is (in turns) when it is in
+// the current version of its transcript.
+func (c *rankCorpus) candidateTurn(cand store.Candidate) (int32, bool) {
 	ti, ok := c.byID[cand.Transcript]
 	if !ok || c.ts[ti].version != cand.Version {
-		return relevance.Doc{}, false
+		return 0, false
 	}
 	g := c.ts[ti].firstTurn + int32(cand.Turn)
 	if cand.Turn < 0 || int(g) >= len(c.turns) || c.turns[g].t != int32(ti) ||
 		cand.First < 0 || cand.First > cand.Last || cand.Last >= int(c.turns[g].sentences) {
-		return relevance.Doc{}, false
+		return 0, false
 	}
-	return c.span(g, cand.First, cand.Last), true
+	return g, true
 }
 
 // loadRankCorpus reads every current transcript's words: kept ones as
@@ -93,6 +159,7 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 		info  store.TranscriptInfo
 		data  []byte
 		fresh bool // analysed now, to keep
+		kept  bool // read from the store
 	}
 	analyse := func(ctx context.Context, info store.TranscriptInfo) (words, error) {
 		t, err := st.Version(ctx, info.ID, info.Version)
@@ -101,10 +168,10 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 		}
 		return words{info: info, data: encodeRankWords(an, t), fresh: true}, nil
 	}
-	c := &rankCorpus{byID: map[string]int{}}
-	// Sized once from the word counts (slightly more: the analyser splits
-	// some words the reader counted as one): growing by doubling would
-	// hold twice the corpus at its peak.
+	c := newRankCorpus()
+	// Sized once from the word counts (a byte and a half a word at 30
+	// million words, a byte and three fifths here): growing would copy
+	// the corpus.
 	total, transcripts, turns := 0, 0, 0
 	for _, info := range infos {
 		if !info.Removed {
@@ -117,7 +184,7 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 	// The progress of the whole ranking: a unit per transcript read, then
 	// one per code ranked.
 	progress.Start("ranking the queue", transcripts+codes)
-	c.words = make([]int32, 0, total+total/8)
+	c.words = make([]byte, 0, total*8/5)
 	var pending []store.RankWordsRow
 	pendingBytes := 0
 	flush := func() error {
@@ -126,22 +193,46 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 		return err
 	}
 	g := pipeline.New(ctx)
-	current := pipeline.Source(g, "rank: transcripts", 0, func(ctx context.Context, emit func(store.TranscriptInfo) error) error {
+	// The kept words in one scan, in the transcripts' order (both by ID),
+	// not a query per transcript: each current version with its kept
+	// words, or none to be analysed.
+	current := pipeline.Source(g, "rank: transcripts", 0, func(ctx context.Context, emit func(words) error) error {
+		var next []store.TranscriptInfo
 		for _, info := range infos {
 			if !info.Removed {
-				if err := emit(info); err != nil {
+				next = append(next, info)
+			}
+		}
+		err := st.EachRankWords(ctx, rankWordsAnalyzer, func(id, version string, data []byte) error {
+			for len(next) > 0 && next[0].ID < id { // none kept
+				if err := emit(words{info: next[0]}); err != nil {
 					return err
 				}
+				next = next[1:]
+			}
+			if len(next) > 0 && next[0].ID == id && next[0].Version == version {
+				if err := emit(words{info: next[0], data: data, kept: true}); err != nil {
+					return err
+				}
+				next = next[1:]
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, info := range next {
+			if err := emit(words{info: info}); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
-	read := pipeline.Map(g, "rank: words", workers, workers, current, func(ctx context.Context, info store.TranscriptInfo) (words, error) {
-		data, ok, err := st.RankWords(ctx, info.ID, info.Version, rankWordsAnalyzer)
-		if err != nil || ok {
-			return words{info: info, data: data}, err
+	read := pipeline.Map(g, "rank: words", workers, workers, current, func(ctx context.Context, w words) (words, error) {
+		if w.kept {
+			return w, nil
 		}
-		return analyse(ctx, info)
+		return analyse(ctx, w.info)
 	})
 	pipeline.Sink(g, "rank: corpus", read, func(ctx context.Context, w words) error {
 		if err := c.add(x, w.info.ID, w.info.Version, w.data); err != nil {
@@ -216,7 +307,10 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-var errRankWords = errors.New("damaged ranking words")
+var (
+	errRankWords      = errors.New("damaged ranking words")
+	errRankCorpusSize = errors.New("corpus too large to rank: over 2 GB of analysed words")
+)
 
 // wordReader reads what encodeRankWords wrote.
 type wordReader struct {
@@ -265,12 +359,15 @@ func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) er
 	for i := range ids {
 		ids[i] = x.WordIDBytes(r.bytes())
 	}
-	nWords, nSents, nTurns := len(c.words), len(c.sentEnd), len(c.turns)
+	nWords, nSents, nTurns, nSpeakers := len(c.words), len(c.sentEnd), len(c.turns), len(c.speakers)
 	ti := int32(len(c.ts))
-	var speakers interned // a transcript has few speakers and many turns
+	// The version's words, decoded, for x's statistics once it is read
+	// whole (in buffers kept from one version to the next).
+	seqs, sentLen := c.seqs[:0], c.sentLen[:0]
+	defer func() { c.seqs, c.sentLen = seqs[:0], sentLen[:0] }()
 	turns := r.count()
 	for turn := 0; turn < turns && r.err == nil; turn++ {
-		tr := rankTurn{t: ti, turn: int32(turn), speakerKey: speakers.of(r.bytes()), firstSent: int32(len(c.sentEnd))}
+		tr := rankTurn{t: ti, speaker: c.speakerID(r.bytes()), firstSent: int32(len(c.sentEnd))}
 		tr.sentences = int32(r.count())
 		for range tr.sentences {
 			n := r.count()
@@ -281,12 +378,17 @@ func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) er
 					break
 				}
 				w := ids[v>>1]
+				c.words = binary.AppendUvarint(c.words, uint64(w)<<1|v&1)
 				if v&1 == 1 {
 					w = -w - 1
 				}
-				c.words = append(c.words, w)
+				seqs = append(seqs, w)
+			}
+			if len(c.words) > math.MaxInt32 {
+				r.err = errRankCorpusSize
 			}
 			c.sentEnd = append(c.sentEnd, int32(len(c.words)))
+			sentLen = append(sentLen, int32(n))
 		}
 		c.turns = append(c.turns, tr)
 	}
@@ -295,10 +397,16 @@ func (c *rankCorpus) add(x *relevance.Index, id, version string, data []byte) er
 	}
 	if r.err != nil {
 		c.words, c.sentEnd, c.turns = c.words[:nWords], c.sentEnd[:nSents], c.turns[:nTurns]
+		for _, k := range c.speakers[nSpeakers:] {
+			delete(c.speaker, k)
+		}
+		c.speakers = c.speakers[:nSpeakers]
 		return r.err
 	}
-	for s := nSents; s < len(c.sentEnd); s++ {
-		x.Add(relevance.Doc{Seq: c.words[c.sentStart(int32(s)):c.sentEnd[s]]})
+	at := 0
+	for _, n := range sentLen {
+		x.Add(relevance.Doc{Seq: seqs[at : at+int(n)]})
+		at += int(n)
 	}
 	c.byID[id] = int(ti)
 	c.ts = append(c.ts, rankTranscript{id: id, version: version, firstTurn: int32(nTurns)})
@@ -314,13 +422,13 @@ type rankUnits struct {
 
 func (u *rankUnits) Len() int { return len(u.ids) }
 
-func (u *rankUnits) Doc(i int) relevance.Doc {
+func (u *rankUnits) Doc(i int, buf []int32) relevance.Doc {
 	if u.turns {
 		g := u.ids[i]
-		return u.c.span(g, 0, int(u.c.turns[g].sentences)-1)
+		return u.c.span(g, 0, int(u.c.turns[g].sentences)-1, buf)
 	}
 	s := u.ids[i]
-	return relevance.Doc{Seq: u.c.words[u.c.sentStart(s):u.c.sentEnd[s]:u.c.sentEnd[s]]}
+	return u.c.decode(u.c.sentStart(s), u.c.sentEnd[s], buf)
 }
 
 // unit is where unit i is: its turn (in turns) and sentences.
@@ -335,16 +443,17 @@ func (u *rankUnits) unit(i int) (g int32, first, last int) {
 	return g, si, si
 }
 
-// interned keeps one string per distinct value.
-type interned []string
+func newRankCorpus() *rankCorpus {
+	return &rankCorpus{byID: map[string]int{}, speaker: map[string]int32{}}
+}
 
-func (in *interned) of(b []byte) string {
-	for _, s := range *in {
-		if s == string(b) {
-			return s
-		}
+// speakerID is the number of a speaker key, added when new.
+func (c *rankCorpus) speakerID(key []byte) int32 {
+	if id, ok := c.speaker[string(key)]; ok {
+		return id
 	}
-	s := string(b)
-	*in = append(*in, s)
-	return s
+	id := int32(len(c.speakers))
+	c.speakers = append(c.speakers, string(key))
+	c.speaker[string(key)] = id
+	return id
 }

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -13,7 +14,8 @@ func rankCorpusTranscript(t testing.TB) *corpus.Transcript {
 	t.Helper()
 	ts, err := corpus.Parse("s1.txt", "s1", []byte("Therapist: What brings you in today?\n\n"+
 		"Client: My doctor says I should quit smoking. I don't want to stop, honestly.\n\n"+
-		"Therapist: You're not sure.\n\nClient: No.\n"), corpus.Options{})
+		"Therapist: You're not sure.\n\nClient: No.\n\n"+
+		"Client: Well, I smoke about twenty a day, and my wife hates the smell, and the kids keep asking me when I'm going to stop for good?\n"), corpus.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,33 +27,43 @@ func rankCorpusTranscript(t testing.TB) *corpus.Transcript {
 }
 
 // Kept words read back are what analysing the text gives, word for word,
-// with the same vocabulary IDs.
+// with the same vocabulary IDs, however large the IDs (held as varints of
+// one to three bytes here).
 func TestRankWordsRoundTrip(t *testing.T) {
 	an, err := relevance.NewAnalyzer()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr := rankCorpusTranscript(t)
-	fresh := relevance.NewIndex(an)
-	var want []int32
-	for _, turn := range tr.Turns {
-		for _, s := range turn.Sentences {
-			want = append(want, fresh.Doc(tr.Cut(s.Span)).Seq...)
+	for _, known := range []int{0, 100, 70000} { // words already in the vocabulary
+		fresh, x := relevance.NewIndex(an), relevance.NewIndex(an)
+		for i := range known {
+			fresh.WordID(fmt.Sprint("w", i))
+			x.WordID(fmt.Sprint("w", i))
 		}
-	}
-	x := relevance.NewIndex(an)
-	c := &rankCorpus{byID: map[string]int{}}
-	if err := c.add(x, tr.ID, tr.Version, encodeRankWords(an, tr)); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(c.words, want) {
-		t.Errorf("read back %v, analysed %v", c.words, want)
-	}
-	if len(c.turns) != len(tr.Turns) || c.turns[1].speakerKey != tr.Turns[1].SpeakerKey || int(c.turns[1].sentences) != len(tr.Turns[1].Sentences) {
-		t.Errorf("turns %+v", c.turns)
-	}
-	if !slices.ContainsFunc(c.words, func(v int32) bool { return v < 0 }) {
-		t.Error("no function word marked")
+		var want []int32
+		for _, turn := range tr.Turns {
+			for _, s := range turn.Sentences {
+				want = append(want, fresh.Doc(tr.Cut(s.Span)).Seq...)
+			}
+		}
+		c := newRankCorpus()
+		if err := c.add(x, tr.ID, tr.Version, encodeRankWords(an, tr)); err != nil {
+			t.Fatal(err)
+		}
+		var got []int32
+		for s := range int32(len(c.sentEnd)) {
+			got = append(got, c.decode(c.sentStart(s), c.sentEnd[s], nil).Seq...)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%d words known: read back %v, analysed %v", known, got, want)
+		}
+		if len(c.turns) != len(tr.Turns) || c.speakerKey(1) != tr.Turns[1].SpeakerKey || int(c.turns[1].sentences) != len(tr.Turns[1].Sentences) || c.turnNumber(1) != 1 {
+			t.Errorf("turns %+v", c.turns)
+		}
+		if !slices.ContainsFunc(got, func(v int32) bool { return v < 0 }) {
+			t.Error("no function word marked")
+		}
 	}
 }
 
@@ -64,12 +76,12 @@ func TestDamagedRankWords(t *testing.T) {
 	tr := rankCorpusTranscript(t)
 	good := encodeRankWords(an, tr)
 	x := relevance.NewIndex(an)
-	c := &rankCorpus{byID: map[string]int{}}
+	c := newRankCorpus()
 	for _, bad := range [][]byte{nil, good[:len(good)/2], append(bytes.Clone(good), 7), {0xff, 0xff, 0xff}} {
 		if err := c.add(x, tr.ID, tr.Version, bad); err == nil {
 			t.Errorf("%x: no error", bad)
 		}
-		if len(c.words) != 0 || len(c.sentEnd) != 0 || len(c.turns) != 0 || len(c.ts) != 0 {
+		if len(c.words) != 0 || len(c.sentEnd) != 0 || len(c.turns) != 0 || len(c.ts) != 0 || len(c.speakers) != 0 || len(c.speaker) != 0 {
 			t.Fatalf("%x: damaged words were added", bad)
 		}
 	}
@@ -84,7 +96,7 @@ func FuzzRankWords(f *testing.F) {
 	f.Add([]byte{1, 1, 'a', 1, 0, 1, 2, 0, 1})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		x := relevance.NewIndex(an)
-		c := &rankCorpus{byID: map[string]int{}}
+		c := newRankCorpus()
 		if c.add(x, "t", "v", data) != nil {
 			return
 		}
@@ -94,9 +106,12 @@ func FuzzRankWords(f *testing.F) {
 				t.Fatalf("sentence %d out of range", s)
 			}
 		}
-		for _, tr := range c.turns {
+		for g, tr := range c.turns {
 			if int(tr.firstSent+tr.sentences) > len(c.sentEnd) {
 				t.Fatalf("turn %+v out of range", tr)
+			}
+			if tr.sentences > 0 {
+				c.span(int32(g), 0, int(tr.sentences)-1, nil) // decodes
 			}
 		}
 	})
@@ -110,7 +125,7 @@ func TestTurnOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := relevance.NewIndex(an)
-	c := &rankCorpus{byID: map[string]int{}}
+	c := newRankCorpus()
 	for _, id := range []string{"a", "b"} {
 		tr := rankCorpusTranscript(t)
 		tr.Turns = append([]corpus.Turn{{Speaker: "Nobody", SpeakerKey: "nobody"}}, tr.Turns...) // a turn without sentences first

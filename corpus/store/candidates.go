@@ -389,10 +389,14 @@ type CandidateFilter struct {
 	// Reviewer, when set, is a blind view: statuses and spans come from
 	// this reviewer's own decisions only (see reviewers.go).
 	Reviewer string
-	// Lean leaves out each candidate's rules, matches and speaker's role
-	// and participant, and cuts its text at LeanText bytes: for passes
-	// over the whole queue (a candidate may be a whole turn of a pasted
-	// transcript, tens of megabytes).
+	// Codes, when not nil, selects the candidates of these code paths
+	// only (not the codes under them): ranking reads its codebook's
+	// codes, not what codes since removed left behind.
+	Codes []string
+	// Lean leaves out each candidate's rules (but a re-code's), matches
+	// and speaker's role and participant, and cuts its text at LeanText
+	// bytes: for passes over the whole queue (a candidate may be a whole
+	// turn of a pasted transcript, tens of megabytes).
 	Lean bool
 }
 
@@ -491,36 +495,45 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 			return nil, err
 		}
 	}
-	text := `c.text`
+	text, rules := `c.text`, `c.rules, c.matches`
 	if f.Lean {
 		text = fmt.Sprintf(`CAST(substr(CAST(c.text AS BLOB), 1, %d) AS TEXT)`, LeanText)
+		// Only a re-code's rule: its status may follow the consensus on
+		// the candidate it came from (see applyReviewers).
+		rules = `CASE WHEN c.rules LIKE '["` + RecodedPrefix + `%' THEN c.rules ELSE '' END, ''`
 	}
 	q := `SELECT c.id, c.code, c.transcript_id, c.version, c.turn, c.first, c.last, c.start, c.end, c.speaker, c.time_ms, ` + text + `,
-		c.rules, c.matches, c.score, c.codebook, c.batch_id, c.state, c.origin, c.relevance, c.why, c.recommended,
+		` + rules + `, c.score, c.codebook, c.batch_id, c.state, c.origin, c.relevance, c.why, c.recommended,
 		` + decided + `
-		FROM candidates c WHERE ?1 = ?1`
+		FROM candidates c`
+	where := ` WHERE ?1 = ?1`
 	args := []any{f.Reviewer}
 	if f.Code != "" {
-		q += ` AND (c.code = ? OR c.code LIKE ? ESCAPE '\')`
+		where += ` AND (c.code = ? OR c.code LIKE ? ESCAPE '\')`
 		args = append(args, f.Code, likeEscape(f.Code)+"/%")
 	}
+	if f.Codes != nil {
+		where += ` AND c.code IN (SELECT value FROM json_each(?))`
+		codes, _ := json.Marshal(f.Codes)
+		args = append(args, string(codes))
+	}
 	if f.Transcript != "" {
-		q += ` AND c.transcript_id = ?`
+		where += ` AND c.transcript_id = ?`
 		args = append(args, f.Transcript)
 	}
 	if f.Batch > 0 {
-		q += ` AND c.batch_id = ?`
+		where += ` AND c.batch_id = ?`
 		args = append(args, f.Batch)
 	}
 	if f.Since > 0 {
-		q += ` AND c.batch_id >= ?`
+		where += ` AND c.batch_id >= ?`
 		args = append(args, f.Since)
 	}
 	if f.Recommended {
-		q += ` AND c.recommended`
+		where += ` AND c.recommended`
 	}
 	if f.Origin != "" {
-		q += ` AND c.origin = ?`
+		where += ` AND c.origin = ?`
 		args = append(args, f.Origin)
 	}
 	if len(f.IDs) > 500 {
@@ -540,12 +553,12 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		return out, nil
 	}
 	if len(f.IDs) > 0 {
-		q += ` AND c.id IN (?` + strings.Repeat(",?", len(f.IDs)-1) + `)`
+		where += ` AND c.id IN (?` + strings.Repeat(",?", len(f.IDs)-1) + `)`
 		for _, id := range f.IDs {
 			args = append(args, id)
 		}
 	}
-	q += ` ORDER BY c.code, c.transcript_id, c.start, c.end, c.id`
+	q += where + ` ORDER BY c.code, c.transcript_id, c.start, c.end, c.id`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading candidates: %w", err)
@@ -556,11 +569,12 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		// A pass over the whole queue: room for all of it at once, not a
 		// slice grown by doubling (a copy and a half of the queue).
 		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM candidates`).Scan(&n); err != nil {
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM candidates c`+where, args...).Scan(&n); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
 		}
 		out = make([]Candidate, 0, n)
 	}
+	seen := map[string]string{} // a lean read's recurring strings
 	for rows.Next() {
 		var c Candidate
 		var ms sql.NullInt64
@@ -570,6 +584,17 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		if err := rows.Scan(&c.ID, &c.Code, &c.Transcript, &c.Version, &c.Turn, &c.First, &c.Last, &c.Start, &c.End, &c.Speaker, &ms, &c.Text,
 			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &c.Origin, &c.Relevance, &c.Why, &c.Recommended, &last, &span, &decisions); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
+		}
+		if f.Lean {
+			// The same few codes, transcripts, versions, speakers and
+			// states recur across the queue: one copy of each.
+			for _, p := range []*string{&c.Code, &c.Transcript, &c.Version, &c.Speaker, &c.Codebook, &c.State, &c.Origin} {
+				if v, ok := seen[*p]; ok {
+					*p = v
+				} else {
+					seen[*p] = *p
+				}
+			}
 		}
 		if f.Lean && len(c.Text) == LeanText {
 			for i := 0; i < utf8.UTFMax && !utf8.ValidString(c.Text); i++ {
@@ -586,6 +611,8 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		if !f.Lean {
 			json.Unmarshal([]byte(rules), &c.Rules)
 			json.Unmarshal([]byte(matches), &c.Matches)
+		} else if rules != "" {
+			json.Unmarshal([]byte(rules), &c.Rules)
 		}
 		c.Status = c.State
 		c.Decided = decisions > 0

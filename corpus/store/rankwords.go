@@ -27,18 +27,29 @@ CREATE TABLE IF NOT EXISTS rank_state (
 );
 `
 
-// RankWords are the words ranking kept of a version by the given
-// analyzer; ok is false when there are none.
-func (s *Store) RankWords(ctx context.Context, id, version string, analyzer int) (words []byte, ok bool, err error) {
-	err = s.db.QueryRowContext(ctx, `SELECT words FROM rank_words WHERE transcript_id = ? AND version = ? AND analyzer = ?`,
-		id, version, analyzer).Scan(&words)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
+// EachRankWords calls fn with every version's words kept by the given
+// analyzer, in one scan, ordered by transcript ID as Transcripts lists
+// them. fn's words are its own.
+func (s *Store) EachRankWords(ctx context.Context, analyzer int, fn func(id, version string, words []byte) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT transcript_id, version, words FROM rank_words WHERE analyzer = ? ORDER BY transcript_id, version`, analyzer)
 	if err != nil {
-		return nil, false, fmt.Errorf("reading the ranking words of %q: %w", id, err)
+		return fmt.Errorf("reading ranking words: %w", err)
 	}
-	return words, true, nil
+	defer rows.Close()
+	for rows.Next() {
+		var id, version string
+		var words []byte
+		if err := rows.Scan(&id, &version, &words); err != nil {
+			return fmt.Errorf("reading ranking words: %w", err)
+		}
+		if err := fn(id, version, words); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading ranking words: %w", err)
+	}
+	return nil
 }
 
 // RankWordsRow is one version's words, to keep.

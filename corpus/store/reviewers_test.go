@@ -103,6 +103,25 @@ func TestReviewerViews(t *testing.T) {
 		f:    CandidateFilter{IDs: []string{"r3", "c1"}},
 		want: map[string]view{"c1": {"confirmed", "ana, ben"}, "r3": {"rejected", "consensus"}},
 	}, {
+		name: "shared, of one code exactly: a re-code's consensus still counts",
+		f:    CandidateFilter{Codes: []string{"Family", "Care/Sub"}},
+		want: map[string]view{"r3": {"rejected", "consensus"}},
+	}, {
+		name: "shared, lean, of no code",
+		f:    CandidateFilter{Codes: []string{}, Lean: true},
+		want: map[string]view{},
+	}, {
+		name: "shared, lean, of both codes",
+		f:    CandidateFilter{Codes: []string{"Care", "Family"}, Lean: true},
+		want: map[string]view{
+			"c1": {"confirmed", "ana, ben"},
+			"c2": {"rejected", "ben (latest; coders differ)"},
+			"c3": {"confirmed", "consensus"},
+			"r3": {"rejected", "consensus"},
+			"c4": {"rejected", "consensus"},
+			"c5": {"proposed", ""},
+		},
+	}, {
 		name: "ben blind, by status",
 		f:    CandidateFilter{Reviewer: "ben", Status: "confirmed"},
 		want: map[string]view{"c1": {"confirmed", "ben"}, "c3": {"confirmed", "ben"}, "c4": {"confirmed", "ben"}},

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Profile is what a code says it means.
@@ -90,14 +92,17 @@ type confirmedDoc struct {
 // Units are the units a code may propose, as a scorer reads them.
 type Units interface {
 	Len() int
-	Doc(i int) Doc
+	// Doc is unit i. Units held compactly decode it into buf (from its
+	// start, growing it) and return it there: the Doc is the caller's
+	// until it passes buf again. A nil buf gives a Doc to keep.
+	Doc(i int, buf []int32) Doc
 }
 
 // Docs are units held as Docs.
 type Docs []Doc
 
-func (d Docs) Len() int      { return len(d) }
-func (d Docs) Doc(i int) Doc { return d[i] }
+func (d Docs) Len() int                 { return len(d) }
+func (d Docs) Doc(i int, _ []int32) Doc { return d[i] }
 
 // Scorer builds the scorer of a code from what it says, what the analysts
 // decided, and the units it may propose (their best score is 1; a sample
@@ -176,35 +181,89 @@ func (x *Index) Prepare(p Profile, decided []Decided) *Prepared {
 // unit's scores, and the blend chosen by leave-one-out. It reads the
 // index and changes nothing in it.
 func (p *Prepared) Scorer(units Units) *Scorer {
+	return Scorers([]*Prepared{p}, units, 1)[0]
+}
+
+// Scorers is Scorer for several codes' queries over the same units, in
+// one pass over them: each unit is read once for all of them (units held
+// compactly are decoded once), by up to workers goroutines, each taking
+// a share of the units. Each scorer is the one Scorer would make: a
+// unit's scores do not depend on the others, and the maxima do not
+// depend on the order they are taken in.
+func Scorers(ps []*Prepared, units Units, workers int) []*Scorer {
+	ss := make([]*Scorer, len(ps))
+	parallel(len(ps), workers, func(k int) { ss[k] = ps[k].begin(units) })
+	n := units.Len()
+	shares := max(1, min(workers, n/minShare))
+	descMax := make([][]float64, shares) // by share, then scorer
+	modelMax := make([][]float64, shares)
+	parallel(shares, shares, func(w int) {
+		descMax[w], modelMax[w] = make([]float64, len(ss)), make([]float64, len(ss))
+		prs := make([]*predictor, len(ss)) // a predictor keeps state while it predicts
+		for k, s := range ss {
+			if s.model != nil {
+				prs[k] = s.model.predictor(s.x)
+			}
+		}
+		var buf []int32
+		for i := n * w / shares; i < n*(w+1)/shares; i++ {
+			d := units.Doc(i, buf)
+			buf = d.Seq[:0]
+			for k, s := range ss {
+				r, m := s.scoreUnit(i, d, prs[k])
+				descMax[w][k] = math.Max(descMax[w][k], r)
+				modelMax[w][k] = math.Max(modelMax[w][k], m)
+			}
+		}
+	})
+	for k, s := range ss {
+		for w := range shares {
+			s.descMax = math.Max(s.descMax, descMax[w][k])
+			s.modelMax = math.Max(s.modelMax, modelMax[w][k])
+		}
+	}
+	parallel(len(ps), workers, func(k int) { ss[k].finish(ps[k].decided) })
+	return ss
+}
+
+// minShare is the fewest units a goroutine of Scorers takes: fewer are
+// not worth starting one for.
+const minShare = 4096
+
+// begin learns the model and makes room for the units' scores.
+func (p *Prepared) begin(units Units) *Scorer {
 	s, decided := p.s, p.decided
 	if len(decided) > 0 {
 		s.weak = weakSample(units)
 		s.train = newTrainSet(s.x, decided, s.weak)
 		s.model = s.train.fit(nil)
 	}
-	// One pass over the units: both raw scores, and their maxima.
 	n := units.Len()
 	s.unitDesc = make([]float32, n)
 	s.unitHit = make([]bool, n)
-	var pr *predictor
 	if s.model != nil {
 		s.unitModel = make([]float32, n)
-		pr = s.model.predictor(s.x)
 	}
-	for i := 0; i < n; i++ {
-		d := units.Doc(i)
-		r := s.descriptionRaw(d)
-		s.unitDesc[i] = float32(r)
-		s.descMax = math.Max(s.descMax, r)
-		if len(s.rules) > 0 && (s.anyHit || s.mayHit(d)) {
-			s.unitHit[i] = s.keywordHit(d)
-		}
-		if s.model != nil {
-			m := pr.predict(d)
-			s.unitModel[i] = float32(m)
-			s.modelMax = math.Max(s.modelMax, m)
-		}
+	return s
+}
+
+// scoreUnit scores unit i, d: its raw description score and, with a
+// model (pr), its model score.
+func (s *Scorer) scoreUnit(i int, d Doc, pr *predictor) (desc, model float64) {
+	desc = s.descriptionRaw(d)
+	s.unitDesc[i] = float32(desc)
+	if len(s.rules) > 0 && (s.anyHit || s.mayHit(d)) {
+		s.unitHit[i] = s.keywordHit(d)
 	}
+	if pr != nil {
+		model = pr.predict(d)
+		s.unitModel[i] = float32(model)
+	}
+	return desc, model
+}
+
+// finish, once every unit is scored, chooses the blend.
+func (s *Scorer) finish(decided []Decided) {
 	if s.descMax == 0 {
 		s.descMax = 1
 	}
@@ -216,7 +275,20 @@ func (p *Prepared) Scorer(units Units) *Scorer {
 		s.learn(decided)
 	}
 	s.report.Words = s.topWords(8)
-	return s
+}
+
+// parallel runs fn(0) to fn(n-1) on up to workers goroutines.
+func parallel(n, workers int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(workers, n)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // descriptionRaw is bm25Of with the query's dense weights, written out:
@@ -272,7 +344,7 @@ func weakSample(units Units) []Doc {
 	var weak []Doc
 	step := max(1, units.Len()/weakSamples)
 	for i := 0; i < units.Len() && len(weak) < weakSamples; i += step {
-		weak = append(weak, units.Doc(i))
+		weak = append(weak, units.Doc(i, nil))
 	}
 	return weak
 }
