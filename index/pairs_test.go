@@ -1,6 +1,7 @@
 package index
 
 import (
+	"strings"
 	"context"
 	"path/filepath"
 	"reflect"
@@ -112,6 +113,14 @@ func TestPhrasePairsFindWhatPositionsFind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	textOf := func(id string) string {
+		for _, p := range passages {
+			if strings.HasPrefix(id, p.ID) {
+				return strings.Join(p.Sentences, " | ")
+			}
+		}
+		return "?"
+	}
 	oldStyle := func(name string, m mapping.IndexMapping, from, to int) {
 		idx, err := bleve.New(filepath.Join(root, name), m)
 		if err != nil {
@@ -197,6 +206,16 @@ func TestPhrasePairsFindWhatPositionsFind(t *testing.T) {
 			got, want := ids(r), ids(positions)
 			if !slices.Equal(got, want) {
 				t.Errorf("%v: %s: %d passages; positions alone find %d", layout.names, q, len(got), len(want))
+				for _, id := range want {
+					if !slices.Contains(got, id) {
+						t.Logf("only positions: %s %q", id, textOf(id))
+					}
+				}
+				for _, id := range got {
+					if !slices.Contains(want, id) {
+						t.Logf("only pairs: %s %q", id, textOf(id))
+					}
+				}
 			}
 			found += len(want)
 		}
