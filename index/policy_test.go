@@ -24,9 +24,9 @@ func TestPolicyYears(t *testing.T) {
 		// 1.1 million passages (four full shards and one of 100,000),
 		// transcripts of about 250 passages.
 		{"large", []int{DefaultShardDocs, DefaultShardDocs, DefaultShardDocs, DefaultShardDocs, 100_000}, 250, 14, 6, 7},
-		// The benchmark's years phase: 2 million words (135,000
-		// passages), transcripts of 5,000 words (300 passages).
-		{"small", []int{135_000}, 300, 6, 2, 8},
+		// The benchmark's years phase: 2 million words (118,862
+		// passages), transcripts of 5,000 words (about 316 passages).
+		{"small", []int{118_862}, 316, 6, 4, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var p Policy
