@@ -28,7 +28,8 @@ func (s ShardStats) live() int { return s.Docs - s.Masked }
 // of the result), preferring small merges and merges that drop many masked
 // passages. A shard already at least half of MaxDocs is left alone (no
 // merge writes more than MaxDocs, which bounds the memory a shard costs to
-// search and match) unless more than MaskedShare of it is masked.
+// search and match) unless more than MaskedShare of it, or more than
+// MaskedDocs passages, are masked.
 //
 // Tiers alone leave a project grown by nights with more shards than one
 // batch of the same passages would write: the nights in a few small tiers,
@@ -44,20 +45,31 @@ type Policy struct {
 	PerTier     int     // shards allowed in each tier (DefaultPerTier)
 	MergeAtOnce int     // the most shards one merge takes (DefaultMergeAtOnce)
 	MaskedShare float64 // a shard more masked than this is rewritten (DefaultMaskedShare)
+	MaskedDocs  int     // so is a shard holding more masked passages than this (DefaultMaskedDocs)
 	TailRatio   int     // small shards are merged into one larger by this much (DefaultTailRatio)
 }
 
 // The policy's defaults. A night adds a shard of a few hundred to a few
-// thousand passages; with these, a year of nights on a corpus of a million
-// passages keeps about eight shards (one batch would write six), one on a
-// corpus of 135,000 passages three or four (one batch: two), and each
-// passage a night adds is written about six to seven times by merges
-// (TestPolicyYears).
+// thousand passages; with these, a year of nights (an old transcript
+// edited every tenth) on a corpus of a million passages ends with eight
+// shards (one batch would write six), one on a corpus of 119,000 passages
+// with four (one batch: two), and each passage a night adds is written
+// six or seven times by merges (TestPolicyYears).
+//
+// Masked passages cost every search more than a shard does: the store
+// lists them and each shard holding some looks them up and filters its
+// hits by them. After the benchmark's year, 5,743 of them made searches
+// about 1.4 times as slow (in CPU) as the one-batch project, and with
+// them dropped the same five shards searched within about 1.05 times of
+// it (README, Years of nightly batches). So a shard is rewritten once it holds more than
+// MaskedDocs of them, however large it is: for a full shard, a merge of a
+// few seconds after a few edits of the transcripts it holds.
 const (
 	DefaultFloorDocs   = 5_000
 	DefaultPerTier     = 2
 	DefaultMergeAtOnce = 6
 	DefaultMaskedShare = 0.2
+	DefaultMaskedDocs  = 2_000
 	DefaultTailRatio   = 8
 )
 
@@ -76,6 +88,9 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.MaskedShare <= 0 {
 		p.MaskedShare = DefaultMaskedShare
+	}
+	if p.MaskedDocs <= 0 {
+		p.MaskedDocs = DefaultMaskedDocs
 	}
 	if p.TailRatio <= 0 {
 		p.TailRatio = DefaultTailRatio
@@ -117,7 +132,7 @@ func (p Policy) Next(shards []ShardStats) []string {
 	// Reclaim: the shard with the largest masked share above the limit.
 	var worst *ShardStats
 	for i, s := range shards {
-		if s.Docs > 0 && float64(s.Masked) > p.MaskedShare*float64(s.Docs) &&
+		if s.Docs > 0 && (float64(s.Masked) > p.MaskedShare*float64(s.Docs) || s.Masked > p.MaskedDocs) &&
 			(worst == nil || s.Masked*worst.Docs > worst.Masked*s.Docs) {
 			worst = &shards[i]
 		}

@@ -114,6 +114,8 @@ func TestPolicy(t *testing.T) {
 		{"three small: merged", []ShardStats{small("a", 100, 0), small("b", 120, 0), small("c", 90, 0)}, []string{"b", "a", "c"}},
 		{"full shards are left alone", []ShardStats{small("a", 250_000, 0), small("b", 200_000, 0), small("c", 130_000, 0)}, nil},
 		{"a full shard mostly masked is rewritten", []ShardStats{small("a", 250_000, 0), small("b", 200_000, 60_000)}, []string{"b"}},
+		{"a full shard with 2,100 masked passages is rewritten", []ShardStats{small("a", 250_000, 0), small("b", 248_000, 2_100)}, []string{"b"}},
+		{"one with 1,900 is not", []ShardStats{small("a", 250_000, 0), small("b", 248_000, 1_900)}, nil},
 		{"a small masked shard is rewritten", []ShardStats{small("a", 100, 30)}, []string{"a"}},
 		{"six of 290,000 are allowed", []ShardStats{small("a", 120_000, 0), small("b", 120_000, 0), small("c", 20_000, 0), small("d", 15_000, 0), small("e", 10_000, 0), small("f", 5_000, 0)}, nil},
 		{"a merge never passes MaxDocs", []ShardStats{small("a", 120_000, 0), small("b", 120_000, 0), small("c", 20_000, 0), small("d", 15_000, 0), small("e", 10_000, 0), small("f", 5_000, 0), small("g", 5_000, 0)}, []string{"a", "b", "e"}},
