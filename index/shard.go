@@ -430,14 +430,15 @@ func Open(root string, names []string, masked []string) (*Reader, error) {
 	return r, nil
 }
 
-// maskedVersions groups masked passage IDs by transcript version (the ID
-// up to its last '#', see corpus.PassageID).
+// maskedVersions groups masked passage IDs by transcript version: by the
+// ID up to and with its last '#' (see corpus.PassageID); an ID of another
+// form is a group of its own.
 func maskedVersions(masked []string) map[string][]string {
 	out := map[string][]string{}
 	for _, id := range masked {
 		v := id
 		if i := strings.LastIndexByte(id, '#'); i >= 0 {
-			v = id[:i]
+			v = id[:i+1]
 		}
 		out[v] = append(out[v], id)
 	}
@@ -464,7 +465,9 @@ func heldBy(idx bleve.Index, versions map[string][]string) ([]string, error) {
 	defer ir.Close()
 	var held []string
 	for v, ids := range versions {
-		d, err := ir.FieldDictPrefix("_id", []byte(v+"#"))
+		// A prefix that finds IDs other than the masked ones only adds
+		// IDs the filter does not find.
+		d, err := ir.FieldDictPrefix("_id", []byte(v))
 		if err != nil {
 			return nil, err
 		}
