@@ -31,7 +31,10 @@
 // the transcript version, so it lives in exactly one shard. When a
 // transcript changes, its old passages stay in their old shard and the
 // store lists them as masked; every query excludes them until a merge
-// drops them.
+// drops them. Each shard excludes only the masked passages it holds (a
+// shard holding none is searched as it is): a year of edits leaves
+// thousands, and looking each up in every shard was most of what they
+// cost a search.
 //
 // # Compaction: merging shards
 //
@@ -40,8 +43,9 @@
 // zap's own segment merger (the passages' text is not in the index, and
 // re-analysing it would cost as much as indexing it), leaving out the
 // masked passages; Policy chooses which shards, as Lucene's tiered merge
-// policy does, so that the count stays logarithmic in the corpus and no
-// merged shard passes DefaultShardDocs. A merge is crash-safe like a
+// policy does, so that the count stays logarithmic in the corpus (and, for
+// a project grown by nightly batches, close to what one batch of the same
+// passages would write) and no merged shard passes DefaultShardDocs. A merge is crash-safe like a
 // batch: the new shard is written under .tmp-<name> and renamed when
 // complete, the store registers it in place of the merged shards in one
 // transaction, and only then are their folders renamed away (RetireShard)

@@ -28,24 +28,49 @@ func (s ShardStats) live() int { return s.Docs - s.Masked }
 // of the result), preferring small merges and merges that drop many masked
 // passages. A shard already at least half of MaxDocs is left alone (no
 // merge writes more than MaxDocs, which bounds the memory a shard costs to
-// search and match) unless more than MaskedShare of it is masked.
+// search and match) unless more than MaskedShare of it, or more than
+// MaskedDocs passages, are masked.
+//
+// Tiers alone leave a project grown by nights with more shards than one
+// batch of the same passages would write: the nights in a few small tiers,
+// and shards past half of MaxDocs that are never filled. Two more rules
+// keep it close to that count (see TestPolicyYears): while the eligible
+// shards other than the largest hold at most 1/TailRatio of its passages,
+// they are merged into one (cheap: they are small); and once the eligible
+// shards hold 1/TailRatio of a shard past half of MaxDocs that has room
+// for them, they are merged into it.
 type Policy struct {
 	MaxDocs     int     // the most passages a merge writes (DefaultShardDocs)
 	FloorDocs   int     // smaller shards count as this size (DefaultFloorDocs)
 	PerTier     int     // shards allowed in each tier (DefaultPerTier)
 	MergeAtOnce int     // the most shards one merge takes (DefaultMergeAtOnce)
 	MaskedShare float64 // a shard more masked than this is rewritten (DefaultMaskedShare)
+	MaskedDocs  int     // so is a shard holding more masked passages than this (DefaultMaskedDocs)
+	TailRatio   int     // small shards are merged into one larger by this much (DefaultTailRatio)
 }
 
 // The policy's defaults. A night adds a shard of a few hundred to a few
-// thousand passages; with these, a year of nights on a corpus of a million
-// passages keeps about ten shards, and each passage is rewritten about four
-// times in its life (see TestPolicyYears).
+// thousand passages; with these, a year of nights (an old transcript
+// edited every tenth) on a corpus of a million passages ends with eight
+// shards (one batch would write six), one on a corpus of 119,000 passages
+// with four (one batch: two), and each passage a night adds is written
+// six or seven times by merges (TestPolicyYears).
+//
+// Masked passages cost every search more than a shard does: the store
+// lists them and each shard holding some looks them up and filters its
+// hits by them. After the benchmark's year, 5,743 of them made searches
+// about 1.4 times as slow (in CPU) as the one-batch project, and with
+// them dropped the same five shards searched within about 1.05 times of
+// it (README, Years of nightly batches). So a shard is rewritten once it holds more than
+// MaskedDocs of them, however large it is: for a full shard, a merge of a
+// few seconds after a few edits of the transcripts it holds.
 const (
 	DefaultFloorDocs   = 5_000
 	DefaultPerTier     = 2
 	DefaultMergeAtOnce = 6
 	DefaultMaskedShare = 0.2
+	DefaultMaskedDocs  = 2_000
+	DefaultTailRatio   = 8
 )
 
 func (p Policy) withDefaults() Policy {
@@ -63,6 +88,12 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.MaskedShare <= 0 {
 		p.MaskedShare = DefaultMaskedShare
+	}
+	if p.MaskedDocs <= 0 {
+		p.MaskedDocs = DefaultMaskedDocs
+	}
+	if p.TailRatio <= 0 {
+		p.TailRatio = DefaultTailRatio
 	}
 	return p
 }
@@ -92,10 +123,16 @@ func (p Policy) Next(shards []ShardStats) []string {
 			return best
 		}
 	}
+	if tail := p.tail(eligible); tail != nil {
+		return tail
+	}
+	if topUp := p.topUp(shards, eligible); topUp != nil {
+		return topUp
+	}
 	// Reclaim: the shard with the largest masked share above the limit.
 	var worst *ShardStats
 	for i, s := range shards {
-		if s.Docs > 0 && float64(s.Masked) > p.MaskedShare*float64(s.Docs) &&
+		if s.Docs > 0 && (float64(s.Masked) > p.MaskedShare*float64(s.Docs) || s.Masked > p.MaskedDocs) &&
 			(worst == nil || s.Masked*worst.Docs > worst.Masked*s.Docs) {
 			worst = &shards[i]
 		}
@@ -104,6 +141,56 @@ func (p Policy) Next(shards []ShardStats) []string {
 		return []string{worst.Name}
 	}
 	return nil
+}
+
+// tail is the merge of the eligible shards but the largest (largest
+// first, up to MergeAtOnce) when they hold few passages beside it, or nil. Tiers alone leave a
+// year of nights in a few small shards beside the large ones; a search
+// pays for each shard it opens, and the nights are cheap to merge while
+// they are small.
+func (p Policy) tail(eligible []ShardStats) []string {
+	if len(eligible) < 3 {
+		return nil
+	}
+	docs := 0
+	var names []string
+	for _, s := range eligible[1:min(len(eligible), p.MergeAtOnce+1)] {
+		docs += s.live()
+		names = append(names, s.Name)
+	}
+	if docs*p.TailRatio > eligible[0].live() {
+		return nil
+	}
+	return names
+}
+
+// topUp is the merge of the eligible shards (largest first, up to
+// MergeAtOnce in all) into the smallest shard that is past half of MaxDocs
+// and has room for them, once they hold at least 1/TailRatio of its
+// passages; or nil. Shards past half of MaxDocs are otherwise left alone,
+// so a project grown by nights would keep shards of half the size a batch
+// writes, and twice as many.
+func (p Policy) topUp(shards, eligible []ShardStats) []string {
+	if len(eligible) == 0 {
+		return nil
+	}
+	var names []string
+	docs := 0
+	for _, s := range eligible[:min(len(eligible), p.MergeAtOnce-1)] {
+		names = append(names, s.Name)
+		docs += s.live()
+	}
+	var into *ShardStats
+	for i, s := range shards {
+		if s.live()*2 >= p.MaxDocs && s.live()+docs <= p.MaxDocs && docs*p.TailRatio >= s.live() &&
+			(into == nil || s.live() < into.live() || s.live() == into.live() && s.Name < into.Name) {
+			into = &shards[i]
+		}
+	}
+	if into == nil {
+		return nil
+	}
+	return append([]string{into.Name}, names...)
 }
 
 // allowed is how many shards the eligible ones may be (see Policy).

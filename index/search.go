@@ -41,13 +41,7 @@ func (r *Reader) Compile(ctx context.Context, n Node) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(r.masked) > 0 {
-		b := bleve.NewBooleanQuery()
-		b.AddMust(q)
-		b.AddMustNot(bleve.NewDocIDQuery(r.masked))
-		q = b
-	}
-	c.Query = q
+	c.Query = q // each shard leaves out the masked passages it holds (see Open)
 	return c, nil
 }
 

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -161,6 +162,24 @@ func TestShardsWithoutPairsAnswerPhrases(t *testing.T) {
 		}
 		if withPairs == 0 || withPairs != without {
 			t.Errorf("%s: %d hits with pairs, %d without", q, withPairs, without)
+		}
+	}
+}
+
+func TestMaskedVersions(t *testing.T) {
+	got := maskedVersions([]string{"fg-1#abc#0", "fg-1#abc#10", "fg-1#abd#0", "fg-10#abc#2", "plain"})
+	want := map[string][]string{
+		"fg-1#abc#":  {"fg-1#abc#0", "fg-1#abc#10"},
+		"fg-1#abd#":  {"fg-1#abd#0"},
+		"fg-10#abc#": {"fg-10#abc#2"},
+		"plain":      {"plain"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("maskedVersions = %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if !slices.Equal(got[k], w) {
+			t.Errorf("%s: %v, want %v", k, got[k], w)
 		}
 	}
 }
