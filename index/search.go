@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -109,7 +110,8 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		return t, nil
 	case And:
 		b := bleve.NewBooleanQuery()
-		positive := 0
+		positive, scoring := 0, slices.ContainsFunc(v.Nodes, func(n Node) bool { _, not := n.(Not); return !not && !filterOnly(n) })
+		var filters []query.Query
 		for _, child := range v.Nodes {
 			if not, ok := child.(Not); ok {
 				q, err := r.compile(ctx, not.Node, c)
@@ -123,11 +125,24 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 			if err != nil {
 				return nil, err
 			}
-			b.AddMust(q)
 			positive++
+			if scoring && filterOnly(child) {
+				// Who speaks and which transcript only select passages: as a
+				// filter, unscored, Bleve walks a speaker's long postings
+				// as a bitmap (a word with speaker:participant at 30M words
+				// spent most of its time scoring the speaker's postings).
+				filters = append(filters, q)
+				continue
+			}
+			b.AddMust(q)
 		}
-		if positive == 0 {
+		switch {
+		case positive == 0:
 			b.AddMust(bleve.NewMatchAllQuery())
+		case len(filters) == 1:
+			b.AddFilter(filters[0])
+		case len(filters) > 1:
+			b.AddFilter(bleve.NewConjunctionQuery(filters...))
 		}
 		return b, nil
 	case Or:
@@ -151,6 +166,22 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		return b, nil
 	}
 	return nil, fmt.Errorf("query: unknown node %T", n)
+}
+
+// filterOnly says whether a node only selects passages by who speaks or
+// which transcript, and so has nothing to say about relevance.
+func filterOnly(n Node) bool {
+	switch v := n.(type) {
+	case Field:
+		return true
+	case And:
+		return len(v.Nodes) > 0 && !slices.ContainsFunc(v.Nodes, func(n Node) bool { return !filterOnly(n) })
+	case Or:
+		return len(v.Nodes) > 0 && !slices.ContainsFunc(v.Nodes, func(n Node) bool { return !filterOnly(n) })
+	case Not:
+		return filterOnly(v.Node)
+	}
+	return false
 }
 
 // termsQuery matches analysed terms: one term, or a phrase of several (a
