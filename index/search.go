@@ -236,7 +236,11 @@ func (r *Reader) each(ctx context.Context, q query.Query, locations, scores bool
 			mu.Lock()
 			fn(h)
 			mu.Unlock()
-			sc.DocumentMatchPool.Put(h)
+			// Not put back in the pool: Bleve's phrase searcher keeps
+			// pointers into the match it returned (its locations map), and
+			// a match reused at once for the next passage corrupted them: a
+			// phrase of a repeated word ("that that") found passages without
+			// it, on some orders of the passages in a shard.
 			return nil
 		}, true, nil // true: load the IDs
 	}
@@ -348,8 +352,7 @@ func (r *Reader) topTied(ctx context.Context, q query.Query, limit int, min floa
 				return nil
 			}
 			if h.Score < min {
-				sc.DocumentMatchPool.Put(h)
-				return nil
+				return nil // not put back in the pool: see each
 			}
 			id, err := sc.IndexReader.ExternalID(h.IndexInternalID)
 			if err != nil {
@@ -359,7 +362,6 @@ func (r *Reader) topTied(ctx context.Context, q query.Query, limit int, min floa
 			mu.Lock()
 			defer mu.Unlock()
 			if len(top) == limit && !k.before(top[0].key) {
-				sc.DocumentMatchPool.Put(h)
 				return nil
 			}
 			h.ID = id
