@@ -71,14 +71,18 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 			// is driven by them as well and checked on the exact field.
 			// The phrase's other words drive it with the pairs: the rarest
 			// of them all leads.
+			stems := terms
+			if field != FieldText {
+				stems = analyze(r.mapping, FieldText, text)
+			}
 			var rare []string
-			for _, t := range analyze(r.mapping, FieldText, text) {
+			for _, t := range stems {
 				if !commonSet[t] {
 					rare = append(rare, t)
 				}
 			}
 			if len(pairs) == 0 { // no pairs: the intersection of the words' postings drives it
-				rare = analyze(r.mapping, FieldText, text)
+				rare = stems
 			}
 			return &positionsQuery{field: field, terms: terms, phrase: true, pairs: pairs, rare: rare}, nil
 		}
@@ -175,13 +179,17 @@ func filterOnly(n Node) bool {
 	case Field:
 		return true
 	case And:
-		return len(v.Nodes) > 0 && !slices.ContainsFunc(v.Nodes, func(n Node) bool { return !filterOnly(n) })
+		return allFilterOnly(v.Nodes)
 	case Or:
-		return len(v.Nodes) > 0 && !slices.ContainsFunc(v.Nodes, func(n Node) bool { return !filterOnly(n) })
+		return allFilterOnly(v.Nodes)
 	case Not:
 		return filterOnly(v.Node)
 	}
 	return false
+}
+
+func allFilterOnly(nodes []Node) bool {
+	return len(nodes) > 0 && !slices.ContainsFunc(nodes, func(n Node) bool { return !filterOnly(n) })
 }
 
 // termsQuery matches analysed terms: one term, or a phrase of several (a
