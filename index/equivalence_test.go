@@ -167,11 +167,10 @@ func readAnnoMI() ([]*corpus.Transcript, []corpus.Passage, error) {
 	return ts, passages, nil
 }
 
-// indexPassages writes passages into a new shard and opens it.
-func indexPassages(t testing.TB, passages []corpus.Passage) *Reader {
+// writeShards writes passages into new shards named after base under root.
+func writeShards(t testing.TB, root, base string, passages []corpus.Passage) []Shard {
 	t.Helper()
-	root := t.TempDir()
-	w, err := Create(root, "annomi", WriterOptions{})
+	w, err := Create(root, base, WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +184,14 @@ func indexPassages(t testing.TB, passages []corpus.Passage) *Reader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(root, shardNames(shards), nil)
+	return shards
+}
+
+// indexPassages writes passages into a new shard and opens it.
+func indexPassages(t testing.TB, passages []corpus.Passage) *Reader {
+	t.Helper()
+	root := t.TempDir()
+	r, err := Open(root, shardNames(writeShards(t, root, "annomi", passages)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

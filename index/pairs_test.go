@@ -100,19 +100,7 @@ func TestPhrasePairsFindWhatPositionsFind(t *testing.T) {
 	_, passages := annomiSample(t)
 	passages = passages[:4000]
 	root := t.TempDir()
-	w, err := Create(root, "new", WriterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range passages {
-		if err := w.Add(&passages[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	shards, err := w.Finish()
-	if err != nil {
-		t.Fatal(err)
-	}
+	shards := writeShards(t, root, "new", passages)
 	textOf := func(id string) string {
 		for _, p := range passages {
 			if id == p.ID || strings.HasPrefix(id, p.ID+"-") { // "-<shard>" in the old-style shards

@@ -118,19 +118,7 @@ func TestShardsWithoutPairsAnswerPhrases(t *testing.T) {
 		t.Fatal(err)
 	}
 	old.Close()
-	w, err := Create(root, "new", WriterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range passages {
-		if err := w.Add(&passages[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	shards, err := w.Finish()
-	if err != nil {
-		t.Fatal(err)
-	}
+	shards := writeShards(t, root, "new", passages)
 	count := func(names []string, q string) (int, bool) {
 		r, err := Open(root, names, nil)
 		if err != nil {
