@@ -3,10 +3,12 @@ package index
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/scorer"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
@@ -36,22 +38,20 @@ type positionsQuery struct {
 }
 
 func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
-	opts := options
 	// The check needs positions, unless the search wants no locations and
 	// the phrase's one pair says it all: then the words only score.
 	unchecked := !options.IncludeTermVectors && q.pairDecides()
-	opts.IncludeTermVectors = !unchecked
-	words, err := termConjunction(ctx, i, q.field, uniq(q.terms), opts)
-	if err != nil {
+	s := &positionsSearcher{q: q, options: options, unchecked: unchecked}
+	if err := s.openWords(ctx, i, !unchecked); err != nil {
 		return nil, err
 	}
-	s := &positionsSearcher{Searcher: words, q: q, unchecked: unchecked}
 	if len(q.pairs)+len(q.rare) > 0 {
 		opts := options
 		opts.IncludeTermVectors = false
 		opts.Score = "none"
+		var err error
 		if s.driver, err = driver(ctx, i, q.pairs, q.rare, opts); err != nil {
-			words.Close()
+			s.Close()
 			return nil, err
 		}
 	}
@@ -82,14 +82,6 @@ func driver(ctx context.Context, i bindex.IndexReader, pairs, rare []string, opt
 
 type fieldTerm struct{ field, term string }
 
-func termConjunction(ctx context.Context, i bindex.IndexReader, field string, terms []string, opts search.SearcherOptions) (search.Searcher, error) {
-	fts := make([]fieldTerm, len(terms))
-	for k, t := range terms {
-		fts[k] = fieldTerm{field, t}
-	}
-	return conjunction(ctx, i, fts, opts)
-}
-
 func conjunction(ctx context.Context, i bindex.IndexReader, terms []fieldTerm, opts search.SearcherOptions) (search.Searcher, error) {
 	var subs []search.Searcher
 	for _, t := range terms {
@@ -114,101 +106,225 @@ func conjunction(ctx context.Context, i bindex.IndexReader, terms []fieldTerm, o
 	return conj, err
 }
 
-// positionsSearcher passes on the documents of its conjunction of words
-// whose locations pass the query's check, with those locations only. With
-// a driver (the phrase's pairs), it asks the words only about the
-// documents the driver finds.
+// positionsSearcher passes on the documents that hold every word of the
+// query where their positions pass its check, scored as Bleve's
+// conjunction of the words' term searchers scores them, with the
+// locations that passed (when the search wants locations). It reads the
+// words' postings itself and scores a document only once it passes:
+// Bleve's term searchers made and scored a match, and copied its
+// locations, for every document holding the words, and that was most of
+// a search for common words ("you know"~3 at 30 M words). With a driver
+// (the phrase's pairs), it asks the words only about the documents the
+// driver finds.
 type positionsSearcher struct {
-	search.Searcher                       // the conjunction of the words
-	q               *positionsQuery       //
-	driver          search.Searcher       // nil: walk the words' conjunction
-	pending         *search.DocumentMatch // a words match ahead of the driver
-	id, target      bindex.IndexInternalID
-	check           checker
-	unchecked       bool // the driver decides; the words, without positions, only score
+	q         *positionsQuery
+	options   search.SearcherOptions
+	words     []*word         // the query's distinct terms, rarest first (as Bleve's conjunction orders them)
+	driver    search.Searcher // nil: walk the words
+	target    bindex.IndexInternalID
+	lite      bindex.TermFieldDoc // a word's document without its positions, to score
+	scored    []*search.Explanation
+	check     checker
+	unchecked bool // the driver decides; the words, without positions, only score
+}
+
+// word is one of the query's distinct terms: its postings (with positions
+// when the check needs them), where they stand, and its scorer.
+type word struct {
+	term   string
+	index  int // in uniq(q.terms)
+	reader bindex.TermFieldReader
+	scorer *scorer.TermQueryScorer
+	doc    bindex.TermFieldDoc // the document the reader stands on
+	at     bool                // it stands on one
+	done   bool                // it has no more
+}
+
+func (w *word) next() error {
+	d, err := w.reader.Next(w.doc.Reset())
+	w.at, w.done = d != nil, d == nil
+	return err
+}
+
+// advance moves the reader to its first document from id on. It never
+// moves back: scorch reopens a term's postings to seek backwards.
+func (w *word) advance(id bindex.IndexInternalID) error {
+	if w.at && w.doc.ID.Compare(id) >= 0 {
+		return nil
+	}
+	d, err := w.reader.Advance(id, w.doc.Reset())
+	w.at, w.done = d != nil, d == nil
+	return err
+}
+
+// openWords opens the words' postings and scorers as Bleve's term
+// searchers and their conjunction would: scored by the same term scorers,
+// ordered by how many documents hold them, with the conjunction's query
+// norm, and their postings intersected once by scorch.
+func (s *positionsSearcher) openWords(ctx context.Context, i bindex.IndexReader, positions bool) error {
+	total, err := i.DocCount()
+	if err != nil {
+		return err
+	}
+	freqNorm := s.options.Score != "none"
+	for k, t := range uniq(s.q.terms) {
+		r, err := i.TermFieldReader(ctx, []byte(t), s.q.field, freqNorm, freqNorm, positions)
+		if err != nil {
+			s.Close()
+			return err
+		}
+		s.words = append(s.words, &word{term: t, index: k, reader: r,
+			scorer: scorer.NewTermQueryScorer([]byte(t), s.q.field, 1.0, total, r.Count(), 0, s.options)})
+	}
+	if len(s.words) == 1 {
+		return nil // a lone term searcher: no conjunction, no query norm
+	}
+	slices.SortStableFunc(s.words, func(a, b *word) int { return cmp.Compare(a.reader.Count(), b.reader.Count()) })
+	s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
+	var octx bindex.OptimizableContext
+	for _, w := range s.words {
+		o, ok := w.reader.(bindex.Optimizable)
+		if !ok {
+			return nil
+		}
+		if octx, err = o.Optimize("conjunction", octx); err != nil || octx == nil {
+			return err
+		}
+	}
+	_, err = octx.Finish()
+	return err
 }
 
 func (s *positionsSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
-	if s.driver != nil {
-		return s.drive(ctx, nil)
-	}
-	for {
-		dm, err := s.Searcher.Next(ctx)
-		if err != nil || dm == nil {
-			return dm, err
-		}
-		if s.keep(dm) {
-			return dm, nil
-		}
-		ctx.DocumentMatchPool.Put(dm)
-	}
+	return s.find(ctx, nil)
 }
 
 func (s *positionsSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInternalID) (*search.DocumentMatch, error) {
-	if s.driver != nil {
-		return s.drive(ctx, append(s.target[:0], id...))
-	}
-	dm, err := s.Searcher.Advance(ctx, id)
-	if err != nil || dm == nil {
-		return dm, err
-	}
-	if s.keep(dm) {
-		return dm, nil
-	}
-	ctx.DocumentMatchPool.Put(dm)
-	return s.Next(ctx)
+	return s.find(ctx, append(s.target[:0], id...))
 }
 
-// drive moves the driver and the words together, from target (nil: the
-// driver's next document), until both stand on a document that passes.
-// A words match found ahead of the driver is kept, not dropped: the
-// conjunction has moved past it.
-func (s *positionsSearcher) drive(ctx *search.SearchContext, target bindex.IndexInternalID) (*search.DocumentMatch, error) {
+// find returns the first document from target on (nil: after the one the
+// searcher stands on) that the driver and every word hold and that passes
+// the check. A word standing past target moves target on.
+func (s *positionsSearcher) find(ctx *search.SearchContext, target bindex.IndexInternalID) (*search.DocumentMatch, error) {
 	for {
-		var d *search.DocumentMatch
-		var err error
-		if target == nil {
-			d, err = s.driver.Next(ctx)
-		} else {
-			d, err = s.driver.Advance(ctx, target)
-		}
-		if err != nil || d == nil {
-			return nil, err
-		}
-		s.id = append(s.id[:0], d.IndexInternalID...)
-		ctx.DocumentMatchPool.Put(d)
-
-		var dm *search.DocumentMatch
-		if s.pending != nil && s.pending.IndexInternalID.Compare(s.id) >= 0 {
-			if !s.pending.IndexInternalID.Equals(s.id) { // the driver must catch up
-				target = append(s.target[:0], s.pending.IndexInternalID...)
-				continue
+		switch {
+		case s.driver != nil:
+			var d *search.DocumentMatch
+			var err error
+			if target == nil {
+				d, err = s.driver.Next(ctx)
+			} else {
+				d, err = s.driver.Advance(ctx, target)
 			}
-			dm, s.pending = s.pending, nil
-		} else {
-			if s.pending != nil {
-				ctx.DocumentMatchPool.Put(s.pending)
-				s.pending = nil
-			}
-			if dm, err = s.Searcher.Advance(ctx, s.id); err != nil || dm == nil {
+			if err != nil || d == nil {
 				return nil, err
 			}
-			if !dm.IndexInternalID.Equals(s.id) { // the words are ahead
-				s.pending = dm
-				target = append(s.target[:0], dm.IndexInternalID...)
-				continue
+			target = append(s.target[:0], d.IndexInternalID...)
+			ctx.DocumentMatchPool.Put(d)
+		case target == nil:
+			w := s.words[0]
+			if err := w.next(); err != nil || w.done {
+				return nil, err
+			}
+			target = append(s.target[:0], w.doc.ID...)
+		}
+		ahead := false
+		for _, w := range s.words {
+			if err := w.advance(target); err != nil || w.done {
+				return nil, err
+			}
+			if w.doc.ID.Compare(target) > 0 {
+				target = append(s.target[:0], w.doc.ID...)
+				ahead = true
+				break
 			}
 		}
-		if s.keep(dm) {
-			return dm, nil
+		if ahead {
+			continue
 		}
-		ctx.DocumentMatchPool.Put(dm)
+		if s.unchecked || s.passes() {
+			return s.match(ctx), nil
+		}
 		target = nil
 	}
 }
 
+// passes checks the positions of the words on the document they stand on.
+func (s *positionsSearcher) passes() bool {
+	s.check.reset(s.q)
+	loc := 0
+	for _, w := range s.words {
+		for _, v := range w.doc.Vectors {
+			sentence := uint64(0)
+			if len(v.ArrayPositions) > 0 {
+				sentence = v.ArrayPositions[0]
+			}
+			s.check.add(occ{sentence: sentence, pos: v.Pos, term: w.index, loc: loc})
+			loc++
+		}
+	}
+	return s.check.decide(s.q, loc)
+}
+
+// match scores the document the words stand on as Bleve's conjunction
+// does (the sum of the term scores, in the words' order) and gives it the
+// locations that passed, when the search wants them.
+func (s *positionsSearcher) match(ctx *search.SearchContext) *search.DocumentMatch {
+	var rv *search.DocumentMatch
+	sum := 0.0
+	s.scored = s.scored[:0]
+	for k, w := range s.words {
+		s.lite = bindex.TermFieldDoc{ID: w.doc.ID, Freq: w.doc.Freq, Norm: w.doc.Norm}
+		dm := w.scorer.Score(ctx, &s.lite)
+		sum += dm.Score
+		s.scored = append(s.scored, dm.Expl)
+		if k == 0 {
+			rv = dm
+		} else {
+			ctx.DocumentMatchPool.Put(dm)
+		}
+	}
+	if len(s.words) > 1 {
+		rv.Score = sum
+		rv.Expl = nil
+		if s.options.Explain {
+			rv.Expl = &search.Explanation{Value: sum, Message: "sum of:", Children: slices.Clone(s.scored)}
+		}
+	}
+	if !s.options.IncludeTermVectors {
+		return rv
+	}
+	loc := 0
+	for _, w := range s.words {
+		for _, v := range w.doc.Vectors {
+			if s.unchecked || s.check.kept[loc] {
+				// Each slot's ArrayPositions array is its own (Bleve
+				// reuses them for later documents).
+				n := len(rv.FieldTermLocations)
+				var ap search.ArrayPositions
+				if n < cap(rv.FieldTermLocations) {
+					ap = rv.FieldTermLocations[:n+1][n].Location.ArrayPositions[:0]
+				}
+				rv.FieldTermLocations = append(rv.FieldTermLocations, search.FieldTermLocation{
+					Field: v.Field, Term: w.term,
+					Location: search.Location{Pos: v.Pos, Start: v.Start, End: v.End, ArrayPositions: append(ap, v.ArrayPositions...)},
+				})
+			}
+			loc++
+		}
+	}
+	rv.Locations = nil // built from FieldTermLocations by Complete
+	return rv
+}
+
 func (s *positionsSearcher) Close() error {
-	err := s.Searcher.Close()
+	var err error
+	for _, w := range s.words {
+		if werr := w.reader.Close(); err == nil {
+			err = werr
+		}
+	}
 	if s.driver != nil {
 		if derr := s.driver.Close(); err == nil {
 			err = derr
@@ -217,38 +333,49 @@ func (s *positionsSearcher) Close() error {
 	return err
 }
 
-func (s *positionsSearcher) Min() int { return 0 }
+// Weight, SetQueryNorm and Count are the conjunction's of the words' term
+// searchers.
+func (s *positionsSearcher) Weight() float64 {
+	var w float64
+	for _, x := range s.words {
+		w += x.scorer.Weight()
+	}
+	return w
+}
 
-func (s *positionsSearcher) DocumentMatchPoolSize() int {
-	n := s.Searcher.DocumentMatchPoolSize() + 1 // + pending
-	if s.driver != nil {
-		n += s.driver.DocumentMatchPoolSize()
+func (s *positionsSearcher) SetQueryNorm(qnorm float64) {
+	for _, w := range s.words {
+		w.scorer.SetQueryNorm(qnorm)
+	}
+}
+
+func (s *positionsSearcher) Count() uint64 {
+	var n uint64
+	for _, w := range s.words {
+		n += w.reader.Count()
 	}
 	return n
 }
 
-// keep checks dm's locations and leaves only those that pass.
-func (s *positionsSearcher) keep(dm *search.DocumentMatch) bool {
-	if s.unchecked {
-		return true
+func (s *positionsSearcher) Min() int { return 0 }
+
+func (s *positionsSearcher) Size() int {
+	n := 0
+	for _, w := range s.words {
+		n += w.reader.Size() + w.scorer.Size()
 	}
-	ftls := dm.FieldTermLocations
-	if !s.check.mark(ftls, s.q) {
-		return false
+	if s.driver != nil {
+		n += s.driver.Size()
 	}
-	// Swap, never copy, the kept ones forward: Bleve reuses each slot's
-	// ArrayPositions array for later documents, so no two slots may share
-	// one.
-	k := 0
-	for i := range ftls {
-		if ftls[i].Field != s.q.field || s.check.kept[i] {
-			ftls[k], ftls[i] = ftls[i], ftls[k]
-			k++
-		}
+	return n
+}
+
+func (s *positionsSearcher) DocumentMatchPoolSize() int {
+	n := len(s.words) // the words' scores of one document
+	if s.driver != nil {
+		n += s.driver.DocumentMatchPoolSize()
 	}
-	dm.FieldTermLocations = ftls[:k]
-	dm.Locations = nil // rebuilt from FieldTermLocations by Complete
-	return true
+	return n
 }
 
 // checker finds the locations that pass a positions query. It keeps its
@@ -262,13 +389,13 @@ type checker struct {
 	path     []int    // a phrase's locations being matched
 	occs     []occ    // the document's locations of the query's terms
 	have     []int    // per distinct term, in the window
-	kept     []bool   // per FieldTermLocations index: passes
+	kept     []bool   // per location of the document: passes
 	ready    bool
 }
 
 type occ struct {
 	sentence, pos uint64
-	term, loc     int // distinct term; index in FieldTermLocations
+	term, loc     int // distinct term; index among the document's locations
 }
 
 func (c *checker) init(q *positionsQuery) {
@@ -283,31 +410,27 @@ func (c *checker) init(q *positionsQuery) {
 	c.ready = true
 }
 
-// mark sets kept for the locations that pass q (in field q.field) and
-// says whether any did.
-func (c *checker) mark(ftls []search.FieldTermLocation, q *positionsQuery) bool {
+// reset starts a document.
+func (c *checker) reset(q *positionsQuery) {
 	if !c.ready {
 		c.init(q)
 	}
 	c.occs = c.occs[:0]
-	for i := range ftls {
-		f := &ftls[i]
-		if f.Field != q.field {
-			continue
-		}
-		t := slices.Index(c.distinct, f.Term)
-		if t < 0 {
-			continue
-		}
-		c.occs = append(c.occs, occ{sentence: sentenceOf(&f.Location), pos: f.Location.Pos, term: t, loc: i})
-	}
+}
+
+// add records one location of a term on the document.
+func (c *checker) add(o occ) { c.occs = append(c.occs, o) }
+
+// decide sets kept for the locations (n of them) that pass q and says
+// whether any did.
+func (c *checker) decide(q *positionsQuery, n int) bool {
 	slices.SortFunc(c.occs, func(a, b occ) int {
 		if a.sentence != b.sentence {
 			return cmp.Compare(a.sentence, b.sentence)
 		}
 		return cmp.Compare(a.pos, b.pos)
 	})
-	c.kept = slices.Grow(c.kept[:0], len(ftls))[:len(ftls)]
+	c.kept = slices.Grow(c.kept[:0], n)[:n]
 	clear(c.kept)
 	if q.phrase {
 		return c.inOrder()
@@ -394,12 +517,4 @@ func (c *checker) window(span uint64) bool {
 		from = to
 	}
 	return found
-}
-
-// sentenceOf is the sentence of the passage a location is in.
-func sentenceOf(l *search.Location) uint64 {
-	if len(l.ArrayPositions) > 0 {
-		return l.ArrayPositions[0]
-	}
-	return 0
 }
