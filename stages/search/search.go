@@ -11,6 +11,7 @@ import (
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options describe one search.
@@ -210,6 +211,9 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.readVersions(ctx, hits, rows); err != nil {
+		return nil, err
+	}
 	out := make([]Hit, 0, len(hits))
 	for _, h := range hits {
 		row, ok := rows[h.ID]
@@ -280,6 +284,47 @@ func filtersWho(n index.Node) bool {
 		return !strings.EqualFold(v.Name, "transcript")
 	}
 	return false
+}
+
+// readVersions reads the transcript versions of the hits that are not in
+// the cache yet, a few at a time: each is tens of kilobytes of text and
+// turns, and reading twenty one after the other was a third of a rare
+// word's search (30M words).
+func (s *Searcher) readVersions(ctx context.Context, hits []index.Hit, rows map[string]store.PassageRow) error {
+	type key struct{ id, version string }
+	var missing []key
+	seen := map[key]bool{}
+	for _, h := range hits {
+		row, ok := rows[h.ID]
+		k := key{row.TranscriptID, row.Version}
+		if _, cached := s.cache[k.id+"\x00"+k.version]; ok && !cached && !seen[k] {
+			seen[k] = true
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) < 2 {
+		return nil // read on the way, as before
+	}
+	read := make([]*corpus.Transcript, len(missing))
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(4)
+	for i, k := range missing {
+		eg.Go(func() error {
+			t, err := s.Store.Version(ctx, k.id, k.version)
+			read[i] = t
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	if len(s.cache)+len(read) > 64 { // searches touch few transcripts; keep memory flat
+		clear(s.cache)
+	}
+	for i, k := range missing {
+		s.cache[k.id+"\x00"+k.version] = read[i]
+	}
+	return nil
 }
 
 func (s *Searcher) version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
