@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
+	"github.com/alongside-qda/alongside/cmd/alongside/internal/nogc"
 	"github.com/alongside-qda/alongside/stages"
 )
 
@@ -136,6 +137,7 @@ func lookup(name string) *command {
 }
 
 func main() {
+	nogc.Restore()
 	// Project files are health data: nothing we create is readable by others.
 	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
