@@ -90,11 +90,7 @@ func yearsPhase(ctx context.Context, o options, dir, full, bin string, g *genera
 			Yardstick: fmt.Sprintf("one batch (%d shards)", oneShards), YValue: oneMB / textMB, Ratio: indexMB / oneMB})
 		for _, k := range kinds {
 			qs := queries[k][:min(yearsQueries, len(queries[k]))]
-			got, err := searchProcesses(ctx, bin, full, qs)
-			if err != nil {
-				return err
-			}
-			want, err := searchProcesses(ctx, bin, one, qs)
+			got, want, err := searchPairs(ctx, bin, full, one, qs)
 			if err != nil {
 				return err
 			}
@@ -110,15 +106,33 @@ func yearsPhase(ctx context.Context, o options, dir, full, bin string, g *genera
 	return nil
 }
 
-// searchProcesses times "alongside search --limit 20" for each query, a
-// process each, as the analyst runs it (wall time, in ms).
-func searchProcesses(ctx context.Context, bin, project string, qs []string) ([]float64, error) {
-	wall, _, _, err := searchProcessTimes(ctx, bin, project, qs)
-	return wall, err
+// searchPairs times "alongside search --limit 20" for each query on two
+// projects, a process each, as the analyst runs it (wall time, in ms). The
+// two take turns, query by query and in alternating order (ABBA), so that
+// neither takes the other's cold reads or a busy spell of the machine:
+// timed one project after the other, the same layouts differed by 1.3x.
+func searchPairs(ctx context.Context, bin, a, b string, qs []string) (wallA, wallB []float64, err error) {
+	for i, q := range qs {
+		first, second := a, b
+		if i%2 == 1 {
+			first, second = b, a
+		}
+		times := map[string]float64{}
+		for _, p := range []string{first, second} {
+			wall, _, _, err := searchProcessTimes(ctx, bin, p, []string{q})
+			if err != nil {
+				return nil, nil, err
+			}
+			times[p] = wall[0]
+		}
+		wallA, wallB = append(wallA, times[a]), append(wallB, times[b])
+	}
+	return wallA, wallB, nil
 }
 
-// searchProcessTimes is searchProcesses with each process's CPU time
-// (user and system, in ms) too, and the largest peak RSS (MB): on a shared
+// searchProcessTimes times "alongside search --limit 20" for each query, a
+// process each: its wall time and CPU time (user and system, in ms), and
+// the largest peak RSS (MB) among them. On a shared
 // machine wall time swings with the load and the page cache, CPU time much
 // less.
 func searchProcessTimes(ctx context.Context, bin, project string, qs []string) (wall, cpu []float64, peakMB float64, err error) {
