@@ -43,6 +43,10 @@ var migrations = []migration{
 		_, err := tx.ExecContext(ctx, rankWordsSchema)
 		return err
 	}},
+	{5, "the masked transcript versions, kept by triggers", func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, maskedSchema)
+		return err
+	}},
 }
 
 // SchemaVersion is the schema this version of alongside writes.

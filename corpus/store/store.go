@@ -247,14 +247,6 @@ func (s *Store) Masked(ctx context.Context) ([]string, error) {
 	return s.strings(ctx, "reading masked passages", maskedQuery)
 }
 
-// maskedQuery works from the few version rows (through an index that holds
-// no text), not from the many passages: it runs at every search's start.
-const maskedQuery = `SELECT p.id FROM versions v
-		JOIN passages p ON p.transcript_id = v.transcript_id AND p.version = v.version
-		WHERE v.shard IN (SELECT shard FROM batches WHERE status = 'done')
-		AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.id = v.transcript_id AND t.version = v.version)
-		ORDER BY p.id`
-
 // HasVersion reports whether a version of a transcript is already indexed
 // in a registered shard (a file changed back to earlier content); not once
 // a compaction has dropped it.
