@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -220,19 +222,25 @@ func (s *Store) speakers(ctx context.Context, and string, args ...any) ([]Speake
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT s.transcript_id, s.label, s.speaker_key, s.turns, s.words, s.role, s.inferred
+	// Ordered here, not by SQLite: its sort of every speaker in a temporary
+	// B-tree was a third of the read (5 of 16 ms at 30M words), and a
+	// search with a filter on who speaks reads them all.
+	rows, err := s.db.QueryContext(ctx, `SELECT s.rowid, s.transcript_id, s.label, s.speaker_key, s.turns, s.words, s.role, s.inferred
 		FROM speakers s JOIN transcripts t ON t.id = s.transcript_id AND t.version = s.version
-		WHERE t.removed = 0`+and+` ORDER BY s.transcript_id, s.rowid`, args...)
+		WHERE t.removed = 0`+and, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading speakers: %w", err)
 	}
 	defer rows.Close()
 	var out []SpeakerRow
+	var order []int64
 	for rows.Next() {
 		var r SpeakerRow
-		if err := rows.Scan(&r.Transcript, &r.Label, &r.Key, &r.Turns, &r.Words, &r.Role, &r.Inferred); err != nil {
+		var rowid int64
+		if err := rows.Scan(&rowid, &r.Transcript, &r.Label, &r.Key, &r.Turns, &r.Words, &r.Role, &r.Inferred); err != nil {
 			return nil, fmt.Errorf("reading speakers: %w", err)
 		}
+		order = append(order, rowid)
 		if p := sheetRow(sheet, r.Transcript, r.Key); p != nil {
 			r.FromSheet = true
 			if p.Role != "" {
@@ -242,7 +250,26 @@ func (s *Store) speakers(ctx context.Context, and string, args ...any) ([]Speake
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading speakers: %w", err)
+	}
+	// By transcript, then in the order of their first turns (the order the
+	// batch wrote them in).
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		if c := strings.Compare(out[a].Transcript, out[b].Transcript); c != 0 {
+			return c
+		}
+		return cmp.Compare(order[a], order[b])
+	})
+	sorted := make([]SpeakerRow, len(out))
+	for i, k := range idx {
+		sorted[i] = out[k]
+	}
+	return sorted, nil
 }
 
 func sheetRow(sheet []ParticipantRow, transcript, key string) *ParticipantRow {
