@@ -17,15 +17,7 @@ import (
 // Bleve's phrase searcher still pointed into it, and the phrase of a
 // repeated word ("that that") found a passage without it.
 func TestEachKeepsPhraseMatchesWhole(t *testing.T) {
-	root := t.TempDir() // a copy: a shard is opened in place
-	if err := os.CopyFS(filepath.Join(root, "shard"), os.DirFS(filepath.Join("testdata", "repeated-word-shard"))); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(root, []string{"shard"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRepeatedWordShard(t)
 	ctx := context.Background()
 	for _, words := range [][]string{{"that", "that"}, {"you", "know"}, {"and", "and"}} {
 		q := bleve.NewPhraseQuery(words, FieldText)
@@ -49,4 +41,21 @@ func TestEachKeepsPhraseMatchesWhole(t *testing.T) {
 			t.Errorf("%q: each finds %d passages, Bleve's collector %d", words, len(got), len(want))
 		}
 	}
+}
+
+// openRepeatedWordShard opens a copy of the shard kept from a failing run
+// (testdata/repeated-word-shard: AnnoMI passages, with word pairs); it is
+// closed when the test ends.
+func openRepeatedWordShard(t *testing.T) *Reader {
+	t.Helper()
+	root := t.TempDir() // a copy: a shard is opened in place
+	if err := os.CopyFS(filepath.Join(root, "shard"), os.DirFS(filepath.Join("testdata", "repeated-word-shard"))); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(root, []string{"shard"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }

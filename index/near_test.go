@@ -2,8 +2,6 @@ package index
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -17,15 +15,7 @@ import (
 // query had when it was that conjunction, checked afterwards), with and
 // without locations, and the passages must be ones that conjunction finds.
 func TestPositionsScoreAsBlevesConjunction(t *testing.T) {
-	root := t.TempDir() // a copy: a shard is opened in place
-	if err := os.CopyFS(filepath.Join(root, "shard"), os.DirFS(filepath.Join("testdata", "repeated-word-shard"))); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(root, []string{"shard"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openRepeatedWordShard(t)
 	if !r.pairs {
 		t.Fatal("the shard has no word pairs: the phrases' drivers go untested")
 	}
