@@ -111,6 +111,12 @@
 // check of longer and exact phrases and of "a b"~N keeps its scratch space
 // from one passage to the next.
 //
+// That check reads the words' postings itself, with scorch's term readers
+// intersected once, and scores a passage only when its positions pass,
+// with Bleve's own term scorers summed as Bleve's conjunction sums them
+// (a test compares every score): Bleve's term searchers made and scored a
+// match, and copied its locations, for every passage holding the words.
+//
 // A batch makes each passage's document with the mapping but analyses each
 // sentence once for the three text fields (Documents): the mapping's
 // analyzers would tokenize it three times and stem it twice, which cost
