@@ -68,7 +68,14 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	if e.exits {
+		// The process ends with the search: unmapping the shards' segments
+		// one by one took 2 ms of every search (30M words, ten shards),
+		// and the OS drops them at exit. The index is open read-only.
+		defer s.Store.Close()
+	} else {
+		defer s.Close()
+	}
 	if *count {
 		total, byT, byS, err := s.Count(ctx, opts)
 		if err != nil {

@@ -35,6 +35,10 @@ type env struct {
 	// stderrTTY says whether stderr is a terminal (progress bars).
 	stderrTTY bool
 	stdoutTTY bool
+	// exits says the process ends with the command (the binary, not a
+	// test running commands in turn): what it opened read-only may be
+	// left for the OS to drop at exit.
+	exits bool
 }
 
 // usageError is a mistake on the command line: exit status 2. The
@@ -153,7 +157,7 @@ func main() {
 	if path := os.Getenv("ALONGSIDE_MEMPROFILE"); path != "" {
 		defer watchHeap(path)()
 	}
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTerminal(os.Stderr), stdoutTTY: isTerminal(os.Stdout)}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrTTY: isTerminal(os.Stderr), stdoutTTY: isTerminal(os.Stdout), exits: true}
 	code := run(ctx, e, os.Args[1:])
 	pprof.StopCPUProfile()
 	os.Exit(code)
