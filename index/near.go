@@ -9,7 +9,6 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/scorer"
-	"github.com/blevesearch/bleve/v2/search/searcher"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
@@ -42,68 +41,20 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 	// the phrase's one pair says it all: then the words only score.
 	unchecked := !options.IncludeTermVectors && q.pairDecides()
 	s := &positionsSearcher{q: q, options: options, unchecked: unchecked}
-	if err := s.openWords(ctx, i, !unchecked); err != nil {
+	if err := s.open(ctx, i, !unchecked); err != nil {
+		s.Close()
 		return nil, err
-	}
-	if len(q.pairs)+len(q.rare) > 0 {
-		opts := options
-		opts.IncludeTermVectors = false
-		opts.Score = "none"
-		var err error
-		if s.driver, err = driver(ctx, i, q.pairs, q.rare, opts); err != nil {
-			s.Close()
-			return nil, err
-		}
 	}
 	return s, nil
 }
 
-// pairDecides says whether the phrase's driver alone finds exactly the
+// pairDecides says whether the phrase's pair alone finds exactly the
 // passages that match: a phrase of two common stemmed words is one pair,
 // indexed where the two stand next to each other in a sentence. (Of a
 // longer phrase, the pairs may stand apart; of an exact phrase, the words
 // may be other forms of the stems.)
 func (q *positionsQuery) pairDecides() bool {
 	return q.phrase && q.field == FieldText && len(q.terms) == 2 && len(q.pairs) == 1 && len(q.rare) == 0
-}
-
-// driver is the conjunction of a phrase's pairs and its other words,
-// without locations: Bleve intersects their postings, walking the shortest.
-func driver(ctx context.Context, i bindex.IndexReader, pairs, rare []string, opts search.SearcherOptions) (search.Searcher, error) {
-	var terms []fieldTerm
-	for _, p := range uniq(pairs) {
-		terms = append(terms, fieldTerm{FieldPairs, p})
-	}
-	for _, w := range uniq(rare) {
-		terms = append(terms, fieldTerm{FieldText, w})
-	}
-	return conjunction(ctx, i, terms, opts)
-}
-
-type fieldTerm struct{ field, term string }
-
-func conjunction(ctx context.Context, i bindex.IndexReader, terms []fieldTerm, opts search.SearcherOptions) (search.Searcher, error) {
-	var subs []search.Searcher
-	for _, t := range terms {
-		s, err := searcher.NewTermSearcher(ctx, i, t.term, t.field, 1.0, opts)
-		if err != nil {
-			for _, s := range subs {
-				s.Close()
-			}
-			return nil, err
-		}
-		subs = append(subs, s)
-	}
-	if len(subs) == 1 {
-		return subs[0], nil
-	}
-	conj, err := searcher.NewConjunctionSearcher(ctx, i, subs, opts)
-	if err != nil {
-		for _, s := range subs {
-			s.Close()
-		}
-	}
-	return conj, err
 }
 
 // positionsSearcher passes on the documents that hold every word of the
@@ -113,19 +64,20 @@ func conjunction(ctx context.Context, i bindex.IndexReader, terms []fieldTerm, o
 // words' postings itself and scores a document only once it passes:
 // Bleve's term searchers made and scored a match, and copied its
 // locations, for every document holding the words, and that was most of
-// a search for common words ("you know"~3 at 30 M words). With a driver
-// (the phrase's pairs), it asks the words only about the documents the
-// driver finds.
+// a search for common words ("you know"~3 at 30 M words). A phrase's
+// pairs of common words, and its other words, are walked with the words,
+// unscored and without positions: scorch intersects all their postings
+// once, so the words stand only on the passages that hold the pairs.
 type positionsSearcher struct {
 	q         *positionsQuery
 	options   search.SearcherOptions
-	words     []*word         // the query's distinct terms, rarest first (as Bleve's conjunction orders them)
-	driver    search.Searcher // nil: walk the words
+	words     []*word // the query's distinct terms, rarest first (as Bleve's conjunction orders them)
+	walk      []*word // the words and the phrase's pairs and other words, rarest first
 	target    bindex.IndexInternalID
 	lite      bindex.TermFieldDoc // a word's document without its positions, to score
 	scored    []*search.Explanation
 	check     checker
-	unchecked bool // the driver decides; the words, without positions, only score
+	unchecked bool // the phrase's one pair decides; the words, without positions, only score
 }
 
 // word is one of the query's distinct terms: its postings (with positions
@@ -134,10 +86,10 @@ type word struct {
 	term   string
 	index  int // in uniq(q.terms)
 	reader bindex.TermFieldReader
-	scorer *scorer.TermQueryScorer
-	doc    bindex.TermFieldDoc // the document the reader stands on
-	at     bool                // it stands on one
-	done   bool                // it has no more
+	scorer *scorer.TermQueryScorer // nil: a pair or other word, walked but not scored
+	doc    bindex.TermFieldDoc     // the document the reader stands on
+	at     bool                    // it stands on one
+	done   bool                    // it has no more
 }
 
 func (w *word) next() error {
@@ -157,11 +109,13 @@ func (w *word) advance(id bindex.IndexInternalID) error {
 	return err
 }
 
-// openWords opens the words' postings and scorers as Bleve's term
-// searchers and their conjunction would: scored by the same term scorers,
-// ordered by how many documents hold them, with the conjunction's query
-// norm, and their postings intersected once by scorch.
-func (s *positionsSearcher) openWords(ctx context.Context, i bindex.IndexReader, positions bool) error {
+// open opens the words' postings and scorers as Bleve's term searchers
+// and their conjunction would: scored by the same term scorers, ordered by
+// how many documents hold them, with the conjunction's query norm. Then
+// the phrase's pairs (on FieldPairs) and other words (stemmed, on
+// FieldText), read without frequencies or positions; and scorch
+// intersects all their postings once.
+func (s *positionsSearcher) open(ctx context.Context, i bindex.IndexReader, positions bool) error {
 	total, err := i.DocCount()
 	if err != nil {
 		return err
@@ -170,19 +124,44 @@ func (s *positionsSearcher) openWords(ctx context.Context, i bindex.IndexReader,
 	for k, t := range uniq(s.q.terms) {
 		r, err := i.TermFieldReader(ctx, []byte(t), s.q.field, freqNorm, freqNorm, positions)
 		if err != nil {
-			s.Close()
 			return err
 		}
 		s.words = append(s.words, &word{term: t, index: k, reader: r,
 			scorer: scorer.NewTermQueryScorer([]byte(t), s.q.field, 1.0, total, r.Count(), 0, s.options)})
 	}
-	if len(s.words) == 1 {
-		return nil // a lone term searcher: no conjunction, no query norm
+	byCount := func(a, b *word) int { return cmp.Compare(a.reader.Count(), b.reader.Count()) }
+	if len(s.words) > 1 { // a lone term searcher has no conjunction, no query norm
+		slices.SortStableFunc(s.words, byCount)
+		s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
 	}
-	slices.SortStableFunc(s.words, func(a, b *word) int { return cmp.Compare(a.reader.Count(), b.reader.Count()) })
-	s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
+	s.walk = slices.Clone(s.words)
+	filter := func(field, t string) error {
+		if field == s.q.field && slices.Contains(s.q.terms, t) {
+			return nil // a word already
+		}
+		r, err := i.TermFieldReader(ctx, []byte(t), field, false, false, false)
+		if err != nil {
+			return err
+		}
+		s.walk = append(s.walk, &word{term: t, reader: r})
+		return nil
+	}
+	for _, p := range uniq(s.q.pairs) {
+		if err := filter(FieldPairs, p); err != nil {
+			return err
+		}
+	}
+	for _, w := range uniq(s.q.rare) {
+		if err := filter(FieldText, w); err != nil {
+			return err
+		}
+	}
+	slices.SortStableFunc(s.walk, byCount)
+	if len(s.walk) == 1 {
+		return nil
+	}
 	var octx bindex.OptimizableContext
-	for _, w := range s.words {
+	for _, w := range s.walk {
 		o, ok := w.reader.(bindex.Optimizable)
 		if !ok {
 			return nil
@@ -204,33 +183,19 @@ func (s *positionsSearcher) Advance(ctx *search.SearchContext, id bindex.IndexIn
 }
 
 // find returns the first document from target on (nil: after the one the
-// searcher stands on) that the driver and every word hold and that passes
-// the check. A word standing past target moves target on.
+// searcher stands on) that every word, pair and other word holds and that
+// passes the check. A reader standing past target moves target on.
 func (s *positionsSearcher) find(ctx *search.SearchContext, target bindex.IndexInternalID) (*search.DocumentMatch, error) {
 	for {
-		switch {
-		case s.driver != nil:
-			var d *search.DocumentMatch
-			var err error
-			if target == nil {
-				d, err = s.driver.Next(ctx)
-			} else {
-				d, err = s.driver.Advance(ctx, target)
-			}
-			if err != nil || d == nil {
-				return nil, err
-			}
-			target = append(s.target[:0], d.IndexInternalID...)
-			ctx.DocumentMatchPool.Put(d)
-		case target == nil:
-			w := s.words[0]
+		if target == nil {
+			w := s.walk[0]
 			if err := w.next(); err != nil || w.done {
 				return nil, err
 			}
 			target = append(s.target[:0], w.doc.ID...)
 		}
 		ahead := false
-		for _, w := range s.words {
+		for _, w := range s.walk {
 			if err := w.advance(target); err != nil || w.done {
 				return nil, err
 			}
@@ -320,14 +285,16 @@ func (s *positionsSearcher) match(ctx *search.SearchContext) *search.DocumentMat
 
 func (s *positionsSearcher) Close() error {
 	var err error
-	for _, w := range s.words {
+	for _, w := range s.walk {
 		if werr := w.reader.Close(); err == nil {
 			err = werr
 		}
 	}
-	if s.driver != nil {
-		if derr := s.driver.Close(); err == nil {
-			err = derr
+	if s.walk == nil { // open failed before the walk was made
+		for _, w := range s.words {
+			if werr := w.reader.Close(); err == nil {
+				err = werr
+			}
 		}
 	}
 	return err
@@ -361,21 +328,17 @@ func (s *positionsSearcher) Min() int { return 0 }
 
 func (s *positionsSearcher) Size() int {
 	n := 0
-	for _, w := range s.words {
-		n += w.reader.Size() + w.scorer.Size()
-	}
-	if s.driver != nil {
-		n += s.driver.Size()
+	for _, w := range s.walk {
+		n += w.reader.Size()
+		if w.scorer != nil {
+			n += w.scorer.Size()
+		}
 	}
 	return n
 }
 
 func (s *positionsSearcher) DocumentMatchPoolSize() int {
-	n := len(s.words) // the words' scores of one document
-	if s.driver != nil {
-		n += s.driver.DocumentMatchPoolSize()
-	}
-	return n
+	return len(s.words) // the words' scores of one document
 }
 
 // checker finds the locations that pass a positions query. It keeps its
