@@ -81,7 +81,7 @@ type Searcher struct {
 	// still ran: they match nothing).
 	Warnings []string
 	speakers *stages.Speakers
-	cache    map[string]*corpus.Transcript // by ID and version
+	cache    map[versionKey]*corpus.Transcript
 }
 
 // Speakers returns the project's speakers, read once per Searcher.
@@ -148,7 +148,7 @@ func Open(ctx context.Context, p stages.Project) (*Searcher, error) {
 		st.Close()
 		return nil, err
 	}
-	return &Searcher{Store: st, Index: idx, cache: map[string]*corpus.Transcript{}}, nil
+	return &Searcher{Store: st, Index: idx, cache: map[versionKey]*corpus.Transcript{}}, nil
 }
 
 // Close closes the index and the store.
@@ -211,26 +211,49 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.readVersions(ctx, hits, rows); err != nil {
-		return nil, err
-	}
-	out := make([]Hit, 0, len(hits))
-	for _, h := range hits {
+	// Each transcript version is read once, versionBatch of them at a
+	// time: hits come best first, from transcripts all over the corpus,
+	// and resolving them in that order read the same transcripts again and
+	// again (all hits of "people" at 30M words: 27 s, 4.5 GB).
+	groups := map[versionKey][]int{} // hits by version
+	var order []versionKey
+	for i, h := range hits {
 		row, ok := rows[h.ID]
 		if !ok {
 			continue // no row: not a passage this store knows (compaction keeps the rows)
 		}
-		t, err := s.version(ctx, row.TranscriptID, row.Version)
+		k := versionKey{row.TranscriptID, row.Version}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	out := make([]Hit, len(hits))
+	resolved := make([]bool, len(hits))
+	for start := 0; start < len(order); start += versionBatch {
+		keys := order[start:min(start+versionBatch, len(order))]
+		versions, err := s.versions(ctx, keys)
 		if err != nil {
 			return nil, err
 		}
-		hit := resolveHit(t, row, h, contextN)
-		if r := who[row.TranscriptID+"\x00"+row.SpeakerKey]; r != nil {
-			hit.Role, hit.Participant, hit.Attributes = r.Role, r.Participant, r.Attributes
+		for _, k := range keys {
+			for _, i := range groups[k] {
+				row := rows[hits[i].ID]
+				hit := resolveHit(versions[k], row, hits[i], contextN)
+				if r := who[row.TranscriptID+"\x00"+row.SpeakerKey]; r != nil {
+					hit.Role, hit.Participant, hit.Attributes = r.Role, r.Participant, r.Attributes
+				}
+				out[i], resolved[i] = hit, true
+			}
 		}
-		out = append(out, hit)
 	}
-	return out, nil
+	kept := out[:0]
+	for i := range out {
+		if resolved[i] {
+			kept = append(kept, out[i])
+		}
+	}
+	return kept, nil
 }
 
 // whoSpeaks returns the speakers of the passages' transcripts, by
@@ -286,24 +309,26 @@ func filtersWho(n index.Node) bool {
 	return false
 }
 
-// readVersions reads the transcript versions of the hits that are not in
-// the cache yet, a few at a time: each is tens of kilobytes of text and
-// turns, and reading twenty one after the other was a third of a rare
-// word's search (30M words).
-func (s *Searcher) readVersions(ctx context.Context, hits []index.Hit, rows map[string]store.PassageRow) error {
-	type key struct{ id, version string }
-	var missing []key
-	seen := map[key]bool{}
-	for _, h := range hits {
-		row, ok := rows[h.ID]
-		k := key{row.TranscriptID, row.Version}
-		if _, cached := s.cache[k.id+"\x00"+k.version]; ok && !cached && !seen[k] {
-			seen[k] = true
+// versionKey names a transcript version.
+type versionKey struct{ id, version string }
+
+// versionBatch is how many transcript versions Resolve holds at once
+// (tens of kilobytes of text and turns each), beside the cache.
+const versionBatch = 32
+
+// versions returns the transcript versions named: from the cache, the rest
+// read four at a time (reading a search's twenty one after the other was a
+// third of a rare word's search at 30M words). The cache keeps memory
+// flat: searches touch few transcripts.
+func (s *Searcher) versions(ctx context.Context, keys []versionKey) (map[versionKey]*corpus.Transcript, error) {
+	out := make(map[versionKey]*corpus.Transcript, len(keys))
+	var missing []versionKey
+	for _, k := range keys {
+		if t, ok := s.cache[k]; ok {
+			out[k] = t
+		} else {
 			missing = append(missing, k)
 		}
-	}
-	if len(missing) < 2 {
-		return nil // read on the way, as before
 	}
 	read := make([]*corpus.Transcript, len(missing))
 	eg, ctx := errgroup.WithContext(ctx)
@@ -316,39 +341,25 @@ func (s *Searcher) readVersions(ctx context.Context, hits []index.Hit, rows map[
 		})
 	}
 	if err := eg.Wait(); err != nil {
-		return err
+		return nil, err
 	}
-	if len(s.cache)+len(read) > 64 { // searches touch few transcripts; keep memory flat
+	if len(s.cache)+len(read) > 64 {
 		clear(s.cache)
 	}
 	for i, k := range missing {
-		s.cache[k.id+"\x00"+k.version] = read[i]
+		out[k], s.cache[k] = read[i], read[i]
 	}
-	return nil
+	return out, nil
 }
 
-func (s *Searcher) version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
-	key := id + "\x00" + version
-	if t, ok := s.cache[key]; ok {
-		return t, nil
-	}
-	t, err := s.Store.Version(ctx, id, version)
-	if err != nil {
-		return nil, err
-	}
-	if len(s.cache) > 64 { // searches touch few transcripts; keep memory flat
-		clear(s.cache)
-	}
-	s.cache[key] = t
-	return t, nil
-}
-
+// resolveHit makes a hit of a passage of t. Its strings are copies: a
+// slice of the transcript's text would keep the whole text alive with it.
 func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, contextN int) Hit {
 	turn := t.Turns[row.Turn]
 	sents := turn.Sentences[row.Sentence : row.Sentence+row.Sentences]
 	hit := Hit{
 		Passage: row.ID, Transcript: row.TranscriptID, Speaker: row.Speaker,
-		Start: row.Start, End: row.End, Text: t.Cut(corpus.Span{Start: row.Start, End: row.End}),
+		Start: row.Start, End: row.End, Text: strings.Clone(t.Cut(corpus.Span{Start: row.Start, End: row.End})),
 		Score: h.Score, Matches: []Span{},
 	}
 	if row.TimeMS != nil {
@@ -356,7 +367,7 @@ func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, context
 		hit.Time = &sec
 	}
 	for _, s := range sents {
-		hit.Sentences = append(hit.Sentences, Span{Text: t.Cut(s.Span), Start: s.Span.Start, End: s.Span.End})
+		hit.Sentences = append(hit.Sentences, Span{Text: strings.Clone(t.Cut(s.Span)), Start: s.Span.Start, End: s.Span.End})
 	}
 	for _, m := range h.Matches {
 		if m.Sentence >= len(hit.Sentences) {
