@@ -232,15 +232,17 @@ func (s *Store) speakers(ctx context.Context, and string, args ...any) ([]Speake
 		return nil, fmt.Errorf("reading speakers: %w", err)
 	}
 	defer rows.Close()
-	var out []SpeakerRow
-	var order []int64
+	type speakerAt struct {
+		rowid int64 // the order the batch wrote them in: of their first turns
+		row   SpeakerRow
+	}
+	var read []speakerAt
 	for rows.Next() {
 		var r SpeakerRow
 		var rowid int64
 		if err := rows.Scan(&rowid, &r.Transcript, &r.Label, &r.Key, &r.Turns, &r.Words, &r.Role, &r.Inferred); err != nil {
 			return nil, fmt.Errorf("reading speakers: %w", err)
 		}
-		order = append(order, rowid)
 		if p := sheetRow(sheet, r.Transcript, r.Key); p != nil {
 			r.FromSheet = true
 			if p.Role != "" {
@@ -248,28 +250,19 @@ func (s *Store) speakers(ctx context.Context, and string, args ...any) ([]Speake
 			}
 			r.Participant, r.Attributes = p.Participant, p.Attributes
 		}
-		out = append(out, r)
+		read = append(read, speakerAt{rowid, r})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading speakers: %w", err)
 	}
-	// By transcript, then in the order of their first turns (the order the
-	// batch wrote them in).
-	idx := make([]int, len(out))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int {
-		if c := strings.Compare(out[a].Transcript, out[b].Transcript); c != 0 {
-			return c
-		}
-		return cmp.Compare(order[a], order[b])
+	slices.SortFunc(read, func(a, b speakerAt) int { // by transcript, then first turn
+		return cmp.Or(strings.Compare(a.row.Transcript, b.row.Transcript), cmp.Compare(a.rowid, b.rowid))
 	})
-	sorted := make([]SpeakerRow, len(out))
-	for i, k := range idx {
-		sorted[i] = out[k]
+	out := make([]SpeakerRow, len(read))
+	for i := range read {
+		out[i] = read[i].row
 	}
-	return sorted, nil
+	return out, nil
 }
 
 func sheetRow(sheet []ParticipantRow, transcript, key string) *ParticipantRow {
