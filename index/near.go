@@ -126,15 +126,15 @@ func (s *positionsSearcher) open(ctx context.Context, i bindex.IndexReader, posi
 		if err != nil {
 			return err
 		}
-		s.words = append(s.words, &word{term: t, index: k, reader: r,
-			scorer: scorer.NewTermQueryScorer([]byte(t), s.q.field, 1.0, total, r.Count(), 0, s.options)})
+		w := &word{term: t, index: k, reader: r,
+			scorer: scorer.NewTermQueryScorer([]byte(t), s.q.field, 1.0, total, r.Count(), 0, s.options)}
+		s.words, s.walk = append(s.words, w), append(s.walk, w)
 	}
 	byCount := func(a, b *word) int { return cmp.Compare(a.reader.Count(), b.reader.Count()) }
 	if len(s.words) > 1 { // a lone term searcher has no conjunction, no query norm
 		slices.SortStableFunc(s.words, byCount)
 		s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
 	}
-	s.walk = slices.Clone(s.words)
 	filter := func(field, t string) error {
 		if field == s.q.field && slices.Contains(s.q.terms, t) {
 			return nil // a word already
@@ -243,7 +243,9 @@ func (s *positionsSearcher) match(ctx *search.SearchContext) *search.DocumentMat
 		s.lite = bindex.TermFieldDoc{ID: w.doc.ID, Freq: w.doc.Freq, Norm: w.doc.Norm}
 		dm := w.scorer.Score(ctx, &s.lite)
 		sum += dm.Score
-		s.scored = append(s.scored, dm.Expl)
+		if s.options.Explain {
+			s.scored = append(s.scored, dm.Expl)
+		}
 		if k == 0 {
 			rv = dm
 		} else {
@@ -285,16 +287,9 @@ func (s *positionsSearcher) match(ctx *search.SearchContext) *search.DocumentMat
 
 func (s *positionsSearcher) Close() error {
 	var err error
-	for _, w := range s.walk {
+	for _, w := range s.walk { // every reader open opened
 		if werr := w.reader.Close(); err == nil {
 			err = werr
-		}
-	}
-	if s.walk == nil { // open failed before the walk was made
-		for _, w := range s.words {
-			if werr := w.reader.Close(); err == nil {
-				err = werr
-			}
 		}
 	}
 	return err
