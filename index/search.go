@@ -267,49 +267,23 @@ func (r *Reader) each(ctx context.Context, q query.Query, locations, scores bool
 // Search runs a compiled query and returns hits ordered by score, then
 // transcript and position, and the total number of hits.
 //
-// Bleve sorts by score only: sorting by the transcript and seq fields made
-// it read their doc values for every hit, which took most of a search's
-// time on a million passages. Hits of equal score are put in order here,
-// by the transcript and position their passage IDs hold. When hits tie
-// across the limit, a second pass keeps the first of every hit with that
-// score.
+// With a limit, one pass ranks every hit as it is found (see top). Bleve
+// sorts by score only, and hits of equal score almost always tie across
+// the limit (44 to 46 of 50 queries of each kind at 30 M words), so
+// ranking by Bleve and then again among the tied took two passes over
+// every hit. Sorting by the transcript and seq fields in Bleve made it read
+// their doc values for every hit, which took most of a search's time on a
+// million passages.
 func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int, error) {
-	size := limit + 1 // one more, to see whether hits tie across the limit
 	if limit <= 0 {
-		count, err := r.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(c.Query, 0, 0, false))
-		if err != nil {
-			return nil, 0, fmt.Errorf("searching: %w", err)
-		}
-		size = int(count.Total)
-		if size == 0 {
-			return nil, 0, nil
-		}
+		return r.all(ctx, c)
 	}
-	req := bleve.NewSearchRequestOptions(c.Query, size, 0, false)
-	// With a limit, the hits are ranked without their words' locations
-	// (reading them for every match of a common word took a third of its
-	// search), then the locations of the hits shown are read alone.
-	req.IncludeLocations = limit <= 0
-	res, err := r.alias.SearchInContext(ctx, req)
+	ranked, total, err := r.top(ctx, c.Query, limit)
 	if err != nil {
-		return nil, 0, fmt.Errorf("searching: %w", err)
-	}
-	found := res.Hits
-	if limit > 0 && len(found) > limit && found[limit].Score == found[limit-1].Score {
-		if found, err = r.topTied(ctx, c.Query, limit, found[limit-1].Score); err != nil {
-			return nil, 0, err
-		}
-	}
-	ranked := make([]rankedHit, len(found))
-	for i, h := range found {
-		ranked[i] = rankedHit{key: newRankKey(h.ID, h.Score), hit: h}
-	}
-	sort.Slice(ranked, func(i, j int) bool { return ranked[i].key.before(ranked[j].key) })
-	if limit > 0 && len(ranked) > limit {
-		ranked = ranked[:limit]
+		return nil, 0, err
 	}
 	located := map[string]*search.DocumentMatch{}
-	if limit > 0 && len(ranked) > 0 {
+	if len(ranked) > 0 {
 		ids := make([]string, len(ranked))
 		for i, rh := range ranked {
 			ids[i] = rh.hit.ID
@@ -325,6 +299,34 @@ func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int
 			h = l
 		}
 		hits[i] = Hit{ID: rh.hit.ID, Score: rh.hit.Score, Matches: c.matches(h)}
+	}
+	return hits, total, nil
+}
+
+// all returns every hit of a compiled query, with its words' locations,
+// ranked, and their number.
+func (r *Reader) all(ctx context.Context, c *Compiled) ([]Hit, int, error) {
+	count, err := r.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(c.Query, 0, 0, false))
+	if err != nil {
+		return nil, 0, fmt.Errorf("searching: %w", err)
+	}
+	if count.Total == 0 {
+		return nil, 0, nil
+	}
+	req := bleve.NewSearchRequestOptions(c.Query, int(count.Total), 0, false)
+	req.IncludeLocations = true
+	res, err := r.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("searching: %w", err)
+	}
+	ranked := make([]rankedHit, len(res.Hits))
+	for i, h := range res.Hits {
+		ranked[i] = rankedHit{key: newRankKey(h.ID, h.Score), hit: h}
+	}
+	slices.SortFunc(ranked, compareRanked)
+	hits := make([]Hit, len(ranked))
+	for i, rh := range ranked {
+		hits[i] = Hit{ID: rh.hit.ID, Score: rh.hit.Score, Matches: c.matches(rh.hit)}
 	}
 	return hits, int(res.Total), nil
 }
@@ -345,52 +347,62 @@ func (r *Reader) locate(ctx context.Context, q query.Query, ids []string) (map[s
 	return out, nil
 }
 
-// topTied returns the first limit hits of q by rank (see rankKey) among
-// those scoring at least min, in one pass over every hit: a document match
-// handler keeps the best seen, loading a hit's ID only when its score can
-// place it.
-func (r *Reader) topTied(ctx context.Context, q query.Query, limit int, min float64) ([]*search.DocumentMatch, error) {
+// top returns the first limit hits of q by rank (see rankKey), in rank
+// order, and the number of hits, in one pass without locations (Search
+// reads those of the hits it keeps). Each shard keeps its best hits in a
+// heap of its own and loads a hit's ID only when its score can place it
+// there; the shards' best are ranked together at the end. A hit that does
+// not place goes back to its shard's pool, as Bleve's own collector puts
+// it back.
+func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit, int, error) {
 	var (
-		mu  sync.Mutex // shards are searched concurrently
-		top rankHeap
+		mu    sync.Mutex // shards are searched concurrently
+		best  []rankedHit
+		total int
 	)
 	handler := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
+		var (
+			top rankHeap
+			n   int
+		)
 		return func(h *search.DocumentMatch) error {
 			if h == nil { // the end of a shard
+				mu.Lock()
+				best, total = append(best, top...), total+n
+				mu.Unlock()
 				return nil
 			}
-			if h.Score < min {
-				return nil // not put back in the pool: see each
+			n++
+			if len(top) == limit && h.Score < top[0].key.score {
+				sc.DocumentMatchPool.Put(h)
+				return nil
 			}
 			id, err := sc.IndexReader.ExternalID(h.IndexInternalID)
 			if err != nil {
 				return err
 			}
 			k := newRankKey(id, h.Score)
-			mu.Lock()
-			defer mu.Unlock()
 			if len(top) == limit && !k.before(top[0].key) {
+				sc.DocumentMatchPool.Put(h)
 				return nil
 			}
 			h.ID = id
-			h.Complete(nil)
 			heap.Push(&top, rankedHit{key: k, hit: h})
 			if len(top) > limit {
-				heap.Pop(&top) // left to the garbage collector: it may be another shard's
+				sc.DocumentMatchPool.Put(heap.Pop(&top).(rankedHit).hit)
 			}
 			return nil
 		}, false, nil
 	}
 	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(handler))
-	req := bleve.NewSearchRequestOptions(q, 0, 0, false) // without locations: Search reads those of the hits it keeps
-	if _, err := r.alias.SearchInContext(ctx, req); err != nil {
-		return nil, fmt.Errorf("searching: %w", err)
+	if _, err := r.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false)); err != nil {
+		return nil, 0, fmt.Errorf("searching: %w", err)
 	}
-	out := make([]*search.DocumentMatch, len(top))
-	for i, rh := range top {
-		out[i] = rh.hit
+	slices.SortFunc(best, compareRanked)
+	if len(best) > limit {
+		best = best[:limit]
 	}
-	return out, nil
+	return best, total, nil
 }
 
 // rankKey orders hits: by score (highest first), then transcript and
@@ -428,6 +440,16 @@ func (a rankKey) before(b rankKey) bool {
 type rankedHit struct {
 	key rankKey
 	hit *search.DocumentMatch
+}
+
+func compareRanked(a, b rankedHit) int {
+	switch {
+	case a.key.before(b.key):
+		return -1
+	case b.key.before(a.key):
+		return 1
+	}
+	return 0
 }
 
 // rankHeap holds the best hits seen, the last by rank on top.
