@@ -71,10 +71,10 @@ func (q *positionsQuery) pairDecides() bool {
 type positionsSearcher struct {
 	q         *positionsQuery
 	options   search.SearcherOptions
-	words     []*word // the query's distinct terms, rarest first (as Bleve's conjunction orders them)
-	walk      []*word // the words and the phrase's pairs and other words, rarest first
-	target    bindex.IndexInternalID
-	lite      bindex.TermFieldDoc // a word's document without its positions, to score
+	words     []*word                // the query's distinct terms, rarest first (as Bleve's conjunction orders them)
+	walk      []*word                // the words and the phrase's pairs and other words, rarest first
+	target    bindex.IndexInternalID // where the walk goes next (its bytes reused)
+	lite      bindex.TermFieldDoc    // a word's document without its positions, to score
 	scored    []*search.Explanation
 	check     checker
 	unchecked bool // the phrase's one pair decides; the words, without positions, only score
@@ -179,7 +179,8 @@ func (s *positionsSearcher) Next(ctx *search.SearchContext) (*search.DocumentMat
 }
 
 func (s *positionsSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInternalID) (*search.DocumentMatch, error) {
-	return s.find(ctx, append(s.target[:0], id...))
+	s.target = append(s.target[:0], id...)
+	return s.find(ctx, s.target)
 }
 
 // find returns the first document from target on (nil: after the one the
@@ -192,7 +193,8 @@ func (s *positionsSearcher) find(ctx *search.SearchContext, target bindex.IndexI
 			if err := w.next(); err != nil || w.done {
 				return nil, err
 			}
-			target = append(s.target[:0], w.doc.ID...)
+			s.target = append(s.target[:0], w.doc.ID...)
+			target = s.target
 		}
 		ahead := false
 		for _, w := range s.walk {
@@ -200,7 +202,8 @@ func (s *positionsSearcher) find(ctx *search.SearchContext, target bindex.IndexI
 				return nil, err
 			}
 			if w.doc.ID.Compare(target) > 0 {
-				target = append(s.target[:0], w.doc.ID...)
+				s.target = append(s.target[:0], w.doc.ID...)
+				target = s.target
 				ahead = true
 				break
 			}
