@@ -9,8 +9,11 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/alongside-qda/alongside/corpus"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
@@ -542,19 +545,76 @@ func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageR
 // Version loads one version of a transcript (current or not) with its
 // text, turns and sentences.
 func (s *Store) Version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
-	var t corpus.Transcript
-	var meta string
-	var turns []byte
-	err := s.db.QueryRowContext(ctx, `SELECT v.transcript_id, coalesce(t.title, v.transcript_id), coalesce(t.format, ''), v.version, v.source, v.metadata, v.text, v.turns
-		FROM versions v LEFT JOIN transcripts t ON t.id = v.transcript_id WHERE v.transcript_id = ? AND v.version = ?`, id, version).
-		Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta, &t.Text, &turns)
+	return scanVersion(s.db.QueryRowContext(ctx, versionQuery, id, version), id, version)
+}
+
+// versionQuery reads a transcript version, for scanVersion.
+const versionQuery = `SELECT v.transcript_id, coalesce(t.title, v.transcript_id), coalesce(t.format, ''), v.version, v.source, v.metadata, v.text, v.turns
+	FROM versions v LEFT JOIN transcripts t ON t.id = v.transcript_id WHERE v.transcript_id = ? AND v.version = ?`
+
+func scanVersion(row *sql.Row, id, version string) (*corpus.Transcript, error) {
+	t, meta, turns, err := scanRawVersion(row, id, version)
+	if err != nil {
+		return nil, err
+	}
+	return decodeVersion(t, meta, turns)
+}
+
+// scanRawVersion reads a row of versionQuery, its metadata and turns not
+// yet decoded.
+func scanRawVersion(row *sql.Row, id, version string) (t *corpus.Transcript, meta string, turns []byte, err error) {
+	t = &corpus.Transcript{}
+	err = row.Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta, &t.Text, &turns)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("transcript %q version %.12s: %w", id, version, ErrNotFound)
+		return nil, "", nil, fmt.Errorf("transcript %q version %.12s: %w", id, version, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading transcript %q: %w", id, err)
+		return nil, "", nil, fmt.Errorf("reading transcript %q: %w", id, err)
 	}
-	return decodeVersion(&t, meta, turns)
+	return t, meta, turns, nil
+}
+
+// VersionKey names a transcript version.
+type VersionKey struct{ ID, Version string }
+
+// Versions reads the transcript versions named, in order, on one
+// connection with one prepared statement: reading each on a connection of
+// its own made SQLite open the database and parse its schema again for
+// every connection (a third of reading a search's twenty transcripts).
+func (s *Store) Versions(ctx context.Context, keys []VersionKey) ([]*corpus.Transcript, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcripts: %w", err)
+	}
+	defer conn.Close()
+	stmt, err := conn.PrepareContext(ctx, versionQuery)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcripts: %w", err)
+	}
+	defer stmt.Close()
+	// Decoding (the turns, the metadata) is most of the work: it runs
+	// beside the reading, on the other cores.
+	out := make([]*corpus.Transcript, len(keys))
+	var eg errgroup.Group
+	eg.SetLimit(runtime.GOMAXPROCS(0))
+	for i, k := range keys {
+		t, meta, turns, err := scanRawVersion(stmt.QueryRowContext(ctx, k.ID, k.Version), k.ID, k.Version)
+		if err != nil {
+			eg.Wait()
+			return nil, err
+		}
+		eg.Go(func() (err error) {
+			out[i], err = decodeVersion(t, meta, turns)
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // decodeVersion decodes a stored version's metadata and turns into t.

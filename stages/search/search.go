@@ -11,7 +11,6 @@ import (
 	"github.com/alongside-qda/alongside/corpus/store"
 	"github.com/alongside-qda/alongside/index"
 	"github.com/alongside-qda/alongside/stages"
-	"golang.org/x/sync/errgroup"
 )
 
 // Options describe one search.
@@ -317,37 +316,28 @@ type versionKey struct{ id, version string }
 const versionBatch = 32
 
 // versions returns the transcript versions named: from the cache, the rest
-// read four at a time (reading a search's twenty one after the other was a
-// third of a rare word's search at 30M words). The cache keeps memory
-// flat: searches touch few transcripts.
+// read together (see store.Versions). The cache keeps memory flat:
+// searches touch few transcripts.
 func (s *Searcher) versions(ctx context.Context, keys []versionKey) (map[versionKey]*corpus.Transcript, error) {
 	out := make(map[versionKey]*corpus.Transcript, len(keys))
-	var missing []versionKey
+	var missing []store.VersionKey
 	for _, k := range keys {
 		if t, ok := s.cache[k]; ok {
 			out[k] = t
 		} else {
-			missing = append(missing, k)
+			missing = append(missing, store.VersionKey{ID: k.id, Version: k.version})
 		}
 	}
-	read := make([]*corpus.Transcript, len(missing))
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.SetLimit(4)
-	for i, k := range missing {
-		eg.Go(func() error {
-			t, err := s.Store.Version(ctx, k.id, k.version)
-			read[i] = t
-			return err
-		})
-	}
-	if err := eg.Wait(); err != nil {
+	read, err := s.Store.Versions(ctx, missing)
+	if err != nil {
 		return nil, err
 	}
 	if len(s.cache)+len(read) > 64 {
 		clear(s.cache)
 	}
 	for i, k := range missing {
-		out[k], s.cache[k] = read[i], read[i]
+		key := versionKey{k.ID, k.Version}
+		out[key], s.cache[key] = read[i], read[i]
 	}
 	return out, nil
 }
