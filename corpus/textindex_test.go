@@ -25,3 +25,13 @@ func FuzzTranscriptCut(f *testing.F) {
 	})
 }
 
+// go test ./corpus -run '^$' -bench TextIndex: indexing a long interview's
+// text (90 KB of ASCII with a dash every 2 KB, as the benchmark corpus's
+// transcripts have).
+func BenchmarkTextIndex(b *testing.B) {
+	text := strings.Repeat(strings.Repeat("Participant: I don't know, it's hard to say, you know. ", 40)+"— ", 40)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		newTextIndex(text)
+	}
+}
