@@ -4,10 +4,12 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -351,15 +353,18 @@ func (r *Reader) locate(ctx context.Context, q query.Query, ids []string) (map[s
 // order, and the number of hits, in one pass without locations (Search
 // reads those of the hits it keeps). Each shard keeps its best hits in a
 // heap of its own and loads a hit's ID only when its score can place it
-// there; the shards' best are ranked together at the end. A hit that does
-// not place goes back to its shard's pool, as Bleve's own collector puts
-// it back.
+// there and among all shards' best: a hit scoring less than the last of a
+// shard's full heap is not among the first limit. The shards' best are
+// ranked together at the end. A hit that does not place goes back to its
+// shard's pool, as Bleve's own collector puts it back.
 func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit, int, error) {
 	var (
 		mu    sync.Mutex // shards are searched concurrently
 		best  []rankedHit
 		total int
+		floor atomic.Uint64 // the highest score of the last of a shard's full heap, as math.Float64bits
 	)
+	floor.Store(math.Float64bits(math.Inf(-1)))
 	handler := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
 		var (
 			top rankHeap
@@ -373,7 +378,7 @@ func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit
 				return nil
 			}
 			n++
-			if len(top) == limit && h.Score < top[0].key.score {
+			if h.Score < math.Float64frombits(floor.Load()) || len(top) == limit && h.Score < top[0].key.score {
 				sc.DocumentMatchPool.Put(h)
 				return nil
 			}
@@ -390,6 +395,14 @@ func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit
 			heap.Push(&top, rankedHit{key: k, hit: h})
 			if len(top) > limit {
 				sc.DocumentMatchPool.Put(heap.Pop(&top).(rankedHit).hit)
+			}
+			if len(top) == limit {
+				for last := top[0].key.score; ; {
+					f := floor.Load()
+					if last <= math.Float64frombits(f) || floor.CompareAndSwap(f, math.Float64bits(last)) {
+						break
+					}
+				}
 			}
 			return nil
 		}, false, nil
