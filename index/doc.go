@@ -105,7 +105,12 @@
 // words' locations and then reads the locations of the hits it shows only,
 // running the query again on those passages alone: at 30 million words,
 // reading the locations of every match of a common word took a third of
-// its search. Without locations, a phrase of two common words is found by
+// its search. The ranking is one pass: each shard keeps its best hits by
+// score, then transcript and position, loading a passage's ID only when
+// its score can place it (not under the last of any shard's full heap).
+// Ranking by Bleve's score and then again among the hits tied across the
+// limit walked every hit twice, and hits tie there for nine queries in
+// ten. Without locations, a phrase of two common words is found by
 // its one pair alone, its words read only for their scores (the pair is
 // indexed exactly where the two stand next to each other); the positions
 // check of longer and exact phrases and of "a b"~N keeps its scratch space
