@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -17,38 +16,21 @@ import (
 // reads it, and names a version the store does not hold.
 func TestVersionsAsVersionReadsThem(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(filepath.Join(t.TempDir(), "alongside.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
-	id, shard, err := st.BeginBatch(ctx, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := Commit{Batch: id, Now: now}
-	var keys []VersionKey
+	var trs []*corpus.Transcript
 	for i := range 7 {
 		name := fmt.Sprintf("t%d", i)
 		text := fmt.Sprintf("Ana: Hello %d.\n\nBen: Hi, “%s”.\n", i, name)
-		tr := &corpus.Transcript{ID: name, Title: "Title " + name, Format: "txt", Source: name + ".txt", Text: text,
+		trs = append(trs, &corpus.Transcript{ID: name, Title: "Title " + name, Format: "txt", Source: name + ".txt", Text: text,
 			Metadata: map[string]string{"site": name},
 			Turns: []corpus.Turn{
 				{Speaker: "Ana", SpeakerKey: "ana", Start: corpus.NoTime, End: corpus.NoTime, Span: corpus.Span{Start: 5, End: 13}, Sentences: []corpus.Sentence{{Span: corpus.Span{Start: 5, End: 13}}}},
 				{Speaker: "Ben", SpeakerKey: "ben", Start: time.Duration(i) * time.Second, End: corpus.NoTime, Span: corpus.Span{Start: 20, End: 29}, Sentences: []corpus.Sentence{{Span: corpus.Span{Start: 20, End: 29}}}},
-			}}
-		tr.SetVersion()
-		ps := corpus.Passages(tr)
-		if err := st.AddVersion(ctx, tr, slices.Values(ps), shard); err != nil {
-			t.Fatal(err)
-		}
-		c.Transcripts = append(c.Transcripts, TranscriptInfo{ID: name, File: tr.Source, Version: tr.Version, Title: tr.Title, Format: "txt", Passages: len(ps)})
-		keys = append(keys, VersionKey{ID: name, Version: tr.Version})
+			}})
 	}
-	c.Shards = []Shard{{Name: shard + "-001", Docs: 14}}
-	if err := st.Commit(ctx, c); err != nil {
-		t.Fatal(err)
+	st := storeOf(t, trs)
+	var keys []VersionKey
+	for _, tr := range trs {
+		keys = append(keys, VersionKey{ID: tr.ID, Version: tr.Version})
 	}
 	slices.Reverse(keys) // not the order they were written in
 	keys = append(keys, keys[2])
