@@ -154,6 +154,72 @@ func TestShardsWithoutPairsAnswerPhrases(t *testing.T) {
 	}
 }
 
+// A shard without word pairs answers phrases with Bleve's phrase searcher,
+// whose hits a ranked search hands back to Bleve's pool as it passes them
+// over (the phrase searcher keeps the locations of the match it returned):
+// the first hits of a search with a limit are those of the whole ranking,
+// with the same matched words, repeated words included.
+func TestShardsWithoutPairsRankInOnePass(t *testing.T) {
+	_, passages := annomiSample(t)
+	passages = passages[:3000]
+	root := t.TempDir()
+	m, err := NewMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(m.(*mapping.IndexMappingImpl).DefaultMapping.Properties, FieldPairs)
+	old, err := bleve.New(filepath.Join(root, "old"), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := old.NewBatch()
+	for i := range passages {
+		if err := b.Index(passages[i].ID, Document(&passages[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := old.Batch(b); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	without, err := Open(root, []string{"old"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer without.Close()
+	if without.pairs {
+		t.Fatal("a shard without word pairs is searched as if it had them")
+	}
+	ctx := context.Background()
+	search := func(r *Reader, q string, limit int) ([]Hit, int) {
+		n, err := Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := r.Compile(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits, total, err := r.Search(ctx, c, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hits, total
+	}
+	for _, q := range []string{`"that that"`, `"and and"`, `"you know"`, `"I don't know"`, `="you know"`, `"at the end of the day"`, `"a little bit"`} {
+		all, total := search(without, q, 0)
+		if total < 3 {
+			t.Fatalf("%s: %d hits: the query tests nothing", q, total)
+		}
+		for _, limit := range []int{1, 2, 20} {
+			top, n := search(without, q, limit)
+			if want := all[:min(limit, len(all))]; n != total || !sameHits(top, want) {
+				t.Errorf("%s, limit %d, without pairs: %v of %d; the ranking's first: %v of %d", q, limit, hitIDs(top), n, hitIDs(want), total)
+			}
+		}
+	}
+}
+
 func TestMaskedVersions(t *testing.T) {
 	got := maskedVersions([]string{"fg-1#abc#0", "fg-1#abc#10", "fg-1#abd#0", "fg-10#abc#2", "plain"})
 	want := map[string][]string{
