@@ -206,17 +206,22 @@ func TestShardsWithoutPairsRankInOnePass(t *testing.T) {
 		}
 		return hits, total
 	}
+	tested := 0
 	for _, q := range []string{`"that that"`, `"and and"`, `"you know"`, `"I don't know"`, `="you know"`, `"at the end of the day"`, `"a little bit"`} {
 		all, total := search(without, q, 0)
 		if total < 3 {
-			t.Fatalf("%s: %d hits: the query tests nothing", q, total)
+			continue // the short sample (-short, -race) may hold too few
 		}
+		tested++
 		for _, limit := range []int{1, 2, 20} {
 			top, n := search(without, q, limit)
 			if want := all[:min(limit, len(all))]; n != total || !sameHits(top, want) {
 				t.Errorf("%s, limit %d, without pairs: %v of %d; the ranking's first: %v of %d", q, limit, hitIDs(top), n, hitIDs(want), total)
 			}
 		}
+	}
+	if tested < 5 {
+		t.Errorf("%d phrases with three hits or more: the test tests little", tested)
 	}
 }
 
