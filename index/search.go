@@ -35,6 +35,12 @@ type Hit struct {
 // Compiled is a query ready to run.
 type Compiled struct {
 	Query query.Query
+	// blevePhrase: the query holds a Bleve phrase query (a word the
+	// analyzer splits, or a phrase on shards without word pairs). Bleve's
+	// phrase searcher keeps the locations of the match it returned, so its
+	// passed-over matches must not go back to the pool to be reused (see
+	// top).
+	blevePhrase bool
 }
 
 // Compile turns a parsed query into a Bleve query over r's shards.
@@ -55,7 +61,7 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		if v.Exact {
 			field = FieldExact
 		}
-		return termsQuery(analyze(r.mapping, field, v.Text), field), nil
+		return c.termsQuery(analyze(r.mapping, field, v.Text), field), nil
 	case Phrase:
 		field := FieldText
 		if v.Exact {
@@ -65,7 +71,7 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		terms := analyze(r.mapping, field, text)
 		if v.Near < 0 {
 			if len(terms) < 2 || !r.pairs { // Bleve's phrase searcher walks the rarest word
-				return termsQuery(terms, field), nil
+				return c.termsQuery(terms, field), nil
 			}
 			pairs := analyze(r.mapping, FieldPairs, text) // of common words only
 			// The word pairs are of stemmed words: a passage holding the
@@ -194,6 +200,15 @@ func allFilterOnly(nodes []Node) bool {
 	return len(nodes) > 0 && !slices.ContainsFunc(nodes, func(n Node) bool { return !filterOnly(n) })
 }
 
+// termsQuery is termsQuery, noting when it makes a Bleve phrase query.
+func (c *Compiled) termsQuery(terms []string, field string) query.Query {
+	q := termsQuery(terms, field)
+	if _, ok := q.(*query.PhraseQuery); ok {
+		c.blevePhrase = true
+	}
+	return q
+}
+
 // termsQuery matches analysed terms: one term, or a phrase of several (a
 // word the analyzer splits, such as "e-mail", is a phrase).
 func termsQuery(terms []string, field string) query.Query {
@@ -280,7 +295,7 @@ func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int
 	if limit <= 0 {
 		return r.all(ctx, c)
 	}
-	ranked, total, err := r.top(ctx, c.Query, limit)
+	ranked, total, err := r.top(ctx, c.Query, limit, !c.blevePhrase)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -290,7 +305,7 @@ func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int
 		for i, rh := range ranked {
 			ids[i] = rh.hit.ID
 		}
-		if located, err = r.locate(ctx, c.Query, ids); err != nil {
+		if located, err = r.locate(ctx, c, ids); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -333,10 +348,30 @@ func (r *Reader) all(ctx context.Context, c *Compiled) ([]Hit, int, error) {
 	return hits, int(res.Total), nil
 }
 
-// locate runs q again on the given passages alone, with the locations of
-// the words that matched, by passage ID.
-func (r *Reader) locate(ctx context.Context, q query.Query, ids []string) (map[string]*search.DocumentMatch, error) {
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+// locate runs the query again on the given passages alone, with the
+// locations of the words that matched, by passage ID.
+//
+// A query holding a Bleve phrase query runs whole instead, keeping the
+// given passages' matches: inside a conjunction, Bleve's phrase searcher
+// gave a passage the locations of every occurrence of its words, not only
+// the phrase's ("and and" on some layouts of a shard without word pairs).
+// Those queries are rare words the analyzer splits ("e-mail") and phrases
+// on shards written before word pairs.
+func (r *Reader) locate(ctx context.Context, c *Compiled, ids []string) (map[string]*search.DocumentMatch, error) {
+	if c.blevePhrase {
+		wanted := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			wanted[id] = true
+		}
+		out := make(map[string]*search.DocumentMatch, len(ids))
+		err := r.each(ctx, c.Query, true, false, func(h *search.DocumentMatch) {
+			if wanted[h.ID] {
+				out[h.ID] = h
+			}
+		})
+		return out, err
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), c.Query), len(ids), 0, false)
 	req.IncludeLocations = true
 	res, err := r.alias.SearchInContext(ctx, req)
 	if err != nil {
@@ -355,9 +390,13 @@ func (r *Reader) locate(ctx context.Context, q query.Query, ids []string) (map[s
 // heap of its own and loads a hit's ID only when its score can place it
 // there and among all shards' best: a hit scoring less than the last of a
 // shard's full heap is not among the first limit. The shards' best are
-// ranked together at the end. A hit that does not place goes back to its
-// shard's pool, as Bleve's own collector puts it back.
-func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit, int, error) {
+// ranked together at the end. When pool is set, a hit that does not place
+// goes back to its shard's pool, as Bleve's own collector puts it back:
+// a new match for every hit was 6% of a common phrase's search. (Bleve's
+// phrase searcher, which keeps the locations of the match it returned,
+// then found passages without the phrase: "that that" on some layouts
+// of a shard without word pairs.)
+func (r *Reader) top(ctx context.Context, q query.Query, limit int, pool bool) ([]rankedHit, int, error) {
 	var (
 		mu    sync.Mutex // shards are searched concurrently
 		best  []rankedHit
@@ -370,6 +409,11 @@ func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit
 			top rankHeap
 			n   int
 		)
+		drop := func(h *search.DocumentMatch) {
+			if pool {
+				sc.DocumentMatchPool.Put(h)
+			}
+		}
 		return func(h *search.DocumentMatch) error {
 			if h == nil { // the end of a shard
 				mu.Lock()
@@ -379,7 +423,7 @@ func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit
 			}
 			n++
 			if h.Score < math.Float64frombits(floor.Load()) || len(top) == limit && h.Score < top[0].key.score {
-				sc.DocumentMatchPool.Put(h)
+				drop(h)
 				return nil
 			}
 			id, err := sc.IndexReader.ExternalID(h.IndexInternalID)
@@ -388,13 +432,13 @@ func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit
 			}
 			k := newRankKey(id, h.Score)
 			if len(top) == limit && !k.before(top[0].key) {
-				sc.DocumentMatchPool.Put(h)
+				drop(h)
 				return nil
 			}
 			h.ID = id
 			heap.Push(&top, rankedHit{key: k, hit: h})
 			if len(top) > limit {
-				sc.DocumentMatchPool.Put(heap.Pop(&top).(rankedHit).hit)
+				drop(heap.Pop(&top).(rankedHit).hit)
 			}
 			if len(top) == limit {
 				for last := top[0].key.score; ; {
