@@ -99,25 +99,7 @@ func TestShardsWithoutPairsAnswerPhrases(t *testing.T) {
 	_, passages := annomiSample(t)
 	passages = passages[:3000]
 	root := t.TempDir()
-	m, err := NewMapping()
-	if err != nil {
-		t.Fatal(err)
-	}
-	delete(m.(*mapping.IndexMappingImpl).DefaultMapping.Properties, FieldPairs)
-	old, err := bleve.New(filepath.Join(root, "old"), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := old.NewBatch()
-	for i := range passages {
-		if err := b.Index(passages[i].ID, Document(&passages[i])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := old.Batch(b); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
+	writeShardWithoutPairs(t, root, "old", passages)
 	shards := writeShards(t, root, "new", passages)
 	count := func(names []string, q string) (int, bool) {
 		r, err := Open(root, names, nil)
@@ -163,25 +145,7 @@ func TestShardsWithoutPairsRankInOnePass(t *testing.T) {
 	_, passages := annomiSample(t)
 	passages = passages[:3000]
 	root := t.TempDir()
-	m, err := NewMapping()
-	if err != nil {
-		t.Fatal(err)
-	}
-	delete(m.(*mapping.IndexMappingImpl).DefaultMapping.Properties, FieldPairs)
-	old, err := bleve.New(filepath.Join(root, "old"), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := old.NewBatch()
-	for i := range passages {
-		if err := b.Index(passages[i].ID, Document(&passages[i])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := old.Batch(b); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
+	writeShardWithoutPairs(t, root, "old", passages)
 	without, err := Open(root, []string{"old"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -240,5 +204,32 @@ func TestMaskedVersions(t *testing.T) {
 		if !slices.Equal(got[k], w) {
 			t.Errorf("%s: %v, want %v", k, got[k], w)
 		}
+	}
+}
+
+// writeShardWithoutPairs writes passages into a shard as a batch did before
+// word pairs were indexed: with no FieldPairs, in one Bleve batch.
+func writeShardWithoutPairs(t *testing.T, root, name string, passages []corpus.Passage) {
+	t.Helper()
+	m, err := NewMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(m.(*mapping.IndexMappingImpl).DefaultMapping.Properties, FieldPairs)
+	idx, err := bleve.New(filepath.Join(root, name), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := idx.NewBatch()
+	for i := range passages {
+		if err := b.Index(passages[i].ID, Document(&passages[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := idx.Batch(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
