@@ -38,15 +38,7 @@ func TestMergeWhileReading(t *testing.T) {
 	ctx := context.Background()
 	ids := func(r *Reader, q string) []string {
 		t.Helper()
-		n, err := Parse(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := r.Compile(ctx, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := r.IDs(ctx, c)
+		got, err := r.IDs(ctx, mustCompile(t, r, q))
 		if err != nil {
 			t.Fatal(err)
 		}

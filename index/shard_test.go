@@ -107,15 +107,7 @@ func TestShardsWithoutPairsAnswerPhrases(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer r.Close()
-		n, err := Parse(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := r.Compile(context.Background(), n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, total, err := r.Search(context.Background(), c, 5)
+		_, total, err := r.Search(context.Background(), mustCompile(t, r, q), 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,15 +148,7 @@ func TestShardsWithoutPairsRankInOnePass(t *testing.T) {
 	}
 	ctx := context.Background()
 	search := func(r *Reader, q string, limit int) ([]Hit, int) {
-		n, err := Parse(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := r.Compile(ctx, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hits, total, err := r.Search(ctx, c, limit)
+		hits, total, err := r.Search(ctx, mustCompile(t, r, q), limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,4 +216,18 @@ func writeShardWithoutPairs(t *testing.T, root, name string, passages []corpus.P
 	if err := idx.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// mustCompile parses and compiles a query for r.
+func mustCompile(t testing.TB, r *Reader, q string) *Compiled {
+	t.Helper()
+	n, err := Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Compile(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
