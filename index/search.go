@@ -321,31 +321,26 @@ func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int
 }
 
 // all returns every hit of a compiled query, with its words' locations,
-// ranked, and their number.
+// ranked, and their number: one pass, as All (a count first and then a
+// search sized by it walked every hit twice).
 func (r *Reader) all(ctx context.Context, c *Compiled) ([]Hit, int, error) {
-	count, err := r.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(c.Query, 0, 0, false))
+	type rankedMatch struct {
+		key rankKey
+		hit Hit
+	}
+	var found []rankedMatch
+	err := r.each(ctx, c.Query, true, true, func(h *search.DocumentMatch) {
+		found = append(found, rankedMatch{newRankKey(h.ID, h.Score), Hit{ID: h.ID, Score: h.Score, Matches: c.matches(h)}})
+	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("searching: %w", err)
+		return nil, 0, err
 	}
-	if count.Total == 0 {
-		return nil, 0, nil
+	slices.SortFunc(found, func(a, b rankedMatch) int { return compareKeys(a.key, b.key) })
+	hits := make([]Hit, len(found))
+	for i, f := range found {
+		hits[i] = f.hit
 	}
-	req := bleve.NewSearchRequestOptions(c.Query, int(count.Total), 0, false)
-	req.IncludeLocations = true
-	res, err := r.alias.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, 0, fmt.Errorf("searching: %w", err)
-	}
-	ranked := make([]rankedHit, len(res.Hits))
-	for i, h := range res.Hits {
-		ranked[i] = rankedHit{key: newRankKey(h.ID, h.Score), hit: h}
-	}
-	slices.SortFunc(ranked, compareRanked)
-	hits := make([]Hit, len(ranked))
-	for i, rh := range ranked {
-		hits[i] = Hit{ID: rh.hit.ID, Score: rh.hit.Score, Matches: c.matches(rh.hit)}
-	}
-	return hits, int(res.Total), nil
+	return hits, len(hits), nil
 }
 
 // locate runs the query again on the given passages alone, with the
@@ -499,11 +494,13 @@ type rankedHit struct {
 	hit *search.DocumentMatch
 }
 
-func compareRanked(a, b rankedHit) int {
+func compareRanked(a, b rankedHit) int { return compareKeys(a.key, b.key) }
+
+func compareKeys(a, b rankKey) int {
 	switch {
-	case a.key.before(b.key):
+	case a.before(b):
 		return -1
-	case b.key.before(a.key):
+	case b.before(a):
 		return 1
 	}
 	return 0
