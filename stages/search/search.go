@@ -80,7 +80,7 @@ type Searcher struct {
 	// still ran: they match nothing).
 	Warnings []string
 	speakers *stages.Speakers
-	cache    map[versionKey]*corpus.Transcript
+	cache    map[store.VersionKey]*corpus.Transcript
 }
 
 // Speakers returns the project's speakers, read once per Searcher.
@@ -147,7 +147,7 @@ func Open(ctx context.Context, p stages.Project) (*Searcher, error) {
 		st.Close()
 		return nil, err
 	}
-	return &Searcher{Store: st, Index: idx, cache: map[versionKey]*corpus.Transcript{}}, nil
+	return &Searcher{Store: st, Index: idx, cache: map[store.VersionKey]*corpus.Transcript{}}, nil
 }
 
 // Close closes the index and the store.
@@ -214,14 +214,14 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 	// time: hits come best first, from transcripts all over the corpus,
 	// and resolving them in that order read the same transcripts again and
 	// again (all hits of "people" at 30M words: 27 s, 4.5 GB).
-	groups := map[versionKey][]int{} // hits by version
-	var order []versionKey
+	groups := map[store.VersionKey][]int{} // hits by version
+	var order []store.VersionKey
 	for i, h := range hits {
 		row, ok := rows[h.ID]
 		if !ok {
 			continue // no row: not a passage this store knows (compaction keeps the rows)
 		}
-		k := versionKey{row.TranscriptID, row.Version}
+		k := store.VersionKey{ID: row.TranscriptID, Version: row.Version}
 		if groups[k] == nil {
 			order = append(order, k)
 		}
@@ -308,9 +308,6 @@ func filtersWho(n index.Node) bool {
 	return false
 }
 
-// versionKey names a transcript version.
-type versionKey struct{ id, version string }
-
 // versionBatch is how many transcript versions Resolve holds at once
 // (tens of kilobytes of text and turns each), beside the cache.
 const versionBatch = 32
@@ -318,14 +315,14 @@ const versionBatch = 32
 // versions returns the transcript versions named: from the cache, the rest
 // read together (see store.Versions). The cache keeps memory flat:
 // searches touch few transcripts.
-func (s *Searcher) versions(ctx context.Context, keys []versionKey) (map[versionKey]*corpus.Transcript, error) {
-	out := make(map[versionKey]*corpus.Transcript, len(keys))
+func (s *Searcher) versions(ctx context.Context, keys []store.VersionKey) (map[store.VersionKey]*corpus.Transcript, error) {
+	out := make(map[store.VersionKey]*corpus.Transcript, len(keys))
 	var missing []store.VersionKey
 	for _, k := range keys {
 		if t, ok := s.cache[k]; ok {
 			out[k] = t
 		} else {
-			missing = append(missing, store.VersionKey{ID: k.id, Version: k.version})
+			missing = append(missing, k)
 		}
 	}
 	read, err := s.Store.Versions(ctx, missing)
@@ -336,8 +333,7 @@ func (s *Searcher) versions(ctx context.Context, keys []versionKey) (map[version
 		clear(s.cache)
 	}
 	for i, k := range missing {
-		key := versionKey{k.ID, k.Version}
-		out[key], s.cache[key] = read[i], read[i]
+		out[k], s.cache[k] = read[i], read[i]
 	}
 	return out, nil
 }
