@@ -200,18 +200,10 @@ func allFilterOnly(nodes []Node) bool {
 	return len(nodes) > 0 && !slices.ContainsFunc(nodes, func(n Node) bool { return !filterOnly(n) })
 }
 
-// termsQuery is termsQuery, noting when it makes a Bleve phrase query.
-func (c *Compiled) termsQuery(terms []string, field string) query.Query {
-	q := termsQuery(terms, field)
-	if _, ok := q.(*query.PhraseQuery); ok {
-		c.blevePhrase = true
-	}
-	return q
-}
-
 // termsQuery matches analysed terms: one term, or a phrase of several (a
-// word the analyzer splits, such as "e-mail", is a phrase).
-func termsQuery(terms []string, field string) query.Query {
+// word the analyzer splits, such as "e-mail", is a phrase), which c
+// notes (see blevePhrase).
+func (c *Compiled) termsQuery(terms []string, field string) query.Query {
 	switch len(terms) {
 	case 0:
 		return bleve.NewMatchNoneQuery()
@@ -220,6 +212,7 @@ func termsQuery(terms []string, field string) query.Query {
 		t.SetField(field)
 		return t
 	}
+	c.blevePhrase = true
 	return bleve.NewPhraseQuery(terms, field)
 }
 
