@@ -18,4 +18,10 @@
 // merged shard, retires the shards merged into it and takes the versions
 // whose passages it dropped out of the index, in one transaction; readers
 // take the shard list and the masked passages together (Store.IndexView).
+//
+// Two tables are kept by triggers rather than written by hand: the masked
+// versions (masked.go) and a copy of the speakers as searches read them
+// (keptspeakers.go). A trigger drops or works out again its table in the
+// statement that changes what the table depends on, so neither can go
+// stale whichever code path writes.
 package store

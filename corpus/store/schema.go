@@ -47,6 +47,12 @@ var migrations = []migration{
 		_, err := tx.ExecContext(ctx, maskedSchema)
 		return err
 	}},
+	{6, "the speakers as searches read them, kept by triggers", func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, keptSpeakersSchema); err != nil {
+			return err
+		}
+		return keepSpeakers(ctx, tx)
+	}},
 }
 
 // SchemaVersion is the schema this version of alongside writes.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -146,7 +147,16 @@ func (p ParticipantRow) Matches(transcript, key string) bool {
 
 // Participants returns the participants sheet, in row order.
 func (s *Store) Participants(ctx context.Context) ([]ParticipantRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT transcript, speaker_key, role, participant, attributes FROM participants ORDER BY seq`)
+	return participants(ctx, s.db)
+}
+
+// rowsQueryer reads rows: the database, or a transaction.
+type rowsQueryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func participants(ctx context.Context, q rowsQueryer) ([]ParticipantRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT transcript, speaker_key, role, participant, attributes FROM participants ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("reading the participants sheet: %w", err)
 	}
@@ -189,6 +199,9 @@ func (s *Store) ReplaceParticipants(ctx context.Context, sheet []ParticipantRow)
 			return fmt.Errorf("recording the participants sheet: row %d: %w", i+1, err)
 		}
 	}
+	if err := keepSpeakers(ctx, tx); err != nil {
+		return fmt.Errorf("recording the participants sheet: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("recording the participants sheet: %w", err)
 	}
@@ -198,9 +211,21 @@ func (s *Store) ReplaceParticipants(ctx context.Context, sheet []ParticipantRow)
 // Speakers lists the speakers of every current transcript, by transcript
 // and order of first turn, with the participants sheet applied: a row for
 // the transcript's own ID wins over a pattern; among patterns, the first
-// in the sheet wins.
+// in the sheet wins. It reads the copy kept for it (see keptSpeakersSchema)
+// when there is one.
 func (s *Store) Speakers(ctx context.Context) ([]SpeakerRow, error) {
-	return s.speakers(ctx, "")
+	var kept []byte
+	err := s.db.QueryRowContext(ctx, `SELECT rows FROM kept_speakers`).Scan(&kept)
+	switch {
+	case err == nil:
+		if rows, err := decodeSpeakers(kept); err == nil {
+			return rows, nil
+		}
+		// A copy that does not decode is only lost speed: read them.
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("reading speakers: %w", err)
+	}
+	return speakers(ctx, s.db, "")
 }
 
 // SpeakersOf is Speakers for the given transcripts only (a search's few
@@ -213,19 +238,19 @@ func (s *Store) SpeakersOf(ctx context.Context, transcripts []string) ([]Speaker
 	for i, t := range transcripts {
 		args[i] = t
 	}
-	return s.speakers(ctx, ` AND s.transcript_id IN (?`+strings.Repeat(",?", len(transcripts)-1)+`)`, args...)
+	return speakers(ctx, s.db, ` AND s.transcript_id IN (?`+strings.Repeat(",?", len(transcripts)-1)+`)`, args...)
 }
 
 // speakers reads the current transcripts' speakers that also meet and.
-func (s *Store) speakers(ctx context.Context, and string, args ...any) ([]SpeakerRow, error) {
-	sheet, err := s.Participants(ctx)
+func speakers(ctx context.Context, q rowsQueryer, and string, args ...any) ([]SpeakerRow, error) {
+	sheet, err := participants(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	// Ordered here, not by SQLite: its sort of every speaker in a temporary
 	// B-tree was a third of the read (5 of 16 ms at 30M words), and a
 	// search with a filter on who speaks reads them all.
-	rows, err := s.db.QueryContext(ctx, `SELECT s.rowid, s.transcript_id, s.label, s.speaker_key, s.turns, s.words, s.role, s.inferred
+	rows, err := q.QueryContext(ctx, `SELECT s.rowid, s.transcript_id, s.label, s.speaker_key, s.turns, s.words, s.role, s.inferred
 		FROM speakers s JOIN transcripts t ON t.id = s.transcript_id AND t.version = s.version
 		WHERE t.removed = 0`+and, args...)
 	if err != nil {

@@ -429,6 +429,9 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 		}
 	}
 	exec(`UPDATE batches SET status = 'done', finished = ?, summary = ? WHERE id = ?`, c.Now.UTC().Format(time.RFC3339Nano), string(summary), c.Batch)
+	if err == nil {
+		err = keepSpeakers(ctx, tx)
+	}
 	if err != nil {
 		return fmt.Errorf("committing batch %d: %w", c.Batch, err)
 	}
