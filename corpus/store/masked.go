@@ -42,9 +42,13 @@ END;
 }
 
 // maskedQuery lists the masked passages: those of the masked versions
-// indexed by a batch that is done.
+// indexed by a batch that is done. CROSS JOIN keeps SQLite's loops in
+// this order, from the few masked versions out: it chose to walk every
+// version of every done batch instead, which read half again as many
+// pages in every search's fresh process (1.7 against 1.0 ms warm, a year
+// of nightly batches at 30M words).
 const maskedQuery = `SELECT p.id FROM masked_versions m
-		JOIN versions v ON v.transcript_id = m.transcript_id AND v.version = m.version
-		JOIN passages p ON p.transcript_id = m.transcript_id AND p.version = m.version
+		CROSS JOIN versions v ON v.transcript_id = m.transcript_id AND v.version = m.version
+		CROSS JOIN passages p ON p.transcript_id = m.transcript_id AND p.version = m.version
 		WHERE v.shard IN (SELECT shard FROM batches WHERE status = 'done')
 		ORDER BY p.id`
