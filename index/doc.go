@@ -116,7 +116,9 @@
 // check of longer and exact phrases and of "a b"~N keeps its scratch space
 // from one passage to the next.
 //
-// That check reads the words' postings itself, with scorch's term readers
+// That check reads the words' postings itself, straight from the shard's
+// zap segments (postings.go: the documents, IDs and locations scorch's
+// term readers give, without copying every location into a term vector),
 // intersected once, and scores a passage only when its positions pass,
 // with Bleve's own term scorers summed as Bleve's conjunction sums them
 // (a test compares every score): Bleve's term searchers made and scored a

@@ -85,27 +85,26 @@ type positionsSearcher struct {
 type word struct {
 	term   string
 	index  int // in uniq(q.terms)
-	reader bindex.TermFieldReader
+	p      *postings
 	scorer *scorer.TermQueryScorer // nil: a pair or other word, walked but not scored
-	doc    bindex.TermFieldDoc     // the document the reader stands on
-	at     bool                    // it stands on one
+	at     bool                    // it stands on a document (p.id)
 	done   bool                    // it has no more
 }
 
 func (w *word) next() error {
-	d, err := w.reader.Next(w.doc.Reset())
-	w.at, w.done = d != nil, d == nil
+	ok, err := w.p.next()
+	w.at, w.done = ok, !ok
 	return err
 }
 
-// advance moves the reader to its first document from id on. It never
-// moves back: scorch reopens a term's postings to seek backwards.
+// advance moves the postings to their first document from id on. They
+// never move back.
 func (w *word) advance(id bindex.IndexInternalID) error {
-	if w.at && w.doc.ID.Compare(id) >= 0 {
+	if w.at && w.p.id.Compare(id) >= 0 {
 		return nil
 	}
-	d, err := w.reader.Advance(id, w.doc.Reset())
-	w.at, w.done = d != nil, d == nil
+	ok, err := w.p.advance(id)
+	w.at, w.done = ok, !ok
 	return err
 }
 
@@ -116,21 +115,25 @@ func (w *word) advance(id bindex.IndexInternalID) error {
 // FieldText), read without frequencies or positions; and scorch
 // intersects all their postings once.
 func (s *positionsSearcher) open(ctx context.Context, i bindex.IndexReader, positions bool) error {
+	snap, err := snapshotOf(i)
+	if err != nil {
+		return err
+	}
 	total, err := i.DocCount()
 	if err != nil {
 		return err
 	}
 	freqNorm := s.options.Score != "none"
 	for k, t := range uniq(s.q.terms) {
-		r, err := i.TermFieldReader(ctx, []byte(t), s.q.field, freqNorm, freqNorm, positions)
+		p, err := openPostings(snap, []byte(t), s.q.field, freqNorm, positions)
 		if err != nil {
 			return err
 		}
-		w := &word{term: t, index: k, reader: r,
-			scorer: scorer.NewTermQueryScorer([]byte(t), s.q.field, 1.0, total, r.Count(), 0, s.options)}
+		w := &word{term: t, index: k, p: p,
+			scorer: scorer.NewTermQueryScorer([]byte(t), s.q.field, 1.0, total, p.count, 0, s.options)}
 		s.words, s.walk = append(s.words, w), append(s.walk, w)
 	}
-	byCount := func(a, b *word) int { return cmp.Compare(a.reader.Count(), b.reader.Count()) }
+	byCount := func(a, b *word) int { return cmp.Compare(a.p.count, b.p.count) }
 	if len(s.words) > 1 { // a lone term searcher has no conjunction, no query norm
 		slices.SortStableFunc(s.words, byCount)
 		s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
@@ -139,11 +142,11 @@ func (s *positionsSearcher) open(ctx context.Context, i bindex.IndexReader, posi
 		if field == s.q.field && slices.Contains(s.q.terms, t) {
 			return nil // a word already
 		}
-		r, err := i.TermFieldReader(ctx, []byte(t), field, false, false, false)
+		p, err := openPostings(snap, []byte(t), field, false, false)
 		if err != nil {
 			return err
 		}
-		s.walk = append(s.walk, &word{term: t, reader: r})
+		s.walk = append(s.walk, &word{term: t, p: p})
 		return nil
 	}
 	for _, p := range uniq(s.q.pairs) {
@@ -157,21 +160,12 @@ func (s *positionsSearcher) open(ctx context.Context, i bindex.IndexReader, posi
 		}
 	}
 	slices.SortStableFunc(s.walk, byCount)
-	if len(s.walk) == 1 {
-		return nil
+	all := make([]*postings, len(s.walk))
+	for k, w := range s.walk {
+		all[k] = w.p
 	}
-	var octx bindex.OptimizableContext
-	for _, w := range s.walk {
-		o, ok := w.reader.(bindex.Optimizable)
-		if !ok {
-			return nil
-		}
-		if octx, err = o.Optimize("conjunction", octx); err != nil || octx == nil {
-			return err
-		}
-	}
-	_, err = octx.Finish()
-	return err
+	intersect(all)
+	return nil
 }
 
 func (s *positionsSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
@@ -193,7 +187,7 @@ func (s *positionsSearcher) find(ctx *search.SearchContext, target bindex.IndexI
 			if err := w.next(); err != nil || w.done {
 				return nil, err
 			}
-			s.target = append(s.target[:0], w.doc.ID...)
+			s.target = append(s.target[:0], w.p.id...)
 			target = s.target
 		}
 		ahead := false
@@ -201,8 +195,8 @@ func (s *positionsSearcher) find(ctx *search.SearchContext, target bindex.IndexI
 			if err := w.advance(target); err != nil || w.done {
 				return nil, err
 			}
-			if w.doc.ID.Compare(target) > 0 {
-				s.target = append(s.target[:0], w.doc.ID...)
+			if w.p.id.Compare(target) > 0 {
+				s.target = append(s.target[:0], w.p.id...)
 				target = s.target
 				ahead = true
 				break
@@ -223,12 +217,12 @@ func (s *positionsSearcher) passes() bool {
 	s.check.reset(s.q)
 	loc := 0
 	for _, w := range s.words {
-		for _, v := range w.doc.Vectors {
+		for _, l := range w.p.posting.Locations() {
 			sentence := uint64(0)
-			if len(v.ArrayPositions) > 0 {
-				sentence = v.ArrayPositions[0]
+			if ap := l.ArrayPositions(); len(ap) > 0 {
+				sentence = ap[0]
 			}
-			s.check.add(occ{sentence: sentence, pos: v.Pos, term: w.index, loc: loc})
+			s.check.add(occ{sentence: sentence, pos: l.Pos(), term: w.index, loc: loc})
 			loc++
 		}
 	}
@@ -243,7 +237,7 @@ func (s *positionsSearcher) match(ctx *search.SearchContext) *search.DocumentMat
 	sum := 0.0
 	s.scored = s.scored[:0]
 	for k, w := range s.words {
-		s.lite = bindex.TermFieldDoc{ID: w.doc.ID, Freq: w.doc.Freq, Norm: w.doc.Norm}
+		s.lite = bindex.TermFieldDoc{ID: w.p.id, Freq: w.p.posting.Frequency(), Norm: w.p.posting.Norm()}
 		dm := w.scorer.Score(ctx, &s.lite)
 		sum += dm.Score
 		if s.options.Explain {
@@ -267,7 +261,7 @@ func (s *positionsSearcher) match(ctx *search.SearchContext) *search.DocumentMat
 	}
 	loc := 0
 	for _, w := range s.words {
-		for _, v := range w.doc.Vectors {
+		for _, l := range w.p.posting.Locations() {
 			if s.unchecked || s.check.kept[loc] {
 				// Each slot's ArrayPositions array is its own (Bleve
 				// reuses them for later documents).
@@ -277,8 +271,8 @@ func (s *positionsSearcher) match(ctx *search.SearchContext) *search.DocumentMat
 					ap = rv.FieldTermLocations[:n+1][n].Location.ArrayPositions[:0]
 				}
 				rv.FieldTermLocations = append(rv.FieldTermLocations, search.FieldTermLocation{
-					Field: v.Field, Term: w.term,
-					Location: search.Location{Pos: v.Pos, Start: v.Start, End: v.End, ArrayPositions: append(ap, v.ArrayPositions...)},
+					Field: l.Field(), Term: w.term,
+					Location: search.Location{Pos: l.Pos(), Start: l.Start(), End: l.End(), ArrayPositions: append(ap, l.ArrayPositions()...)},
 				})
 			}
 			loc++
@@ -288,15 +282,9 @@ func (s *positionsSearcher) match(ctx *search.SearchContext) *search.DocumentMat
 	return rv
 }
 
-func (s *positionsSearcher) Close() error {
-	var err error
-	for _, w := range s.walk { // every reader open opened
-		if werr := w.reader.Close(); err == nil {
-			err = werr
-		}
-	}
-	return err
-}
+// Close has nothing to close: the postings are read from the snapshot's
+// segments, which the snapshot keeps open.
+func (s *positionsSearcher) Close() error { return nil }
 
 // Weight, SetQueryNorm and Count are the conjunction's of the words' term
 // searchers.
@@ -317,7 +305,7 @@ func (s *positionsSearcher) SetQueryNorm(qnorm float64) {
 func (s *positionsSearcher) Count() uint64 {
 	var n uint64
 	for _, w := range s.words {
-		n += w.reader.Count()
+		n += w.p.count
 	}
 	return n
 }
@@ -327,7 +315,7 @@ func (s *positionsSearcher) Min() int { return 0 }
 func (s *positionsSearcher) Size() int {
 	n := 0
 	for _, w := range s.walk {
-		n += w.reader.Size()
+		n += w.p.Size()
 		if w.scorer != nil {
 			n += w.scorer.Size()
 		}
