@@ -217,6 +217,7 @@ func (s *positionsSearcher) passes() bool {
 	s.check.reset(s.q)
 	loc := 0
 	for _, w := range s.words {
+		s.check.run()
 		for _, l := range w.p.posting.Locations() {
 			sentence := uint64(0)
 			if ap := l.ArrayPositions(); len(ap) > 0 {
@@ -226,7 +227,7 @@ func (s *positionsSearcher) passes() bool {
 			loc++
 		}
 	}
-	return s.check.decide(s.q, loc)
+	return s.check.decide(s.q, loc, s.options.IncludeTermVectors)
 }
 
 // match scores the document the words stand on as Bleve's conjunction
@@ -337,6 +338,8 @@ type checker struct {
 	need     []int    // per distinct term: how often the query holds it
 	path     []int    // a phrase's locations being matched
 	occs     []occ    // the document's locations of the query's terms
+	runs     []int    // where each term's locations start in occs
+	spare    []occ    // where runs are merged
 	have     []int    // per distinct term, in the window
 	kept     []bool   // per location of the document: passes
 	ready    bool
@@ -364,32 +367,79 @@ func (c *checker) reset(q *positionsQuery) {
 	if !c.ready {
 		c.init(q)
 	}
-	c.occs = c.occs[:0]
+	c.occs, c.runs = c.occs[:0], c.runs[:0]
 }
+
+// run starts the locations of the next term.
+func (c *checker) run() { c.runs = append(c.runs, len(c.occs)) }
 
 // add records one location of a term on the document.
 func (c *checker) add(o occ) { c.occs = append(c.occs, o) }
 
-// decide sets kept for the locations (n of them) that pass q and says
-// whether any did.
-func (c *checker) decide(q *positionsQuery, n int) bool {
-	slices.SortFunc(c.occs, func(a, b occ) int {
-		if a.sentence != b.sentence {
-			return cmp.Compare(a.sentence, b.sentence)
-		}
-		return cmp.Compare(a.pos, b.pos)
-	})
+// decide says whether any of the locations (n of them) pass q. With all,
+// it sets kept for every one that does; without (a search that wants no
+// locations), it stops at the first.
+func (c *checker) decide(q *positionsQuery, n int, all bool) bool {
+	c.order()
 	c.kept = slices.Grow(c.kept[:0], n)[:n]
 	clear(c.kept)
 	if q.phrase {
-		return c.inOrder()
+		return c.inOrder(all)
 	}
-	return c.window(uint64(q.n + len(q.terms) - 1))
+	return c.window(uint64(q.n+len(q.terms)-1), all)
+}
+
+// order puts the locations in order of sentence and position. Each term's
+// run of them is in that order already (a term's locations are stored as
+// the field was analysed), so merging the runs is enough; sorting them
+// was a twentieth of a proximity search of common words. Runs out of
+// order, which no index written here holds, are sorted.
+func (c *checker) order() {
+	for i := range c.runs {
+		run := c.occs[c.runs[i]:c.runEnd(i)]
+		for k := 1; k < len(run); k++ {
+			if occBefore(run[k], run[k-1]) {
+				slices.SortFunc(c.occs, func(a, b occ) int {
+					return cmp.Or(cmp.Compare(a.sentence, b.sentence), cmp.Compare(a.pos, b.pos))
+				})
+				return
+			}
+		}
+	}
+	for len(c.runs) > 1 {
+		mid, end := c.runs[1], c.runEnd(1)
+		c.spare = mergeOccs(c.spare[:0], c.occs[:mid], c.occs[mid:end])
+		copy(c.occs, c.spare)
+		c.runs = slices.Delete(c.runs, 1, 2)
+	}
+}
+
+func (c *checker) runEnd(i int) int {
+	if i+1 < len(c.runs) {
+		return c.runs[i+1]
+	}
+	return len(c.occs)
+}
+
+func occBefore(a, b occ) bool {
+	return a.sentence < b.sentence || a.sentence == b.sentence && a.pos < b.pos
+}
+
+// mergeOccs appends the merge of two ordered runs to out.
+func mergeOccs(out, a, b []occ) []occ {
+	for len(a) > 0 && len(b) > 0 {
+		if occBefore(b[0], a[0]) {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // inOrder marks the places where the terms stand next to each other in
-// order, in one sentence.
-func (c *checker) inOrder() bool {
+// order, in one sentence (without all, it stops at the first).
+func (c *checker) inOrder(all bool) bool {
 	found := false
 	for j, first := range c.occs {
 		if first.term != c.terms[0] {
@@ -406,6 +456,9 @@ func (c *checker) inOrder() bool {
 		}
 		if len(c.path) == len(c.terms) {
 			found = true
+			if !all {
+				return true
+			}
 			for _, loc := range c.path {
 				c.kept[loc] = true
 			}
@@ -431,8 +484,8 @@ func (c *checker) find(from int, sentence, pos uint64, term int) int {
 
 // window marks, per sentence, the smallest windows holding every term
 // (each occurrence used once) whose last position is at most span after
-// the first.
-func (c *checker) window(span uint64) bool {
+// the first (without all, it stops at the first).
+func (c *checker) window(span uint64, all bool) bool {
 	found := false
 	for from := 0; from < len(c.occs); {
 		to := from
@@ -458,6 +511,9 @@ func (c *checker) window(span uint64) bool {
 			}
 			if missing == 0 {
 				found = true
+				if !all {
+					return true
+				}
 				for k := lo; k <= hi; k++ {
 					c.kept[occs[k].loc] = true
 				}

@@ -1,7 +1,9 @@
 package index
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -73,6 +75,47 @@ func TestPositionsScoreAsBlevesConjunction(t *testing.T) {
 					t.Errorf("%s (locations %v): %s scores %v, Bleve's conjunction %v", text, locations, id, s, w)
 				}
 			}
+		}
+	}
+}
+
+// The check puts each document's locations in order by merging the terms'
+// runs, and sorts them when a run is out of order.
+func TestCheckerOrdersLocations(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		runs [][]occ
+	}{
+		{"runs in order", [][]occ{
+			{{sentence: 0, pos: 1}, {sentence: 0, pos: 7}, {sentence: 2, pos: 0}},
+			{{sentence: 0, pos: 2}, {sentence: 1, pos: 0}, {sentence: 2, pos: 5}},
+			{{sentence: 0, pos: 0}, {sentence: 3, pos: 1}},
+		}},
+		{"a run out of order", [][]occ{
+			{{sentence: 1, pos: 4}, {sentence: 0, pos: 3}},
+			{{sentence: 0, pos: 9}, {sentence: 1, pos: 1}},
+		}},
+		{"one run", [][]occ{{{sentence: 0, pos: 1}, {sentence: 0, pos: 2}}}},
+		{"empty runs", [][]occ{{}, {{sentence: 4, pos: 4}}, {}}},
+	} {
+		var ch checker
+		var want []occ
+		loc := 0
+		for term, run := range c.runs {
+			ch.run()
+			for _, o := range run {
+				o.term, o.loc = term, loc
+				ch.add(o)
+				want = append(want, o)
+				loc++
+			}
+		}
+		ch.order()
+		slices.SortFunc(want, func(a, b occ) int {
+			return cmp.Or(cmp.Compare(a.sentence, b.sentence), cmp.Compare(a.pos, b.pos))
+		})
+		if !slices.Equal(ch.occs, want) {
+			t.Errorf("%s: %v, want %v", c.name, ch.occs, want)
 		}
 	}
 }
