@@ -66,19 +66,7 @@ func snapshotOf(r bindex.IndexReader) (*scorch.IndexSnapshot, error) {
 
 // next moves to the next document; false when there is none.
 func (p *postings) next() (bool, error) {
-	for p.k < len(p.segs) {
-		s := &p.segs[p.k]
-		ps, err := s.itr.Next()
-		if err != nil {
-			return false, err
-		}
-		if ps != nil {
-			p.stand(ps, s.offset)
-			return true, nil
-		}
-		p.k++
-	}
-	return false, nil
+	return p.walk(func(s *segmentPostings) (segment.Posting, error) { return s.itr.Next() })
 }
 
 // advance moves to the first document from id on; false when there is
@@ -86,32 +74,31 @@ func (p *postings) next() (bool, error) {
 // never move back).
 func (p *postings) advance(id bindex.IndexInternalID) (bool, error) {
 	n := binary.BigEndian.Uint64(id)
+	for p.k+1 < len(p.segs) && n >= p.segs[p.k+1].offset {
+		p.k++ // the document is in a later segment
+	}
+	return p.walk(func(s *segmentPostings) (segment.Posting, error) {
+		return s.itr.Advance(n - min(n, s.offset)) // from a later segment's start: 0
+	})
+}
+
+// walk takes a step in the segment it is in, and on to the next segments
+// while a step finds nothing, and stands on the document it finds.
+func (p *postings) walk(step func(*segmentPostings) (segment.Posting, error)) (bool, error) {
 	for p.k < len(p.segs) {
-		if p.k+1 < len(p.segs) && n >= p.segs[p.k+1].offset {
-			p.k++ // the document is in a later segment
-			continue
-		}
 		s := &p.segs[p.k]
-		local := uint64(0)
-		if n > s.offset {
-			local = n - s.offset
-		}
-		ps, err := s.itr.Advance(local)
+		ps, err := step(s)
 		if err != nil {
 			return false, err
 		}
 		if ps != nil {
-			p.stand(ps, s.offset)
+			p.posting = ps
+			p.id = binary.BigEndian.AppendUint64(p.id[:0], ps.Number()+s.offset)
 			return true, nil
 		}
 		p.k++
 	}
 	return false, nil
-}
-
-func (p *postings) stand(ps segment.Posting, offset uint64) {
-	p.posting = ps
-	p.id = binary.BigEndian.AppendUint64(p.id[:0], ps.Number()+offset)
 }
 
 func (p *postings) Size() int {
