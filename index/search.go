@@ -35,12 +35,6 @@ type Hit struct {
 // Compiled is a query ready to run.
 type Compiled struct {
 	Query query.Query
-	// blevePhrase: the query holds a Bleve phrase query (a word the
-	// analyzer splits, or a phrase on shards without word pairs). Bleve's
-	// phrase searcher keeps the locations of the match it returned, so its
-	// passed-over matches must not go back to the pool to be reused (see
-	// top).
-	blevePhrase bool
 }
 
 // Compile turns a parsed query into a Bleve query over r's shards.
@@ -61,7 +55,7 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		if v.Exact {
 			field = FieldExact
 		}
-		return c.termsQuery(analyze(r.mapping, field, v.Text), field), nil
+		return r.termsQuery(analyze(r.mapping, field, v.Text), field, v.Text), nil
 	case Phrase:
 		field := FieldText
 		if v.Exact {
@@ -70,29 +64,7 @@ func (r *Reader) compile(ctx context.Context, n Node, c *Compiled) (query.Query,
 		text := strings.Join(v.Words, " ")
 		terms := analyze(r.mapping, field, text)
 		if v.Near < 0 {
-			if len(terms) < 2 || !r.pairs { // Bleve's phrase searcher walks the rarest word
-				return c.termsQuery(terms, field), nil
-			}
-			pairs := analyze(r.mapping, FieldPairs, text) // of common words only
-			// The word pairs are of stemmed words: a passage holding the
-			// exact words holds their stems' pairs too, so an exact phrase
-			// is driven by them as well and checked on the exact field.
-			// The phrase's other words drive it with the pairs: the rarest
-			// of them all leads.
-			stems := terms
-			if field != FieldText {
-				stems = analyze(r.mapping, FieldText, text)
-			}
-			var rare []string
-			for _, t := range stems {
-				if !commonSet[t] {
-					rare = append(rare, t)
-				}
-			}
-			if len(pairs) == 0 { // no pairs: the intersection of the words' postings drives it
-				rare = stems
-			}
-			return &positionsQuery{field: field, terms: terms, phrase: true, pairs: pairs, rare: rare}, nil
+			return r.termsQuery(terms, field, text), nil
 		}
 		if len(terms) == 0 {
 			return bleve.NewMatchNoneQuery(), nil
@@ -200,10 +172,13 @@ func allFilterOnly(nodes []Node) bool {
 	return len(nodes) > 0 && !slices.ContainsFunc(nodes, func(n Node) bool { return !filterOnly(n) })
 }
 
-// termsQuery matches analysed terms: one term, or a phrase of several (a
-// word the analyzer splits, such as "e-mail", is a phrase), which c
-// notes (see blevePhrase).
-func (c *Compiled) termsQuery(terms []string, field string) query.Query {
+// termsQuery matches the terms of text analysed for field: one term, or a
+// phrase of several (a word the analyzer splits, such as "e-mail", is a
+// phrase). Every phrase is a positionsQuery, on any shard: Bleve's own
+// phrase searcher keeps the locations of the match it returned, and both
+// reusing its matches and running it inside a conjunction gave passages
+// without the phrase or wrong locations ("that that", "and and").
+func (r *Reader) termsQuery(terms []string, field, text string) query.Query {
 	switch len(terms) {
 	case 0:
 		return bleve.NewMatchNoneQuery()
@@ -212,8 +187,29 @@ func (c *Compiled) termsQuery(terms []string, field string) query.Query {
 		t.SetField(field)
 		return t
 	}
-	c.blevePhrase = true
-	return bleve.NewPhraseQuery(terms, field)
+	// The word pairs are of stemmed words: a passage holding the exact
+	// words holds their stems' pairs too, so an exact phrase is driven by
+	// them as well and checked on the exact field. The phrase's other
+	// words drive it with the pairs: the rarest of them all leads. On
+	// shards written before pairs, the words alone drive it.
+	var pairs []string
+	if r.pairs {
+		pairs = analyze(r.mapping, FieldPairs, text) // of common words only
+	}
+	stems := terms
+	if field != FieldText {
+		stems = analyze(r.mapping, FieldText, text)
+	}
+	var rare []string
+	for _, t := range stems {
+		if !commonSet[t] {
+			rare = append(rare, t)
+		}
+	}
+	if len(pairs) == 0 { // no pairs: the intersection of the words' postings drives it
+		rare = stems
+	}
+	return &positionsQuery{field: field, terms: terms, phrase: true, pairs: pairs, rare: rare}
 }
 
 func normalizeApostrophes(s string) string {
@@ -254,11 +250,9 @@ func (r *Reader) each(ctx context.Context, q query.Query, locations, scores bool
 			mu.Lock()
 			fn(h)
 			mu.Unlock()
-			// Not put back in the pool: Bleve's phrase searcher keeps
-			// pointers into the match it returned (its locations map), and
-			// a match reused at once for the next passage corrupted them: a
-			// phrase of a repeated word ("that that") found passages without
-			// it, on some orders of the passages in a shard.
+			// Not put back in the pool: no gain was measured here, and a
+			// reused match once corrupted Bleve's phrase searcher (see
+			// termsQuery).
 			return nil
 		}, true, nil // true: load the IDs
 	}
@@ -288,7 +282,7 @@ func (r *Reader) Search(ctx context.Context, c *Compiled, limit int) ([]Hit, int
 	if limit <= 0 {
 		return r.all(ctx, c)
 	}
-	ranked, total, err := r.top(ctx, c.Query, limit, !c.blevePhrase)
+	ranked, total, err := r.top(ctx, c.Query, limit)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -338,27 +332,7 @@ func (r *Reader) all(ctx context.Context, c *Compiled) ([]Hit, int, error) {
 
 // locate runs the query again on the given passages alone, with the
 // locations of the words that matched, by passage ID.
-//
-// A query holding a Bleve phrase query runs whole instead, keeping the
-// given passages' matches: inside a conjunction, Bleve's phrase searcher
-// gave a passage the locations of every occurrence of its words, not only
-// the phrase's ("and and" on some layouts of a shard without word pairs).
-// Those queries are rare words the analyzer splits ("e-mail") and phrases
-// on shards written before word pairs.
 func (r *Reader) locate(ctx context.Context, c *Compiled, ids []string) (map[string]*search.DocumentMatch, error) {
-	if c.blevePhrase {
-		wanted := make(map[string]bool, len(ids))
-		for _, id := range ids {
-			wanted[id] = true
-		}
-		out := make(map[string]*search.DocumentMatch, len(ids))
-		err := r.each(ctx, c.Query, true, false, func(h *search.DocumentMatch) {
-			if wanted[h.ID] {
-				out[h.ID] = h
-			}
-		})
-		return out, err
-	}
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), c.Query), len(ids), 0, false)
 	req.IncludeLocations = true
 	res, err := r.alias.SearchInContext(ctx, req)
@@ -378,13 +352,10 @@ func (r *Reader) locate(ctx context.Context, c *Compiled, ids []string) (map[str
 // heap of its own and loads a hit's ID only when its score can place it
 // there and among all shards' best: a hit scoring less than the last of a
 // shard's full heap is not among the first limit. The shards' best are
-// ranked together at the end. When pool is set, a hit that does not place
-// goes back to its shard's pool, as Bleve's own collector puts it back:
-// a new match for every hit was 6% of a common phrase's search. (Bleve's
-// phrase searcher, which keeps the locations of the match it returned,
-// then found passages without the phrase: "that that" on some layouts
-// of a shard without word pairs.)
-func (r *Reader) top(ctx context.Context, q query.Query, limit int, pool bool) ([]rankedHit, int, error) {
+// ranked together at the end. A hit that does not place goes back to its
+// shard's pool, as Bleve's own collector puts it back: a new match for
+// every hit was 6% of a common phrase's search.
+func (r *Reader) top(ctx context.Context, q query.Query, limit int) ([]rankedHit, int, error) {
 	var (
 		mu    sync.Mutex // shards are searched concurrently
 		best  []rankedHit
@@ -397,11 +368,6 @@ func (r *Reader) top(ctx context.Context, q query.Query, limit int, pool bool) (
 			top rankHeap
 			n   int
 		)
-		drop := func(h *search.DocumentMatch) {
-			if pool {
-				sc.DocumentMatchPool.Put(h)
-			}
-		}
 		return func(h *search.DocumentMatch) error {
 			if h == nil { // the end of a shard
 				mu.Lock()
@@ -411,7 +377,7 @@ func (r *Reader) top(ctx context.Context, q query.Query, limit int, pool bool) (
 			}
 			n++
 			if h.Score < math.Float64frombits(floor.Load()) || len(top) == limit && h.Score < top[0].key.score {
-				drop(h)
+				sc.DocumentMatchPool.Put(h)
 				return nil
 			}
 			id, err := sc.IndexReader.ExternalID(h.IndexInternalID)
@@ -420,13 +386,13 @@ func (r *Reader) top(ctx context.Context, q query.Query, limit int, pool bool) (
 			}
 			k := newRankKey(id, h.Score)
 			if len(top) == limit && !k.before(top[0].key) {
-				drop(h)
+				sc.DocumentMatchPool.Put(h)
 				return nil
 			}
 			h.ID = id
 			heap.Push(&top, rankedHit{key: k, hit: h})
 			if len(top) > limit {
-				drop(heap.Pop(&top).(rankedHit).hit)
+				sc.DocumentMatchPool.Put(heap.Pop(&top).(rankedHit).hit)
 			}
 			if len(top) == limit {
 				for last := top[0].key.score; ; {
