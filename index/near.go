@@ -41,7 +41,7 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 	// the phrase's one pair says it all: then the words only score.
 	unchecked := !options.IncludeTermVectors && q.pairDecides()
 	s := &positionsSearcher{q: q, options: options, unchecked: unchecked}
-	if err := s.open(ctx, i, !unchecked); err != nil {
+	if err := s.open(i, !unchecked); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -112,9 +112,9 @@ func (w *word) advance(id bindex.IndexInternalID) error {
 // and their conjunction would: scored by the same term scorers, ordered by
 // how many documents hold them, with the conjunction's query norm. Then
 // the phrase's pairs (on FieldPairs) and other words (stemmed, on
-// FieldText), read without frequencies or positions; and scorch
-// intersects all their postings once.
-func (s *positionsSearcher) open(ctx context.Context, i bindex.IndexReader, positions bool) error {
+// FieldText), read without frequencies or positions; and all their
+// postings are intersected once (see intersect).
+func (s *positionsSearcher) open(i bindex.IndexReader, positions bool) error {
 	snap, err := snapshotOf(i)
 	if err != nil {
 		return err
