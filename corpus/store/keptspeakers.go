@@ -40,11 +40,21 @@ func dropKeptSpeakers(name, when string) string {
 `
 }
 
-// keepSpeakers reads the speakers in tx and keeps the copy Speakers reads.
+// keepSpeakers reads the speakers in tx and keeps the copy Speakers reads,
+// unless a copy is there: then nothing it depends on has changed since
+// (a run with nothing new, a sheet imported again).
 func keepSpeakers(ctx context.Context, tx interface {
 	rowsQueryer
 	execer
+	queryer
 }) error {
+	var kept int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM kept_speakers`).Scan(&kept); err != nil {
+		return fmt.Errorf("keeping the speakers: %w", err)
+	}
+	if kept > 0 {
+		return nil
+	}
 	rows, err := speakers(ctx, tx, "")
 	if err != nil {
 		return err
@@ -101,9 +111,9 @@ func decodeSpeakers(b []byte) ([]SpeakerRow, error) {
 	if len(b) == 0 || b[0] != keptSpeakersFormat {
 		return nil, errKeptSpeakers
 	}
-	d := speakersDecoder{s: string(b[1:])}
+	d := speakersDecoder{b: b, s: string(b), at: 1}
 	n := d.uvarint()
-	if n > uint64(len(d.s)) {
+	if n > uint64(len(b)) {
 		return nil, errKeptSpeakers
 	}
 	rows := make([]SpeakerRow, n)
@@ -112,11 +122,11 @@ func decodeSpeakers(b []byte) ([]SpeakerRow, error) {
 		r.Transcript, r.Label, r.Key = d.string(), d.string(), d.string()
 		r.Turns, r.Words = int(d.uvarint()), int(d.uvarint())
 		r.Role = d.string()
-		flags := d.byte()
+		flags := d.uvarint()
 		r.Inferred, r.FromSheet = flags&1 != 0, flags&2 != 0
 		r.Participant = d.string()
 		if na := d.uvarint(); na > 0 {
-			if na > uint64(len(d.s)) {
+			if na > uint64(len(b)) {
 				return nil, errKeptSpeakers
 			}
 			r.Attributes = make(map[string]string, na)
@@ -129,51 +139,41 @@ func decodeSpeakers(b []byte) ([]SpeakerRow, error) {
 			return nil, errKeptSpeakers
 		}
 	}
-	if d.bad || d.s != "" {
+	if d.bad || d.at != len(b) {
 		return nil, errKeptSpeakers
 	}
 	return rows, nil
 }
 
+// speakersDecoder reads b from at on; s is b as one string, which the
+// strings read are pieces of.
 type speakersDecoder struct {
+	b   []byte
 	s   string
+	at  int
 	bad bool
 }
 
 func (d *speakersDecoder) uvarint() uint64 {
-	var v uint64
-	for shift := 0; shift < 64; shift += 7 {
-		if d.s == "" {
-			break
-		}
-		c := d.s[0]
-		d.s = d.s[1:]
-		v |= uint64(c&0x7f) << shift
-		if c < 0x80 {
-			return v
-		}
+	if d.bad {
+		return 0
 	}
-	d.bad, d.s = true, ""
-	return 0
+	v, n := binary.Uvarint(d.b[d.at:])
+	if n <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.at += n
+	return v
 }
 
 func (d *speakersDecoder) string() string {
 	n := d.uvarint()
-	if n > uint64(len(d.s)) {
-		d.bad, d.s = true, ""
+	if d.bad || n > uint64(len(d.b)-d.at) {
+		d.bad = true
 		return ""
 	}
-	s := d.s[:n]
-	d.s = d.s[n:]
+	s := d.s[d.at : d.at+int(n)]
+	d.at += int(n)
 	return s
-}
-
-func (d *speakersDecoder) byte() byte {
-	if d.s == "" {
-		d.bad = true
-		return 0
-	}
-	c := d.s[0]
-	d.s = d.s[1:]
-	return c
 }
