@@ -84,16 +84,37 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 		printWarnings(e, s.Warnings)
 		return printCounts(e, total, byT, byS, *asJSON)
 	}
+	show := func(h search.Hit) error {
+		printHit(e.stdout, h, e.stdoutTTY)
+		return nil
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		show = func(h search.Hit) error { return enc.Encode(h) }
+	}
+	if *limit == 0 { // every hit, as it is resolved
+		total, err := s.All(ctx, opts, show)
+		if err != nil {
+			return queryErr(err)
+		}
+		printWarnings(e, s.Warnings)
+		if !*asJSON {
+			fmt.Fprintf(e.stderr, "alongside: %d hit(s)\n", total)
+		}
+		return nil
+	}
 	hits, total, err := s.Search(ctx, opts)
 	if err != nil {
 		return queryErr(err)
 	}
 	printWarnings(e, s.Warnings)
-	if *asJSON {
-		return writeJSONLines(e.stdout, hits)
-	}
 	for _, h := range hits {
-		printHit(e.stdout, h, e.stdoutTTY)
+		if err := show(h); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return nil
 	}
 	if total > len(hits) {
 		fmt.Fprintf(e.stderr, "alongside: showing %d of %d hits (--limit 0 for all)\n", len(hits), total)

@@ -512,6 +512,19 @@ type PassageRow struct {
 // are left out.
 func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageRow, error) {
 	out := make(map[string]PassageRow, len(ids))
+	// The transcript, version and speaker of one passage are those of many
+	// others: each is kept once (all hits of a common phrase held a copy
+	// per passage).
+	shared := map[string]string{}
+	share := func(b sql.RawBytes) string {
+		s, ok := shared[string(b)]
+		if !ok {
+			s = string(b)
+			shared[s] = s
+		}
+		return s
+	}
+	var transcript, version, speaker, speakerKey sql.RawBytes
 	const chunk = 500 // SQLite limits the number of parameters
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
@@ -527,10 +540,11 @@ func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageR
 		for rows.Next() {
 			var p PassageRow
 			var ms sql.NullInt64
-			if err := rows.Scan(&p.ID, &p.TranscriptID, &p.Version, &p.Seq, &p.Turn, &p.Sentence, &p.Sentences, &p.Speaker, &p.SpeakerKey, &ms, &p.Start, &p.End); err != nil {
+			if err := rows.Scan(&p.ID, &transcript, &version, &p.Seq, &p.Turn, &p.Sentence, &p.Sentences, &speaker, &speakerKey, &ms, &p.Start, &p.End); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("reading passages: %w", err)
 			}
+			p.TranscriptID, p.Version, p.Speaker, p.SpeakerKey = share(transcript), share(version), share(speaker), share(speakerKey)
 			if ms.Valid {
 				p.TimeMS = &ms.Int64
 			}

@@ -1,7 +1,11 @@
 package search
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -81,6 +85,10 @@ type Searcher struct {
 	Warnings []string
 	speakers *stages.Speakers
 	cache    map[store.VersionKey]*corpus.Transcript
+	project  stages.Project
+	// spillAbove is how many hits All holds in memory, resolved, to give
+	// them in rank order; more go through a file (see spill).
+	spillAbove int
 }
 
 // Speakers returns the project's speakers, read once per Searcher.
@@ -147,7 +155,7 @@ func Open(ctx context.Context, p stages.Project) (*Searcher, error) {
 		st.Close()
 		return nil, err
 	}
-	return &Searcher{Store: st, Index: idx, cache: map[store.VersionKey]*corpus.Transcript{}}, nil
+	return &Searcher{Store: st, Index: idx, cache: map[store.VersionKey]*corpus.Transcript{}, project: p, spillAbove: 5000}, nil
 }
 
 // Close closes the index and the store.
@@ -167,6 +175,95 @@ func (s *Searcher) Search(ctx context.Context, opts Options) ([]Hit, int, error)
 		return nil, 0, err
 	}
 	return s.SearchNode(ctx, n, opts.Limit, opts.Context)
+}
+
+// All runs a search for every hit and calls fn with each, best first, then
+// by transcript and position (as Search), and returns the total. Memory
+// does not grow with the hits' text: beyond a few thousand hits, they are
+// resolved into a file and read back in order (all hits of "you" at 30M
+// words are 640,000 passages, and held 1 GB).
+func (s *Searcher) All(ctx context.Context, opts Options, fn func(Hit) error) (int, error) {
+	n, err := BuildQuery(opts)
+	if err != nil {
+		return 0, err
+	}
+	if n, err = s.resolve(ctx, n); err != nil {
+		return 0, err
+	}
+	c, err := s.Index.Compile(ctx, n)
+	if err != nil {
+		return 0, err
+	}
+	hits, total, err := s.Index.Search(ctx, c, 0)
+	if err != nil {
+		return 0, err
+	}
+	if len(hits) > s.spillAbove {
+		return total, s.spill(ctx, hits, opts.Context, fn)
+	}
+	out, err := s.Resolve(ctx, hits, opts.Context)
+	if err != nil {
+		return 0, err
+	}
+	for _, h := range out {
+		if err := fn(h); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// spill resolves hits into a file in the project's state folder (where
+// its text already is, readable by the owner alone), each at its offset,
+// then calls fn with them in the hits' order. The file is removed as soon
+// as it is open, where the system allows it, so that nothing is left
+// behind even if the process is killed.
+func (s *Searcher) spill(ctx context.Context, hits []index.Hit, contextN int, fn func(Hit) error) error {
+	f, err := os.CreateTemp(s.project.StateDir(), "search-*.tmp")
+	if err != nil {
+		return fmt.Errorf("holding the hits in order: %w", err)
+	}
+	defer os.Remove(f.Name()) // where it could not be removed while open
+	defer f.Close()
+	os.Remove(f.Name())
+	w := bufio.NewWriterSize(f, 1<<20)
+	offsets := make([]int64, len(hits)) // hit i at offsets[i], its size in sizes[i]
+	sizes := make([]int32, len(hits))   // 0: not resolved
+	var end int64
+	err = s.resolveEach(ctx, hits, contextN, func(i int, h Hit) error {
+		b, err := json.Marshal(h)
+		if err != nil {
+			return err
+		}
+		offsets[i], sizes[i] = end, int32(len(b))
+		end += int64(len(b))
+		_, err = w.Write(b)
+		return err
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("holding the hits in order: %w", err)
+	}
+	var buf []byte
+	for i, size := range sizes {
+		if size == 0 {
+			continue
+		}
+		buf = slices.Grow(buf[:0], int(size))[:size]
+		if _, err := f.ReadAt(buf, offsets[i]); err != nil {
+			return fmt.Errorf("holding the hits in order: %w", err)
+		}
+		var h Hit
+		if err := json.Unmarshal(buf, &h); err != nil {
+			return fmt.Errorf("holding the hits in order: %w", err)
+		}
+		if err := fn(h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Count returns the number of hits per transcript and per speaker.
@@ -196,55 +293,17 @@ func (s *Searcher) Count(ctx context.Context, opts Options) (total int, byTransc
 }
 
 // Resolve turns index hits into passages with text, context and matched
-// words in code points of the canonical text.
+// words in code points of the canonical text, in the hits' order. Hits of
+// passages the store does not know are left out.
 func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) ([]Hit, error) {
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	rows, err := s.Store.Passages(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	who, err := s.whoSpeaks(ctx, rows)
-	if err != nil {
-		return nil, err
-	}
-	// Each transcript version is read once, versionBatch of them at a
-	// time: hits come best first, from transcripts all over the corpus,
-	// and resolving them in that order read the same transcripts again and
-	// again (all hits of "people" at 30M words: 27 s, 4.5 GB).
-	groups := map[store.VersionKey][]int{} // hits by version
-	var order []store.VersionKey
-	for i, h := range hits {
-		row, ok := rows[h.ID]
-		if !ok {
-			continue // no row: not a passage this store knows (compaction keeps the rows)
-		}
-		k := store.VersionKey{ID: row.TranscriptID, Version: row.Version}
-		if groups[k] == nil {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], i)
-	}
 	out := make([]Hit, len(hits))
 	resolved := make([]bool, len(hits))
-	for start := 0; start < len(order); start += versionBatch {
-		keys := order[start:min(start+versionBatch, len(order))]
-		versions, err := s.versions(ctx, keys)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range keys {
-			for _, i := range groups[k] {
-				row := rows[hits[i].ID]
-				hit := resolveHit(versions[k], row, hits[i], contextN)
-				if r := who[row.TranscriptID+"\x00"+row.SpeakerKey]; r != nil {
-					hit.Role, hit.Participant, hit.Attributes = r.Role, r.Participant, r.Attributes
-				}
-				out[i], resolved[i] = hit, true
-			}
-		}
+	err := s.resolveEach(ctx, hits, contextN, func(i int, h Hit) error {
+		out[i], resolved[i] = h, true
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	kept := out[:0]
 	for i := range out {
@@ -255,9 +314,84 @@ func (s *Searcher) Resolve(ctx context.Context, hits []index.Hit, contextN int) 
 	return kept, nil
 }
 
+// resolveEach resolves hits a few transcript versions at a time and calls
+// fn with each hit's place in hits, in no order. Each version is read once,
+// with the rows of its hits alone: hits come best first, from transcripts
+// all over the corpus, and resolving them in that order read the same
+// transcripts again and again (all hits of "people" at 30M words: 27 s,
+// 4.5 GB). Hits of passages the store does not know are skipped
+// (compaction keeps the rows).
+func (s *Searcher) resolveEach(ctx context.Context, hits []index.Hit, contextN int, fn func(int, Hit) error) error {
+	groups := map[string][]int{} // hits by the version their ID names
+	var order []string
+	for i, h := range hits {
+		k := h.ID
+		if t, v, _, ok := corpus.ParsePassageID(h.ID); ok {
+			k = h.ID[:len(t)+1+len(v)]
+		}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	if len(order) > 500 && s.speakers == nil { // as many as a query may name: read every speaker once
+		if _, err := s.Speakers(ctx); err != nil {
+			return err
+		}
+	}
+	// Versions beyond what the cache holds would only push each other out
+	// of it, and hold more text meanwhile.
+	keep := len(order) <= cacheSize
+	for start := 0; start < len(order); start += versionBatch {
+		var ids []string
+		var places []int
+		for _, k := range order[start:min(start+versionBatch, len(order))] {
+			for _, i := range groups[k] {
+				ids = append(ids, hits[i].ID)
+				places = append(places, i)
+			}
+		}
+		rows, err := s.Store.Passages(ctx, ids)
+		if err != nil {
+			return err
+		}
+		who, err := s.whoSpeaks(ctx, rows)
+		if err != nil {
+			return err
+		}
+		var keys []store.VersionKey
+		seen := map[store.VersionKey]bool{}
+		for _, row := range rows {
+			if k := (store.VersionKey{ID: row.TranscriptID, Version: row.Version}); !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+		versions, err := s.versions(ctx, keys, keep)
+		if err != nil {
+			return err
+		}
+		for _, i := range places {
+			row, ok := rows[hits[i].ID]
+			if !ok {
+				continue
+			}
+			hit := resolveHit(versions[store.VersionKey{ID: row.TranscriptID, Version: row.Version}], row, hits[i], contextN)
+			if r := who[row.TranscriptID+"\x00"+row.SpeakerKey]; r != nil {
+				hit.Role, hit.Participant, hit.Attributes = r.Role, r.Participant, r.Attributes
+			}
+			if err := fn(i, hit); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // whoSpeaks returns the speakers of the passages' transcripts, by
-// transcript and speaker key: from the project's speakers when a filter
-// has read them, else read for these transcripts alone.
+// transcript and speaker key: from the project's speakers when a filter or
+// a search of many transcripts has read them, else read for these
+// transcripts alone.
 func (s *Searcher) whoSpeaks(ctx context.Context, rows map[string]store.PassageRow) (map[string]*store.SpeakerRow, error) {
 	seen := map[string]bool{}
 	var transcripts []string
@@ -268,16 +402,9 @@ func (s *Searcher) whoSpeaks(ctx context.Context, rows map[string]store.PassageR
 		}
 	}
 	var speakers []store.SpeakerRow
-	switch {
-	case s.speakers != nil:
+	if s.speakers != nil {
 		speakers = s.speakers.Rows()
-	case len(transcripts) > 500: // as many as a query may name; all hits of a common word
-		sp, err := s.Speakers(ctx)
-		if err != nil {
-			return nil, err
-		}
-		speakers = sp.Rows()
-	default:
+	} else {
 		var err error
 		if speakers, err = s.Store.SpeakersOf(ctx, transcripts); err != nil {
 			return nil, err
@@ -312,10 +439,14 @@ func filtersWho(n index.Node) bool {
 // (tens of kilobytes of text and turns each), beside the cache.
 const versionBatch = 32
 
+// cacheSize is how many transcript versions a Searcher keeps between
+// searches.
+const cacheSize = 64
+
 // versions returns the transcript versions named: from the cache, the rest
-// read together (see store.Versions). The cache keeps memory flat:
-// searches touch few transcripts.
-func (s *Searcher) versions(ctx context.Context, keys []store.VersionKey) (map[store.VersionKey]*corpus.Transcript, error) {
+// read together (see store.Versions) and kept in the cache if keep is set.
+// The cache keeps memory flat: searches touch few transcripts.
+func (s *Searcher) versions(ctx context.Context, keys []store.VersionKey, keep bool) (map[store.VersionKey]*corpus.Transcript, error) {
 	out := make(map[store.VersionKey]*corpus.Transcript, len(keys))
 	var missing []store.VersionKey
 	for _, k := range keys {
@@ -329,11 +460,14 @@ func (s *Searcher) versions(ctx context.Context, keys []store.VersionKey) (map[s
 	if err != nil {
 		return nil, err
 	}
-	if len(s.cache)+len(read) > 64 {
+	if keep && len(s.cache)+len(read) > cacheSize {
 		clear(s.cache)
 	}
 	for i, k := range missing {
-		out[k], s.cache[k] = read[i], read[i]
+		out[k] = read[i]
+		if keep {
+			s.cache[k] = read[i]
+		}
 	}
 	return out, nil
 }
@@ -343,17 +477,27 @@ func (s *Searcher) versions(ctx context.Context, keys []store.VersionKey) (map[s
 func resolveHit(t *corpus.Transcript, row store.PassageRow, h index.Hit, contextN int) Hit {
 	turn := t.Turns[row.Turn]
 	sents := turn.Sentences[row.Sentence : row.Sentence+row.Sentences]
+	passage := corpus.Span{Start: row.Start, End: row.End}
 	hit := Hit{
 		Passage: row.ID, Transcript: row.TranscriptID, Speaker: row.Speaker,
-		Start: row.Start, End: row.End, Text: strings.Clone(t.Cut(corpus.Span{Start: row.Start, End: row.End})),
-		Score: h.Score, Matches: []Span{},
+		Start: row.Start, End: row.End, Text: strings.Clone(t.Cut(passage)),
+		Score: h.Score, Matches: make([]Span, 0, len(h.Matches)), Sentences: make([]Span, 0, len(sents)),
 	}
 	if row.TimeMS != nil {
 		sec := float64(*row.TimeMS) / 1000
 		hit.Time = &sec
 	}
 	for _, s := range sents {
-		hit.Sentences = append(hit.Sentences, Span{Text: strings.Clone(t.Cut(s.Span)), Start: s.Span.Start, End: s.Span.End})
+		// A sentence's text is a slice of the passage's copy: a copy of
+		// its own doubled the text all hits of a common phrase held.
+		text := t.Cut(s.Span)
+		if s.Span.Start >= passage.Start && s.Span.End <= passage.End {
+			from := len(t.Cut(corpus.Span{Start: passage.Start, End: s.Span.Start}))
+			text = hit.Text[from : from+len(text)]
+		} else {
+			text = strings.Clone(text)
+		}
+		hit.Sentences = append(hit.Sentences, Span{Text: text, Start: s.Span.Start, End: s.Span.End})
 	}
 	for _, m := range h.Matches {
 		if m.Sentence >= len(hit.Sentences) {
