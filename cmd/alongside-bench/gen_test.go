@@ -132,3 +132,17 @@ func TestBenchCodebookAndQueries(t *testing.T) {
 		}
 	}
 }
+
+// The line counter counts lines split across writes, and a last line
+// without its newline not at all (the JSON lines all end in one).
+func TestLineCounter(t *testing.T) {
+	var c lineCounter
+	for _, w := range []string{"{\"a\":1}\n{\"b\"", ":2}\n", "", "{\"c\":3}\n{\"d\""} {
+		if _, err := c.Write([]byte(w)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c != 3 {
+		t.Errorf("counted %d lines, want 3", c)
+	}
+}

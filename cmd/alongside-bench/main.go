@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -282,6 +283,19 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		add(row{What: "search " + k + " (median CPU time, user + system)", Value: percentile(cpu, 50), Unit: "ms"})
 	}
 
+	// 6b. Every hit of the most common word and of a common proximity, as
+	// an analyst exports them (--limit 0 --json): memory must not grow with
+	// the hits (issue 16: any step under 500 MB).
+	for _, q := range []string{"you", `"you know"~3`} {
+		logf("every hit of %s", q)
+		run, hits, err := everyHit(ctx, bin, full, q)
+		if err != nil {
+			return err
+		}
+		add(row{What: fmt.Sprintf("search, every hit of %s (%d hits, --limit 0 --json)", q, hits), Value: run.seconds, Unit: "s",
+			Target: "peak < 500 MB", Met: met(run.peakMB < 500), PeakMB: run.peakMB})
+	}
+
 	// 7. The matching stage: a 30-code, 150-keyword topical codebook over
 	// the whole corpus; then (8) the same with 30 broad codes added, of
 	// which only the new ones are matched.
@@ -391,6 +405,32 @@ func measure(ctx context.Context, v any, name string, args ...string) (measured,
 		return m, fmt.Errorf("%s %s: reading its output: %v", filepath.Base(name), strings.Join(args, " "), err)
 	}
 	return m, nil
+}
+
+// everyHit runs "alongside search --limit 0 --json" for a query and
+// returns its wall time and peak RSS, and the number of hits it printed
+// (counted as they stream by, not kept).
+func everyHit(ctx context.Context, bin, project, q string) (measured, int, error) {
+	cmd := exec.CommandContext(ctx, bin, "search", "--project", project, "--limit", "0", "--json", q)
+	var lines lineCounter
+	cmd.Stdout, cmd.Stderr = &lines, io.Discard
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return measured{}, 0, fmt.Errorf("alongside search --limit 0 %s: %v", q, err)
+	}
+	m := measured{seconds: time.Since(start).Seconds()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.peakMB = float64(ru.Maxrss) / 1024 // KiB on Linux
+	}
+	return m, int(lines), nil
+}
+
+// lineCounter counts the lines written to it.
+type lineCounter int
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	*c += lineCounter(bytes.Count(p, []byte{'\n'}))
+	return len(p), nil
 }
 
 // grepTimes times grep -r -c -i -F for each phrase over the files.
