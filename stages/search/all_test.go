@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -12,7 +13,7 @@ import (
 
 // All gives what Search gives with no limit, hit for hit and in the same
 // order, whether it holds the hits in memory or resolves them through a
-// file, and leaves no file behind.
+// file, and when it cannot make the file; and it leaves no file behind.
 func TestAllGivesEveryHitInOrder(t *testing.T) {
 	ctx := context.Background()
 	p, s := layoutProject(t, nil)
@@ -32,13 +33,18 @@ func TestAllGivesEveryHitInOrder(t *testing.T) {
 		if opts.Query != "nothingmatchesthis" && len(want) < 2 {
 			t.Fatalf("%q: %d hits; the test needs several", opts.Query, len(want))
 		}
-		for _, spillAbove := range []int{1 << 30, 0, 1} {
-			search.SetSpillAbove(s, spillAbove)
+		for _, spillAbove := range []int{1 << 30, 0, 1, -1} {
+			search.SetSpillAbove(s, max(spillAbove, 0))
+			undo := func() {}
+			if spillAbove < 0 { // no file can be made: the hits are held in memory
+				undo = search.SetSpillFolder(s, filepath.Join(t.TempDir(), "none-such"))
+			}
 			var got []search.Hit
 			total, err := s.All(ctx, opts, func(h search.Hit) error {
 				got = append(got, h)
 				return nil
 			})
+			undo()
 			if err != nil {
 				t.Fatalf("%q, spill above %d: %v", opts.Query, spillAbove, err)
 			}

@@ -199,7 +199,11 @@ func (s *Searcher) All(ctx context.Context, opts Options, fn func(Hit) error) (i
 		return 0, err
 	}
 	if len(hits) > s.spillAbove {
-		return total, s.spill(ctx, hits, opts.Context, fn)
+		f, err := os.CreateTemp(s.project.StateDir(), "search-*.tmp")
+		if err == nil {
+			return total, s.spill(ctx, f, hits, opts.Context, fn)
+		}
+		// A project the user may only read: the hits are held in memory.
 	}
 	out, err := s.Resolve(ctx, hits, opts.Context)
 	if err != nil {
@@ -213,16 +217,12 @@ func (s *Searcher) All(ctx context.Context, opts Options, fn func(Hit) error) (i
 	return total, nil
 }
 
-// spill resolves hits into a file in the project's state folder (where
-// its text already is, readable by the owner alone), each at its offset,
-// then calls fn with them in the hits' order. The file is removed as soon
-// as it is open, where the system allows it, so that nothing is left
-// behind even if the process is killed.
-func (s *Searcher) spill(ctx context.Context, hits []index.Hit, contextN int, fn func(Hit) error) error {
-	f, err := os.CreateTemp(s.project.StateDir(), "search-*.tmp")
-	if err != nil {
-		return fmt.Errorf("holding the hits in order: %w", err)
-	}
+// spill resolves hits into f, a new file in the project's state folder
+// (where its text already is, readable by the owner alone), each at its
+// offset, then calls fn with them in the hits' order. The file is removed
+// as soon as it is open, where the system allows it, so that nothing is
+// left behind even if the process is killed.
+func (s *Searcher) spill(ctx context.Context, f *os.File, hits []index.Hit, contextN int, fn func(Hit) error) error {
 	defer os.Remove(f.Name()) // where it could not be removed while open
 	defer f.Close()
 	os.Remove(f.Name())
@@ -230,7 +230,7 @@ func (s *Searcher) spill(ctx context.Context, hits []index.Hit, contextN int, fn
 	offsets := make([]int64, len(hits)) // hit i at offsets[i], its size in sizes[i]
 	sizes := make([]int32, len(hits))   // 0: not resolved
 	var end int64
-	err = s.resolveEach(ctx, hits, contextN, func(i int, h Hit) error {
+	err := s.resolveEach(ctx, hits, contextN, func(i int, h Hit) error {
 		b, err := json.Marshal(h)
 		if err != nil {
 			return err
