@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,16 +86,23 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 		printWarnings(e, s.Warnings)
 		return printCounts(e, total, byT, byS, *asJSON)
 	}
-	show := func(h search.Hit) error {
-		printHit(e.stdout, h, e.stdoutTTY)
-		return nil
+	render := func(b []byte, h search.Hit) ([]byte, error) {
+		var text bytes.Buffer
+		printHit(&text, h, e.stdoutTTY)
+		return append(b, text.Bytes()...), nil
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		show = func(h search.Hit) error { return enc.Encode(h) }
+		render = func(b []byte, h search.Hit) ([]byte, error) {
+			j, err := json.Marshal(h)
+			return append(append(b, j...), '\n'), err
+		}
 	}
 	if *limit == 0 { // every hit, as it is resolved
-		total, err := s.All(ctx, opts, show)
+		out := bufio.NewWriter(e.stdout)
+		total, err := s.All(ctx, opts, render, out)
+		if err == nil {
+			err = out.Flush()
+		}
 		if err != nil {
 			return queryErr(err)
 		}
@@ -108,8 +117,12 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 		return queryErr(err)
 	}
 	printWarnings(e, s.Warnings)
+	var b []byte
 	for _, h := range hits {
-		if err := show(h); err != nil {
+		if b, err = render(b[:0], h); err != nil {
+			return err
+		}
+		if _, err := e.stdout.Write(b); err != nil {
 			return err
 		}
 	}

@@ -1,10 +1,11 @@
 package search_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"testing"
 
@@ -33,34 +34,38 @@ func TestAllGivesEveryHitInOrder(t *testing.T) {
 		if opts.Query != "nothingmatchesthis" && len(want) < 2 {
 			t.Fatalf("%q: %d hits; the test needs several", opts.Query, len(want))
 		}
+		var wantOut []byte
+		for _, h := range want {
+			if wantOut, err = renderJSON(wantOut, h); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, spillAbove := range []int{1 << 30, 0, 1, -1} {
 			search.SetSpillAbove(s, max(spillAbove, 0))
 			undo := func() {}
 			if spillAbove < 0 { // no file can be made: the hits are held in memory
 				undo = search.SetSpillFolder(s, filepath.Join(t.TempDir(), "none-such"))
 			}
-			var got []search.Hit
-			total, err := s.All(ctx, opts, func(h search.Hit) error {
-				got = append(got, h)
-				return nil
-			})
+			var got bytes.Buffer
+			total, err := s.All(ctx, opts, renderJSON, &got)
 			undo()
 			if err != nil {
 				t.Fatalf("%q, spill above %d: %v", opts.Query, spillAbove, err)
 			}
-			if total != wantTotal || len(got) != len(want) {
-				t.Fatalf("%q, spill above %d: %d hits of %d, want %d of %d", opts.Query, spillAbove, len(got), total, len(want), wantTotal)
-			}
-			for i := range want {
-				if !reflect.DeepEqual(got[i], want[i]) {
-					t.Fatalf("%q, spill above %d: hit %d is\n%+v\nwant\n%+v", opts.Query, spillAbove, i, got[i], want[i])
-				}
+			if total != wantTotal || !bytes.Equal(got.Bytes(), wantOut) {
+				t.Fatalf("%q, spill above %d: %d hits of %d, want %d of %d; output:\n%.2000s\nwant\n%.2000s", opts.Query, spillAbove,
+					bytes.Count(got.Bytes(), []byte("\n")), total, len(want), wantTotal, got.Bytes(), wantOut)
 			}
 		}
 	}
 	if after := stateFiles(t, p.StateDir()); !slices.Equal(after, before) {
 		t.Errorf("the state folder held %v before the searches and %v after", before, after)
 	}
+}
+
+func renderJSON(b []byte, h search.Hit) ([]byte, error) {
+	j, err := json.Marshal(h)
+	return append(append(b, j...), '\n'), err
 }
 
 func stateFiles(t *testing.T, dir string) []string {

@@ -3,8 +3,8 @@ package search
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -177,12 +177,13 @@ func (s *Searcher) Search(ctx context.Context, opts Options) ([]Hit, int, error)
 	return s.SearchNode(ctx, n, opts.Limit, opts.Context)
 }
 
-// All runs a search for every hit and calls fn with each, best first, then
-// by transcript and position (as Search), and returns the total. Memory
-// does not grow with the hits' text: beyond a few thousand hits, they are
-// resolved into a file and read back in order (all hits of "you" at 30M
-// words are 640,000 passages, and held 1 GB).
-func (s *Searcher) All(ctx context.Context, opts Options, fn func(Hit) error) (int, error) {
+// All runs a search for every hit and writes each to w as render makes it
+// (appended to the bytes it is given), best first, then by transcript and
+// position (as Search), and returns the total. Memory does not grow with
+// the hits' text: beyond a few thousand hits, they are rendered into a
+// file as they are resolved and copied out in order (all hits of "you" at
+// 30M words are 640,000 passages, and held 1.2 GB).
+func (s *Searcher) All(ctx context.Context, opts Options, render func([]byte, Hit) ([]byte, error), w io.Writer) (int, error) {
 	n, err := BuildQuery(opts)
 	if err != nil {
 		return 0, err
@@ -201,7 +202,7 @@ func (s *Searcher) All(ctx context.Context, opts Options, fn func(Hit) error) (i
 	if len(hits) > s.spillAbove {
 		f, err := os.CreateTemp(s.project.StateDir(), "search-*.tmp")
 		if err == nil {
-			return total, s.spill(ctx, f, hits, opts.Context, fn)
+			return total, s.spill(ctx, f, hits, opts.Context, render, w)
 		}
 		// A project the user may only read: the hits are held in memory.
 	}
@@ -209,57 +210,57 @@ func (s *Searcher) All(ctx context.Context, opts Options, fn func(Hit) error) (i
 	if err != nil {
 		return 0, err
 	}
+	var b []byte
 	for _, h := range out {
-		if err := fn(h); err != nil {
+		if b, err = render(b[:0], h); err != nil {
+			return 0, err
+		}
+		if _, err := w.Write(b); err != nil {
 			return 0, err
 		}
 	}
 	return total, nil
 }
 
-// spill resolves hits into f, a new file in the project's state folder
-// (where its text already is, readable by the owner alone), each at its
-// offset, then calls fn with them in the hits' order. The file is removed
-// as soon as it is open, where the system allows it, so that nothing is
-// left behind even if the process is killed.
-func (s *Searcher) spill(ctx context.Context, f *os.File, hits []index.Hit, contextN int, fn func(Hit) error) error {
+// spill renders hits into f, a new file in the project's state folder
+// (where their text already is, readable by the owner alone), each at its
+// offset as it is resolved, then copies them to w in the hits' order. The
+// file is removed as soon as it is open, where the system allows it, so
+// that nothing is left behind even if the process is killed.
+func (s *Searcher) spill(ctx context.Context, f *os.File, hits []index.Hit, contextN int, render func([]byte, Hit) ([]byte, error), w io.Writer) error {
 	defer os.Remove(f.Name()) // where it could not be removed while open
 	defer f.Close()
 	os.Remove(f.Name())
-	w := bufio.NewWriterSize(f, 1<<20)
+	fw := bufio.NewWriterSize(f, 1<<20)
 	offsets := make([]int64, len(hits)) // hit i at offsets[i], its size in sizes[i]
 	sizes := make([]int32, len(hits))   // 0: not resolved
 	var end int64
+	var b []byte
 	err := s.resolveEach(ctx, hits, contextN, func(i int, h Hit) error {
-		b, err := json.Marshal(h)
-		if err != nil {
+		var err error
+		if b, err = render(b[:0], h); err != nil {
 			return err
 		}
 		offsets[i], sizes[i] = end, int32(len(b))
 		end += int64(len(b))
-		_, err = w.Write(b)
+		_, err = fw.Write(b)
 		return err
 	})
 	if err == nil {
-		err = w.Flush()
+		err = fw.Flush()
 	}
 	if err != nil {
 		return fmt.Errorf("holding the hits in order: %w", err)
 	}
-	var buf []byte
 	for i, size := range sizes {
 		if size == 0 {
 			continue
 		}
-		buf = slices.Grow(buf[:0], int(size))[:size]
-		if _, err := f.ReadAt(buf, offsets[i]); err != nil {
+		b = slices.Grow(b[:0], int(size))[:size]
+		if _, err := f.ReadAt(b, offsets[i]); err != nil {
 			return fmt.Errorf("holding the hits in order: %w", err)
 		}
-		var h Hit
-		if err := json.Unmarshal(buf, &h); err != nil {
-			return fmt.Errorf("holding the hits in order: %w", err)
-		}
-		if err := fn(h); err != nil {
+		if _, err := w.Write(b); err != nil {
 			return err
 		}
 	}
