@@ -243,13 +243,15 @@ func (s *Searcher) spill(ctx context.Context, f *os.File, hits []index.Hit, cont
 		}
 		offsets[i], sizes[i] = end, int32(len(b))
 		end += int64(len(b))
-		_, err = fw.Write(b)
-		return err
+		if _, err = fw.Write(b); err != nil {
+			return fmt.Errorf("holding the hits in order: %w", err)
+		}
+		return nil
 	})
-	if err == nil {
-		err = fw.Flush()
-	}
 	if err != nil {
+		return err
+	}
+	if err := fw.Flush(); err != nil {
 		return fmt.Errorf("holding the hits in order: %w", err)
 	}
 	for i, size := range sizes {
