@@ -565,16 +565,16 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 	}
 	defer rows.Close()
 	var out []Candidate
-	if f.Lean {
-		// A pass over the whole queue: room for all of it at once, not a
-		// slice grown by doubling (a copy and a half of the queue).
+	if len(f.IDs) == 0 {
+		// Maybe the whole queue: room for all of it at once, not a slice
+		// grown by doubling (a copy and a half of the queue).
 		var n int
 		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM candidates c`+where, args...).Scan(&n); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
 		}
 		out = make([]Candidate, 0, n)
 	}
-	seen := map[string]string{} // a lean read's recurring strings
+	seen := map[string]string{} // recurring strings, kept once
 	for rows.Next() {
 		var c Candidate
 		var ms sql.NullInt64
@@ -585,15 +585,14 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 			&rules, &matches, &c.Score, &c.Codebook, &c.Batch, &c.State, &c.Origin, &c.Relevance, &c.Why, &c.Recommended, &last, &span, &decisions); err != nil {
 			return nil, fmt.Errorf("reading candidates: %w", err)
 		}
-		if f.Lean {
-			// The same few codes, transcripts, versions, speakers and
-			// states recur across the queue: one copy of each.
-			for _, p := range []*string{&c.Code, &c.Transcript, &c.Version, &c.Speaker, &c.Codebook, &c.State, &c.Origin} {
-				if v, ok := seen[*p]; ok {
-					*p = v
-				} else {
-					seen[*p] = *p
-				}
+		// The same few codes, transcripts, versions, speakers and states
+		// recur across the queue: one copy of each (exporting 289,000
+		// candidates held a copy per candidate).
+		for _, p := range []*string{&c.Code, &c.Transcript, &c.Version, &c.Speaker, &c.Codebook, &c.State, &c.Origin} {
+			if v, ok := seen[*p]; ok {
+				*p = v
+			} else {
+				seen[*p] = *p
 			}
 		}
 		if f.Lean && len(c.Text) == LeanText {
@@ -613,6 +612,13 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 			json.Unmarshal([]byte(matches), &c.Matches)
 		} else if rules != "" {
 			json.Unmarshal([]byte(rules), &c.Rules)
+		}
+		for i, r := range c.Rules { // a code's few rules, on each of its candidates
+			if v, ok := seen[r]; ok {
+				c.Rules[i] = v
+			} else {
+				seen[r] = r
+			}
 		}
 		c.Status = c.State
 		c.Decided = decisions > 0
