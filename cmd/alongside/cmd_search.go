@@ -87,9 +87,9 @@ func cmdSearch(ctx context.Context, e *env, args []string) error {
 		return printCounts(e, total, byT, byS, *asJSON)
 	}
 	render := func(b []byte, h search.Hit) ([]byte, error) {
-		var text bytes.Buffer
-		printHit(&text, h, e.stdoutTTY)
-		return append(b, text.Bytes()...), nil
+		text := bytes.NewBuffer(b)
+		printHit(text, h, e.stdoutTTY)
+		return text.Bytes(), nil
 	}
 	if *asJSON {
 		render = func(b []byte, h search.Hit) ([]byte, error) {

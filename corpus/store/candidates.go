@@ -574,7 +574,7 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		}
 		out = make([]Candidate, 0, n)
 	}
-	seen := map[string]string{} // recurring strings, kept once
+	kept := shared{}
 	for rows.Next() {
 		var c Candidate
 		var ms sql.NullInt64
@@ -589,11 +589,7 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		// recur across the queue: one copy of each (exporting 289,000
 		// candidates held a copy per candidate).
 		for _, p := range []*string{&c.Code, &c.Transcript, &c.Version, &c.Speaker, &c.Codebook, &c.State, &c.Origin} {
-			if v, ok := seen[*p]; ok {
-				*p = v
-			} else {
-				seen[*p] = *p
-			}
+			*p = kept.of(*p)
 		}
 		if f.Lean && len(c.Text) == LeanText {
 			for i := 0; i < utf8.UTFMax && !utf8.ValidString(c.Text); i++ {
@@ -614,11 +610,7 @@ func (s *Store) candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 			json.Unmarshal([]byte(rules), &c.Rules)
 		}
 		for i, r := range c.Rules { // a code's few rules, on each of its candidates
-			if v, ok := seen[r]; ok {
-				c.Rules[i] = v
-			} else {
-				seen[r] = r
-			}
+			c.Rules[i] = kept.of(r)
 		}
 		c.Status = c.State
 		c.Decided = decisions > 0

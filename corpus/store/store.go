@@ -515,15 +515,7 @@ func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageR
 	// The transcript, version and speaker of one passage are those of many
 	// others: each is kept once (all hits of a common phrase held a copy
 	// per passage).
-	shared := map[string]string{}
-	share := func(b sql.RawBytes) string {
-		s, ok := shared[string(b)]
-		if !ok {
-			s = string(b)
-			shared[s] = s
-		}
-		return s
-	}
+	kept := shared{}
 	var transcript, version, speaker, speakerKey sql.RawBytes
 	const chunk = 500 // SQLite limits the number of parameters
 	for len(ids) > 0 {
@@ -544,7 +536,7 @@ func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageR
 				rows.Close()
 				return nil, fmt.Errorf("reading passages: %w", err)
 			}
-			p.TranscriptID, p.Version, p.Speaker, p.SpeakerKey = share(transcript), share(version), share(speaker), share(speakerKey)
+			p.TranscriptID, p.Version, p.Speaker, p.SpeakerKey = kept.ofBytes(transcript), kept.ofBytes(version), kept.ofBytes(speaker), kept.ofBytes(speakerKey)
 			if ms.Valid {
 				p.TimeMS = &ms.Int64
 			}

@@ -128,6 +128,17 @@ func (s *Searcher) resolve(ctx context.Context, n index.Node) (index.Node, error
 // SearchNode runs a query tree (such as a codebook rule with its code's
 // filters) and returns up to limit hits and the total.
 func (s *Searcher) SearchNode(ctx context.Context, n index.Node, limit, contextN int) ([]Hit, int, error) {
+	hits, total, err := s.indexHits(ctx, n, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := s.Resolve(ctx, hits, contextN)
+	return out, total, err
+}
+
+// indexHits resolves a query's filters on who speaks and runs it on the
+// index: up to limit hits (0: all), ranked, and the total.
+func (s *Searcher) indexHits(ctx context.Context, n index.Node, limit int) ([]index.Hit, int, error) {
 	n, err := s.resolve(ctx, n)
 	if err != nil {
 		return nil, 0, err
@@ -136,12 +147,7 @@ func (s *Searcher) SearchNode(ctx context.Context, n index.Node, limit, contextN
 	if err != nil {
 		return nil, 0, err
 	}
-	hits, total, err := s.Index.Search(ctx, c, limit)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := s.Resolve(ctx, hits, contextN)
-	return out, total, err
+	return s.Index.Search(ctx, c, limit)
 }
 
 // Open opens a project for searching.
@@ -188,14 +194,7 @@ func (s *Searcher) All(ctx context.Context, opts Options, render func([]byte, Hi
 	if err != nil {
 		return 0, err
 	}
-	if n, err = s.resolve(ctx, n); err != nil {
-		return 0, err
-	}
-	c, err := s.Index.Compile(ctx, n)
-	if err != nil {
-		return 0, err
-	}
-	hits, total, err := s.Index.Search(ctx, c, 0)
+	hits, total, err := s.indexHits(ctx, n, 0)
 	if err != nil {
 		return 0, err
 	}
