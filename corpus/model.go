@@ -56,6 +56,12 @@ type Transcript struct {
 	Text     string            `json:"text"` // the canonical text
 	Turns    []Turn            `json:"turns"`
 
+	// TextFrom is how many code points of the transcript's text come
+	// before Text: 0, but for an excerpt (see JoinBlocks). Spans count
+	// from the start of the whole text either way.
+	TextFrom int       `json:"-"`
+	shown    turnRange // the turns an excerpt holds; zero: all
+
 	// index maps code points to bytes for Cut; built on first use.
 	index atomic.Pointer[textIndex]
 }
@@ -94,7 +100,16 @@ func (t *Transcript) byteRange(s Span) (int, int) {
 		idx = newTextIndex(t.Text)
 		t.index.Store(idx)
 	}
-	return idx.byteOffset(s.Start), idx.byteOffset(s.End)
+	return idx.byteOffset(s.Start - t.TextFrom), idx.byteOffset(s.End - t.TextFrom)
+}
+
+// Holds says whether span is inside the text t holds: always for a whole
+// transcript's spans; for an excerpt, those of the turns it holds.
+func (t *Transcript) Holds(s Span) bool {
+	if t.shown == (turnRange{}) {
+		return true
+	}
+	return s.Start >= t.TextFrom && s.Start <= s.End && s.End <= t.TextFrom+utf8.RuneCountInString(t.Text)
 }
 
 // textIndex holds the byte offset of every 64th code point of a text.

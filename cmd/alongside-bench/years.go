@@ -179,7 +179,7 @@ func projectSizes(ctx context.Context, project string) (shards int, indexMB, tex
 		return 0, 0, 0, err
 	}
 	var text sql.NullInt64
-	if err := st.DB().QueryRowContext(ctx, `SELECT sum(length(CAST(v.text AS BLOB))) FROM transcripts t JOIN versions v ON v.transcript_id = t.id AND v.version = t.version`).Scan(&text); err != nil {
+	if err := st.DB().QueryRowContext(ctx, `SELECT sum(length(CAST(b.text AS BLOB))) FROM transcripts t JOIN text_blocks b ON b.transcript_id = t.id AND b.version = t.version`).Scan(&text); err != nil {
 		return 0, 0, 0, err
 	}
 	var size int64

@@ -23,5 +23,8 @@
 // versions (masked.go) and a copy of the speakers as searches read them
 // (keptspeakers.go). A trigger drops or works out again its table in the
 // statement that changes what the table depends on, so neither can go
-// stale whichever code path writes.
+// stale whichever code path writes. A version's text and turns are kept
+// in blocks of whole turns (blocks.go), which go with their version by a
+// trigger too: a search shows a hit from the blocks around it
+// (Store.Excerpts), everything else reads versions whole.
 package store

@@ -53,6 +53,12 @@ var migrations = []migration{
 		}
 		return keepSpeakers(ctx, tx)
 	}},
+	{7, "the text of each version in blocks of turns, so that a search reads only its hits' turns", func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, textBlocksSchema); err != nil {
+			return err
+		}
+		return moveTextToBlocks(ctx, tx)
+	}},
 }
 
 // SchemaVersion is the schema this version of alongside writes.

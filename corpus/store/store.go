@@ -187,19 +187,15 @@ func (s *Store) Transcripts(ctx context.Context) ([]TranscriptInfo, error) {
 // Transcript loads the current version of a transcript, with its text,
 // turns and sentences.
 func (s *Store) Transcript(ctx context.Context, id string) (*corpus.Transcript, error) {
-	var t corpus.Transcript
-	var meta string
-	var turns []byte
-	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.title, t.format, v.version, v.source, v.metadata, v.text, v.turns
-		FROM transcripts t JOIN versions v ON v.transcript_id = t.id AND v.version = t.version WHERE t.id = ?`, id).
-		Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta, &t.Text, &turns)
+	var version string
+	err := s.db.QueryRowContext(ctx, `SELECT version FROM transcripts WHERE id = ?`, id).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("transcript %q: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading transcript %q: %w", id, err)
 	}
-	return decodeVersion(&t, meta, turns)
+	return s.Version(ctx, id, version)
 }
 
 // ErrNotFound is returned for an ID the store does not hold.
@@ -336,14 +332,17 @@ func (s *Store) AddVersion(ctx context.Context, t *corpus.Transcript, passages i
 	if err != nil {
 		return err
 	}
-	turns := corpus.EncodeTurns(t.Turns)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO versions (transcript_id, version, shard, source, metadata, text, turns) VALUES (?,?,?,?,?,?,?)`,
-		t.ID, t.Version, batch, t.Source, string(meta), t.Text, turns); err != nil {
+	// the text and turns go in text_blocks (see blockBytes)
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO versions (transcript_id, version, shard, source, metadata, text, turns) VALUES (?,?,?,?,?,'',x'')`,
+		t.ID, t.Version, batch, t.Source, string(meta)); err != nil {
+		return fmt.Errorf("recording %q: %w", t.ID, err)
+	}
+	if err := writeBlocks(ctx, tx, t); err != nil {
 		return fmt.Errorf("recording %q: %w", t.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE transcript_id = ? AND version = ?`, t.ID, t.Version); err != nil {
@@ -554,33 +553,29 @@ func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageR
 // Version loads one version of a transcript (current or not) with its
 // text, turns and sentences.
 func (s *Store) Version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
-	return scanVersion(s.db.QueryRowContext(ctx, versionQuery, id, version), id, version)
-}
-
-// versionQuery reads a transcript version, for scanVersion.
-const versionQuery = `SELECT v.transcript_id, coalesce(t.title, v.transcript_id), coalesce(t.format, ''), v.version, v.source, v.metadata, v.text, v.turns
-	FROM versions v LEFT JOIN transcripts t ON t.id = v.transcript_id WHERE v.transcript_id = ? AND v.version = ?`
-
-func scanVersion(row *sql.Row, id, version string) (*corpus.Transcript, error) {
-	t, meta, turns, err := scanRawVersion(row, id, version)
+	out, err := s.Versions(ctx, []VersionKey{{id, version}})
 	if err != nil {
 		return nil, err
 	}
-	return decodeVersion(t, meta, turns)
+	return out[0], nil
 }
 
-// scanRawVersion reads a row of versionQuery, its metadata and turns not
-// yet decoded.
-func scanRawVersion(row *sql.Row, id, version string) (t *corpus.Transcript, meta string, turns []byte, err error) {
+// versionQuery reads a transcript version's row (its text and turns are
+// in text_blocks).
+const versionQuery = `SELECT v.transcript_id, coalesce(t.title, v.transcript_id), coalesce(t.format, ''), v.version, v.source, v.metadata
+	FROM versions v LEFT JOIN transcripts t ON t.id = v.transcript_id WHERE v.transcript_id = ? AND v.version = ?`
+
+// scanVersion reads a row of versionQuery, its metadata not yet decoded.
+func scanVersion(row *sql.Row, id, version string) (t *corpus.Transcript, meta string, err error) {
 	t = &corpus.Transcript{}
-	err = row.Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta, &t.Text, &turns)
+	err = row.Scan(&t.ID, &t.Title, &t.Format, &t.Version, &t.Source, &meta)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", nil, fmt.Errorf("transcript %q version %.12s: %w", id, version, ErrNotFound)
+		return nil, "", fmt.Errorf("transcript %q version %.12s: %w", id, version, ErrNotFound)
 	}
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("reading transcript %q: %w", id, err)
+		return nil, "", fmt.Errorf("reading transcript %q: %w", id, err)
 	}
-	return t, meta, turns, nil
+	return t, meta, nil
 }
 
 // VersionKey names a transcript version.
@@ -604,36 +599,33 @@ func (s *Store) Versions(ctx context.Context, keys []VersionKey) ([]*corpus.Tran
 		return nil, fmt.Errorf("reading transcripts: %w", err)
 	}
 	defer stmt.Close()
+	blocks, err := conn.PrepareContext(ctx, wholeBlocks)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcripts: %w", err)
+	}
+	defer blocks.Close()
 	// Decoding (the turns, the metadata) is most of the work: it runs
 	// beside the reading, on the other cores.
 	out := make([]*corpus.Transcript, len(keys))
 	var eg errgroup.Group
 	eg.SetLimit(runtime.GOMAXPROCS(0))
 	for i, k := range keys {
-		t, meta, turns, err := scanRawVersion(stmt.QueryRowContext(ctx, k.ID, k.Version), k.ID, k.Version)
-		if err != nil {
-			eg.Wait()
-			return nil, err
+		t, meta, err := scanVersion(stmt.QueryRowContext(ctx, k.ID, k.Version), k.ID, k.Version)
+		if err == nil {
+			var raw []rawBlock
+			if raw, err = readBlocks(ctx, blocks, k); err == nil {
+				eg.Go(func() (err error) {
+					out[i], err = decodeVersion(t, meta, raw)
+					return err
+				})
+				continue
+			}
 		}
-		eg.Go(func() (err error) {
-			out[i], err = decodeVersion(t, meta, turns)
-			return err
-		})
+		eg.Wait()
+		return nil, err
 	}
 	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// decodeVersion decodes a stored version's metadata and turns into t.
-func decodeVersion(t *corpus.Transcript, meta string, turns []byte) (*corpus.Transcript, error) {
-	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
-		return nil, fmt.Errorf("reading transcript %q: metadata: %w", t.ID, err)
-	}
-	var err error
-	if t.Turns, err = corpus.DecodeTurns(turns); err != nil {
-		return nil, fmt.Errorf("reading transcript %q: turns: %w", t.ID, err)
-	}
-	return t, nil
 }

@@ -114,6 +114,45 @@ func TestMigratesAFirstReleaseProject(t *testing.T) {
 		t.Errorf("backup has schema %d, want the original 0", v)
 	}
 
+	// Every version's text and turns moved into text blocks, unchanged.
+	old, err := sql.Open("sqlite", "file:"+bak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	rows, err := old.Query(`SELECT transcript_id, version, text, turns FROM versions`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for rows.Next() {
+		var id, version, text string
+		var turns []byte
+		if err := rows.Scan(&id, &version, &text, &turns); err != nil {
+			t.Fatal(err)
+		}
+		want, err := corpus.DecodeTurns(turns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Version(ctx, id, version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Text != text || !slices.EqualFunc(got.Turns, want, sameTurn) || len(want) == 0 {
+			t.Errorf("%s: the text or turns read after the move are not those before it", id)
+		}
+		moved++
+	}
+	rows.Close()
+	var left, blocks int
+	if err := st.DB().QueryRow(`SELECT (SELECT count(*) FROM versions WHERE text != '' OR length(turns) > 0), (SELECT count(*) FROM text_blocks)`).Scan(&left, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	if moved < 2 || left != 0 || blocks <= moved {
+		t.Errorf("%d versions moved into %d blocks; %d versions still hold their text", moved, blocks, left)
+	}
+
 	// Everything the first release recorded is still there.
 	ts, err := st.Transcripts(ctx)
 	if err != nil {
@@ -356,4 +395,9 @@ func TestParticipantsSheetApplies(t *testing.T) {
 	if names := AttributeNames(sheet); !slices.Equal(names, []string{"site"}) {
 		t.Errorf("attribute names %q", names)
 	}
+}
+
+func sameTurn(a, b corpus.Turn) bool {
+	return a.Speaker == b.Speaker && a.SpeakerKey == b.SpeakerKey && a.Start == b.Start && a.End == b.End &&
+		a.Span == b.Span && a.Role == b.Role && a.RoleInferred == b.RoleInferred && slices.Equal(a.Sentences, b.Sentences)
 }

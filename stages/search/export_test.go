@@ -13,3 +13,7 @@ func SetSpillFolder(s *Searcher, dir string) (undo func()) {
 	s.project = stages.Project{Dir: dir}
 	return func() { s.project = was }
 }
+
+// SetExcerptHits sets the most hits s shows from excerpts of their
+// versions rather than whole versions (0: always whole versions).
+func SetExcerptHits(s *Searcher, n int) { s.excerptHits = n }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -89,6 +90,12 @@ type Searcher struct {
 	// spillAbove is how many hits All holds in memory, resolved, to give
 	// them in rank order; more go through a file (see spill).
 	spillAbove int
+	// excerptHits is the most hits it shows from excerpts of their
+	// versions, the turns around each hit (store.Excerpts), rather than
+	// from whole versions: for twenty hits, a few kilobytes each against
+	// 80 KB a version, read and decoded. Many hits share versions, and
+	// whole versions read once serve them all.
+	excerptHits int
 }
 
 // Speakers returns the project's speakers, read once per Searcher.
@@ -161,7 +168,7 @@ func Open(ctx context.Context, p stages.Project) (*Searcher, error) {
 		st.Close()
 		return nil, err
 	}
-	return &Searcher{Store: st, Index: idx, cache: map[store.VersionKey]*corpus.Transcript{}, project: p, spillAbove: 5000}, nil
+	return &Searcher{Store: st, Index: idx, cache: map[store.VersionKey]*corpus.Transcript{}, project: p, spillAbove: 5000, excerptHits: 100}, nil
 }
 
 // Close closes the index and the store.
@@ -361,15 +368,12 @@ func (s *Searcher) resolveEach(ctx context.Context, hits []index.Hit, contextN i
 		if err != nil {
 			return err
 		}
-		var keys []store.VersionKey
-		seen := map[store.VersionKey]bool{}
-		for _, row := range rows {
-			if k := (store.VersionKey{ID: row.TranscriptID, Version: row.Version}); !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
+		var versions map[store.VersionKey]*corpus.Transcript
+		if len(hits) <= s.excerptHits {
+			versions, err = s.excerpts(ctx, rows, contextN)
+		} else {
+			versions, err = s.versions(ctx, versionsOf(rows), keep)
 		}
-		versions, err := s.versions(ctx, keys, keep)
 		if err != nil {
 			return err
 		}
@@ -444,6 +448,74 @@ const versionBatch = 32
 // cacheSize is how many transcript versions a Searcher keeps between
 // searches.
 const cacheSize = 64
+
+// versionsOf lists the versions of the passages, each once.
+func versionsOf(rows map[string]store.PassageRow) []store.VersionKey {
+	var keys []store.VersionKey
+	seen := map[store.VersionKey]bool{}
+	for _, row := range rows {
+		if k := (store.VersionKey{ID: row.TranscriptID, Version: row.Version}); !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// excerpts returns the versions of the passages: those in the cache, and
+// for the others an excerpt of the turns around the passages with contextN
+// sentences either side; a version whose excerpt does not show one of its
+// passages with that context (turns with no sentence on the way) is read
+// whole.
+func (s *Searcher) excerpts(ctx context.Context, rows map[string]store.PassageRow, contextN int) (map[store.VersionKey]*corpus.Transcript, error) {
+	out := map[store.VersionKey]*corpus.Transcript{}
+	wanted := map[store.VersionKey]int{} // index in keys
+	var keys []store.ExcerptKey
+	for _, row := range rows {
+		k := store.VersionKey{ID: row.TranscriptID, Version: row.Version}
+		if t, ok := s.cache[k]; ok {
+			out[k] = t
+			continue
+		}
+		// A sentence of context either side is in the turn either side,
+		// unless that turn has none.
+		first, last := row.Turn-contextN, row.Turn+contextN
+		if i, ok := wanted[k]; ok {
+			keys[i].First, keys[i].Last = min(keys[i].First, first), max(keys[i].Last, last)
+			continue
+		}
+		wanted[k] = len(keys)
+		keys = append(keys, store.ExcerptKey{VersionKey: k, First: first, Last: last})
+	}
+	read, err := s.Store.Excerpts(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range keys {
+		out[k.VersionKey] = read[i]
+	}
+	var whole []store.VersionKey
+	for _, row := range rows {
+		k := store.VersionKey{ID: row.TranscriptID, Version: row.Version}
+		t := out[k]
+		if t == nil {
+			continue // read whole below
+		}
+		if !t.Shows(row.Turn, row.Sentence, row.Sentence+row.Sentences-1, contextN) || !t.Holds(corpus.Span{Start: row.Start, End: row.End}) {
+			whole = append(whole, k)
+			out[k] = nil
+		}
+	}
+	if len(whole) > 0 {
+		slices.SortFunc(whole, func(a, b store.VersionKey) int { return strings.Compare(a.ID+"\x00"+a.Version, b.ID+"\x00"+b.Version) })
+		read, err := s.versions(ctx, slices.Compact(whole), true)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, read)
+	}
+	return out, nil
+}
 
 // versions returns the transcript versions named: from the cache, the rest
 // read together (see store.Versions) and kept in the cache if keep is set.

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/alongside-qda/alongside/corpus"
+)
+
+// A version's text and turns are kept in blocks of whole turns of about
+// blockBytes of text (corpus.Block), not in its versions row: a search
+// showing twenty hits read twenty whole versions (80 KB each, through
+// SQLite's 4 KB overflow pages, and decoded every turn of them), a fifth
+// of a search of a rare word. Now it reads the block around each hit (see
+// Excerpts). A block of this size with its turns fits a 4 KB page.
+const blockBytes = 2500
+
+const textBlocksSchema = `
+CREATE TABLE IF NOT EXISTS text_blocks (
+	transcript_id TEXT NOT NULL,
+	version       TEXT NOT NULL,
+	first_turn    INTEGER NOT NULL, -- the index of its first turn in the version
+	all_turns     INTEGER NOT NULL, -- how many turns the version has
+	text_from     INTEGER NOT NULL, -- code points of the version's text before this block's
+	text          TEXT NOT NULL,
+	turns         BLOB NOT NULL,    -- corpus.EncodeTurns of its turns
+	PRIMARY KEY (transcript_id, version, first_turn)
+);
+CREATE TRIGGER IF NOT EXISTS text_blocks_version_delete AFTER DELETE ON versions BEGIN
+	DELETE FROM text_blocks WHERE transcript_id = OLD.transcript_id AND version = OLD.version;
+END;
+`
+
+// moveTextToBlocks moves the text and turns of every stored version from
+// its versions row into text_blocks, one version at a time. Versions
+// moved already (their turns empty) are left as they are.
+func moveTextToBlocks(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT transcript_id, version FROM versions WHERE length(turns) > 0`) // not moved yet
+	if err != nil {
+		return err
+	}
+	var keys []VersionKey
+	for rows.Next() {
+		var k VersionKey
+		if err := rows.Scan(&k.ID, &k.Version); err != nil {
+			rows.Close()
+			return err
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		t := &corpus.Transcript{ID: k.ID, Version: k.Version}
+		var turns []byte
+		if err := tx.QueryRowContext(ctx, `SELECT text, turns FROM versions WHERE transcript_id = ? AND version = ?`, k.ID, k.Version).Scan(&t.Text, &turns); err != nil {
+			return err
+		}
+		if t.Turns, err = corpus.DecodeTurns(turns); err != nil {
+			return fmt.Errorf("transcript %q version %.12s: turns: %w", k.ID, k.Version, err)
+		}
+		if err := writeBlocks(ctx, tx, t); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE versions SET text = '', turns = x'' WHERE transcript_id = ? AND version = ?`, k.ID, k.Version); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeBlocks stores t's text and turns as blocks, in place of any it had.
+func writeBlocks(ctx context.Context, tx *sql.Tx, t *corpus.Transcript) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM text_blocks WHERE transcript_id = ? AND version = ?`, t.ID, t.Version); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO text_blocks (transcript_id, version, first_turn, all_turns, text_from, text, turns) VALUES (?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, b := range t.Blocks(blockBytes) {
+		if _, err := stmt.ExecContext(ctx, t.ID, t.Version, b.FirstTurn, len(t.Turns), b.TextFrom, b.Text, corpus.EncodeTurns(b.Turns)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rawBlock is a text_blocks row, its turns not yet decoded.
+type rawBlock struct {
+	firstTurn, allTurns, textFrom int
+	text                          string
+	turns                         []byte
+}
+
+// The blocks of a version, all of them (wholeBlocks) or those holding
+// turns ?3 to ?4 (blocksAround: from the last block starting at or before
+// ?3 to the last starting at or before ?4).
+const (
+	blockColumns = `SELECT first_turn, all_turns, text_from, text, turns FROM text_blocks WHERE transcript_id = ?1 AND version = ?2`
+	wholeBlocks  = blockColumns + ` ORDER BY first_turn`
+	blocksAround = blockColumns + ` AND first_turn <= ?4
+		AND first_turn >= coalesce((SELECT max(first_turn) FROM text_blocks WHERE transcript_id = ?1 AND version = ?2 AND first_turn <= ?3), 0)
+		ORDER BY first_turn`
+)
+
+// readBlocks reads the blocks a query of wholeBlocks or blocksAround
+// returns; none is an error: every version has at least one.
+func readBlocks(ctx context.Context, stmt *sql.Stmt, k VersionKey, args ...any) ([]rawBlock, error) {
+	rows, err := stmt.QueryContext(ctx, append([]any{k.ID, k.Version}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcript %q: %w", k.ID, err)
+	}
+	defer rows.Close()
+	var out []rawBlock
+	for rows.Next() {
+		var b rawBlock
+		if err := rows.Scan(&b.firstTurn, &b.allTurns, &b.textFrom, &b.text, &b.turns); err != nil {
+			return nil, fmt.Errorf("reading transcript %q: %w", k.ID, err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading transcript %q: %w", k.ID, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("transcript %q version %.12s: its text: %w", k.ID, k.Version, ErrNotFound)
+	}
+	return out, nil
+}
+
+// joinBlocks decodes blocks' turns and joins them into t (see
+// corpus.JoinBlocks).
+func joinBlocks(t *corpus.Transcript, raw []rawBlock) (*corpus.Transcript, error) {
+	blocks := make([]corpus.Block, len(raw))
+	for i, r := range raw {
+		turns, err := corpus.DecodeTurns(r.turns)
+		if err != nil {
+			return nil, fmt.Errorf("reading transcript %q: turns: %w", t.ID, err)
+		}
+		blocks[i] = corpus.Block{FirstTurn: r.firstTurn, TextFrom: r.textFrom, Text: r.text, Turns: turns}
+	}
+	t, err := corpus.JoinBlocks(t, blocks, raw[0].allTurns)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcript %q: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// versionText reads t's text and turns, whole, and its metadata (meta,
+// from its versions row).
+func versionText(ctx context.Context, blocks *sql.Stmt, t *corpus.Transcript, meta string) (*corpus.Transcript, error) {
+	raw, err := readBlocks(ctx, blocks, VersionKey{t.ID, t.Version})
+	if err != nil {
+		return nil, err
+	}
+	return decodeVersion(t, meta, raw)
+}
+
+// decodeVersion decodes a stored version's metadata and blocks into t.
+func decodeVersion(t *corpus.Transcript, meta string, raw []rawBlock) (*corpus.Transcript, error) {
+	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
+		return nil, fmt.Errorf("reading transcript %q: metadata: %w", t.ID, err)
+	}
+	return joinBlocks(t, raw)
+}
+
+// ExcerptKey names the turns of a version a caller wants to show, from
+// First to Last.
+type ExcerptKey struct {
+	VersionKey
+	First, Last int
+}
+
+// Excerpts reads, for each key, the blocks holding its turns, joined into
+// an excerpt of the version (see corpus.JoinBlocks): ID, version, text and
+// turns; no title or metadata. A caller checks with Shows that an excerpt
+// shows what it needs, and reads the whole version if not.
+func (s *Store) Excerpts(ctx context.Context, keys []ExcerptKey) ([]*corpus.Transcript, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcripts: %w", err)
+	}
+	defer conn.Close()
+	stmt, err := conn.PrepareContext(ctx, blocksAround)
+	if err != nil {
+		return nil, fmt.Errorf("reading transcripts: %w", err)
+	}
+	defer stmt.Close()
+	out := make([]*corpus.Transcript, len(keys))
+	for i, k := range keys {
+		raw, err := readBlocks(ctx, stmt, k.VersionKey, max(k.First, 0), max(k.Last, k.First, 0))
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = joinBlocks(&corpus.Transcript{ID: k.ID, Version: k.Version}, raw); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
