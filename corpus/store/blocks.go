@@ -109,10 +109,20 @@ const (
 		ORDER BY first_turn`
 )
 
-// readBlocks reads the blocks a query of wholeBlocks or blocksAround
-// returns; none is an error: every version has at least one.
-func readBlocks(ctx context.Context, stmt *sql.Stmt, k VersionKey, args ...any) ([]rawBlock, error) {
-	rows, err := stmt.QueryContext(ctx, append([]any{k.ID, k.Version}, args...)...)
+// blockQuery runs wholeBlocks or blocksAround (a statement prepared, or
+// the query on the database).
+type blockQuery func(ctx context.Context, args ...any) (*sql.Rows, error)
+
+func (s *Store) blockQuery(query string) blockQuery {
+	return func(ctx context.Context, args ...any) (*sql.Rows, error) {
+		return s.db.QueryContext(ctx, query, args...)
+	}
+}
+
+// readBlocks reads the blocks of version k that query returns; none is an
+// error: every version has at least one.
+func readBlocks(ctx context.Context, query blockQuery, k VersionKey, args ...any) ([]rawBlock, error) {
+	rows, err := query(ctx, append([]any{k.ID, k.Version}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("reading transcript %q: %w", k.ID, err)
 	}
@@ -152,16 +162,6 @@ func joinBlocks(t *corpus.Transcript, raw []rawBlock) (*corpus.Transcript, error
 	return t, nil
 }
 
-// versionText reads t's text and turns, whole, and its metadata (meta,
-// from its versions row).
-func versionText(ctx context.Context, blocks *sql.Stmt, t *corpus.Transcript, meta string) (*corpus.Transcript, error) {
-	raw, err := readBlocks(ctx, blocks, VersionKey{t.ID, t.Version})
-	if err != nil {
-		return nil, err
-	}
-	return decodeVersion(t, meta, raw)
-}
-
 // decodeVersion decodes a stored version's metadata and blocks into t.
 func decodeVersion(t *corpus.Transcript, meta string, raw []rawBlock) (*corpus.Transcript, error) {
 	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
@@ -185,19 +185,14 @@ func (s *Store) Excerpts(ctx context.Context, keys []ExcerptKey) ([]*corpus.Tran
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	conn, err := s.db.Conn(ctx)
+	stmts, done, err := s.prepare(ctx, blocksAround)
 	if err != nil {
-		return nil, fmt.Errorf("reading transcripts: %w", err)
+		return nil, err
 	}
-	defer conn.Close()
-	stmt, err := conn.PrepareContext(ctx, blocksAround)
-	if err != nil {
-		return nil, fmt.Errorf("reading transcripts: %w", err)
-	}
-	defer stmt.Close()
+	defer done()
 	out := make([]*corpus.Transcript, len(keys))
 	for i, k := range keys {
-		raw, err := readBlocks(ctx, stmt, k.VersionKey, max(k.First, 0), max(k.Last, k.First, 0))
+		raw, err := readBlocks(ctx, stmts[0].QueryContext, k.VersionKey, max(k.First, 0), max(k.Last, k.First, 0))
 		if err != nil {
 			return nil, err
 		}
@@ -206,4 +201,30 @@ func (s *Store) Excerpts(ctx context.Context, keys []ExcerptKey) ([]*corpus.Tran
 		}
 	}
 	return out, nil
+}
+
+// prepare prepares queries on one connection, for reading many versions:
+// reading each on a connection of its own made SQLite open the database
+// and parse its schema again for every connection (a third of reading a
+// search's twenty transcripts). done closes them.
+func (s *Store) prepare(ctx context.Context, queries ...string) (stmts []*sql.Stmt, done func(), err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading transcripts: %w", err)
+	}
+	done = func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+		conn.Close()
+	}
+	for _, q := range queries {
+		st, err := conn.PrepareContext(ctx, q)
+		if err != nil {
+			done()
+			return nil, nil, fmt.Errorf("reading transcripts: %w", err)
+		}
+		stmts = append(stmts, st)
+	}
+	return stmts, done, nil
 }

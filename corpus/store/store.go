@@ -553,11 +553,15 @@ func (s *Store) Passages(ctx context.Context, ids []string) (map[string]PassageR
 // Version loads one version of a transcript (current or not) with its
 // text, turns and sentences.
 func (s *Store) Version(ctx context.Context, id, version string) (*corpus.Transcript, error) {
-	out, err := s.Versions(ctx, []VersionKey{{id, version}})
+	t, meta, err := scanVersion(s.db.QueryRowContext(ctx, versionQuery, id, version), id, version)
 	if err != nil {
 		return nil, err
 	}
-	return out[0], nil
+	raw, err := readBlocks(ctx, s.blockQuery(wholeBlocks), VersionKey{id, version})
+	if err != nil {
+		return nil, err
+	}
+	return decodeVersion(t, meta, raw)
 }
 
 // versionQuery reads a transcript version's row (its text and turns are
@@ -582,38 +586,26 @@ func scanVersion(row *sql.Row, id, version string) (t *corpus.Transcript, meta s
 type VersionKey struct{ ID, Version string }
 
 // Versions reads the transcript versions named, in order, on one
-// connection with one prepared statement: reading each on a connection of
-// its own made SQLite open the database and parse its schema again for
-// every connection (a third of reading a search's twenty transcripts).
+// connection (see prepare).
 func (s *Store) Versions(ctx context.Context, keys []VersionKey) ([]*corpus.Transcript, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	conn, err := s.db.Conn(ctx)
+	stmts, done, err := s.prepare(ctx, versionQuery, wholeBlocks)
 	if err != nil {
-		return nil, fmt.Errorf("reading transcripts: %w", err)
+		return nil, err
 	}
-	defer conn.Close()
-	stmt, err := conn.PrepareContext(ctx, versionQuery)
-	if err != nil {
-		return nil, fmt.Errorf("reading transcripts: %w", err)
-	}
-	defer stmt.Close()
-	blocks, err := conn.PrepareContext(ctx, wholeBlocks)
-	if err != nil {
-		return nil, fmt.Errorf("reading transcripts: %w", err)
-	}
-	defer blocks.Close()
+	defer done()
 	// Decoding (the turns, the metadata) is most of the work: it runs
 	// beside the reading, on the other cores.
 	out := make([]*corpus.Transcript, len(keys))
 	var eg errgroup.Group
 	eg.SetLimit(runtime.GOMAXPROCS(0))
 	for i, k := range keys {
-		t, meta, err := scanVersion(stmt.QueryRowContext(ctx, k.ID, k.Version), k.ID, k.Version)
+		t, meta, err := scanVersion(stmts[0].QueryRowContext(ctx, k.ID, k.Version), k.ID, k.Version)
 		if err == nil {
 			var raw []rawBlock
-			if raw, err = readBlocks(ctx, blocks, k); err == nil {
+			if raw, err = readBlocks(ctx, stmts[1].QueryContext, k); err == nil {
 				eg.Go(func() (err error) {
 					out[i], err = decodeVersion(t, meta, raw)
 					return err
