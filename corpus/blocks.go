@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -63,48 +64,71 @@ func (t *Transcript) Blocks(size int) []Block {
 	return blocks
 }
 
-// JoinBlocks puts consecutive blocks of a transcript back together into
-// into, which holds the transcript's other fields (ID, version, metadata);
-// turns is how many turns the whole transcript has. Given all its blocks,
-// into is the whole transcript; given some, it is an excerpt: its Text
-// starts at the first block's TextFrom and its Turns are all there, those
-// outside the blocks empty. An excerpt serves Cut and Context for the
-// turns it holds (see Shows), nothing else.
-func JoinBlocks(into *Transcript, blocks []Block, turns int) (*Transcript, error) {
-	into.Turns = make([]Turn, turns)
-	into.Text, into.TextFrom = "", 0
-	if len(blocks) == 0 {
-		into.Turns = into.Turns[:0]
-		return into, nil
-	}
-	size := 0
-	for _, b := range blocks {
-		size += len(b.Text)
-	}
-	text := make([]byte, 0, size)
-	at := blocks[0].TextFrom
-	for i, b := range blocks {
-		if b.TextFrom != at {
-			return nil, fmt.Errorf("text block %d of %q starts at %d, not %d", i, into.ID, b.TextFrom, at)
-		}
-		if b.FirstTurn < 0 || b.FirstTurn+len(b.Turns) > turns || i > 0 && b.FirstTurn != blocks[i-1].FirstTurn+len(blocks[i-1].Turns) {
-			return nil, fmt.Errorf("text block %d of %q: turns %d to %d of %d do not follow on", i, into.ID, b.FirstTurn, b.FirstTurn+len(b.Turns), turns)
-		}
-		copy(into.Turns[b.FirstTurn:], b.Turns)
-		text = append(text, b.Text...)
-		at += utf8.RuneCountInString(b.Text)
-	}
-	into.Text, into.TextFrom = string(text), blocks[0].TextFrom
-	into.shown = turnRange{blocks[0].FirstTurn, blocks[len(blocks)-1].FirstTurn + len(blocks[len(blocks)-1].Turns)}
-	if into.TextFrom == 0 && into.shown == (turnRange{0, turns}) {
-		into.shown = turnRange{} // the whole transcript
-	}
-	return into, nil
+// Joiner puts consecutive blocks of a transcript, read back in order,
+// together, a block at a time as they are read (its text copied, its turns
+// decoded), into a whole transcript or an excerpt: given all the blocks,
+// the whole transcript; given some, an excerpt whose Text starts at the
+// first block's TextFrom and whose Turns are all there, those outside the
+// blocks empty. An excerpt serves Cut and Context for the turns it holds
+// (see Shows), nothing else.
+type Joiner struct {
+	t     *Transcript
+	text  strings.Builder
+	dec   turnDecoder
+	first int // the first turn joined; -1 before the first block
+	next  int // the turn the next block starts at
 }
 
-// turnRange is the turns an excerpt holds, from first up to to; zero for
-// a whole transcript.
-type turnRange struct{ first, to int }
+// NewJoiner starts joining blocks into into, which holds the transcript's
+// other fields (ID, version, metadata); turns is how many turns the whole
+// transcript has.
+func NewJoiner(into *Transcript, turns int) *Joiner {
+	into.Turns, into.Text, into.TextFrom, into.shown = make([]Turn, turns), "", 0, turnRange{}
+	j := &Joiner{t: into, first: -1}
+	j.dec.room = 1024 // sentences: a block's encoding is short, its transcript's sentences many
+	return j
+}
+
+// Grow makes room for n bytes of text: the whole text's length, when
+// joining all the blocks.
+func (j *Joiner) Grow(n int) { j.text.Grow(max(n, 0)) }
+
+// Add joins the next block: its first turn, the code points of the text
+// before it, its text and its turns as EncodeTurns wrote them. It keeps
+// neither slice.
+func (j *Joiner) Add(firstTurn, textFrom int, text, turns []byte) error {
+	if j.first < 0 {
+		j.first, j.next, j.t.TextFrom = firstTurn, firstTurn, textFrom
+	}
+	all := len(j.t.Turns)
+	if firstTurn != j.next || firstTurn < 0 || firstTurn > all {
+		return fmt.Errorf("text block of %q at turn %d does not follow on turn %d", j.t.ID, firstTurn, j.next)
+	}
+	got, err := j.dec.decode(j.t.Turns[firstTurn:firstTurn:all], turns)
+	if err != nil {
+		return fmt.Errorf("text block of %q at turn %d: %w", j.t.ID, firstTurn, err)
+	}
+	if firstTurn+len(got) > all || len(got) > 0 && &got[0] != &j.t.Turns[firstTurn] {
+		return fmt.Errorf("text block of %q at turn %d: %d turns, past the %d of the transcript", j.t.ID, firstTurn, len(got), all)
+	}
+	j.next += len(got)
+	j.text.Write(text)
+	return nil
+}
+
+// Transcript returns the transcript the blocks make.
+func (j *Joiner) Transcript() *Transcript {
+	t := j.t
+	t.Text = j.text.String()
+	if j.first > 0 || j.next < len(t.Turns) || t.TextFrom > 0 {
+		t.shown = turnRange{max(j.first, 0), j.next, t.TextFrom + utf8.RuneCountInString(t.Text)}
+	}
+	return t
+}
+
+// turnRange is the turns an excerpt holds, from first up to to, and where
+// its text ends (in code points); zero for a whole transcript.
+type turnRange struct{ first, to, textEnd int }
 
 // Shows says whether t shows sentences first to last of a turn, and n
 // sentences of context either side, as the whole transcript would: always

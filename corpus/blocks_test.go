@@ -60,7 +60,7 @@ func TestBlocksKeepTheTranscript(t *testing.T) {
 			if text.String() != tr.Text {
 				t.Fatalf("%s, size %d: the blocks' text is not the transcript's", tr.ID, size)
 			}
-			whole, err := JoinBlocks(&Transcript{ID: tr.ID}, blocks, len(tr.Turns))
+			whole, err := joinBlocks(&Transcript{ID: tr.ID}, blocks, len(tr.Turns))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestBlocksKeepTheTranscript(t *testing.T) {
 				// the blocks from the one holding turn ti-1 to the one holding ti+1
 				lo := blockOf(blocks, max(ti-1, 0))
 				hi := blockOf(blocks, min(ti+1, len(tr.Turns)-1))
-				ex, err := JoinBlocks(&Transcript{ID: tr.ID}, slices.Clone(blocks[lo:hi+1]), len(tr.Turns))
+				ex, err := joinBlocks(&Transcript{ID: tr.ID}, slices.Clone(blocks[lo:hi+1]), len(tr.Turns))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -116,7 +116,7 @@ func TestExcerptShowsOnlyWhatItHolds(t *testing.T) {
 	if len(blocks) < 6 {
 		t.Fatalf("%d blocks", len(blocks))
 	}
-	ex, err := JoinBlocks(&Transcript{ID: tr.ID}, slices.Clone(blocks[2:4]), len(tr.Turns))
+	ex, err := joinBlocks(&Transcript{ID: tr.ID}, slices.Clone(blocks[2:4]), len(tr.Turns))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestExcerptShowsOnlyWhatItHolds(t *testing.T) {
 	if ex.Holds(tr.Turns[5].Span) || !ex.Holds(tr.Turns[2].Span) {
 		t.Error("Holds is wrong about the excerpt's text")
 	}
-	if _, err := JoinBlocks(&Transcript{ID: tr.ID}, []Block{blocks[1], blocks[3]}, len(tr.Turns)); err == nil {
+	if _, err := joinBlocks(&Transcript{ID: tr.ID}, []Block{blocks[1], blocks[3]}, len(tr.Turns)); err == nil {
 		t.Error("blocks with a gap between them were joined")
 	}
 }
@@ -162,4 +162,16 @@ func everyTurnSpeaks(tr *Transcript) bool {
 func sameTurn(a, b Turn) bool {
 	return a.Speaker == b.Speaker && a.SpeakerKey == b.SpeakerKey && a.Start == b.Start && a.End == b.End &&
 		a.Span == b.Span && a.Role == b.Role && a.RoleInferred == b.RoleInferred && slices.Equal(a.Sentences, b.Sentences)
+}
+
+// joinBlocks joins blocks as the store reads them back: their turns
+// encoded, a block at a time.
+func joinBlocks(into *Transcript, blocks []Block, turns int) (*Transcript, error) {
+	j := NewJoiner(into, turns)
+	for _, b := range blocks {
+		if err := j.Add(b.FirstTurn, b.TextFrom, []byte(b.Text), EncodeTurns(b.Turns)); err != nil {
+			return nil, err
+		}
+	}
+	return j.Transcript(), nil
 }

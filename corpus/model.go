@@ -57,7 +57,7 @@ type Transcript struct {
 	Turns    []Turn            `json:"turns"`
 
 	// TextFrom is how many code points of the transcript's text come
-	// before Text: 0, but for an excerpt (see JoinBlocks). Spans count
+	// before Text: 0, but for an excerpt (see Joiner). Spans count
 	// from the start of the whole text either way.
 	TextFrom int       `json:"-"`
 	shown    turnRange // the turns an excerpt holds; zero: all
@@ -109,7 +109,7 @@ func (t *Transcript) Holds(s Span) bool {
 	if t.shown == (turnRange{}) {
 		return true
 	}
-	return s.Start >= t.TextFrom && s.Start <= s.End && s.End <= t.TextFrom+utf8.RuneCountInString(t.Text)
+	return s.Start >= t.TextFrom && s.Start <= s.End && s.End <= t.shown.textEnd
 }
 
 // textIndex holds the byte offset of every 64th code point of a text.

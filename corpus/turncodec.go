@@ -68,21 +68,27 @@ var errTurnCodec = errors.New("corrupt turns")
 
 // DecodeTurns reads what EncodeTurns wrote.
 func DecodeTurns(b []byte) ([]Turn, error) {
-	d := turnDecoder{b: b}
+	var d turnDecoder
+	return d.decode(nil, b)
+}
+
+// decode appends the turns b encodes to turns. One decoder decoding the
+// blocks of a transcript keeps one copy of each speaker's name.
+func (d *turnDecoder) decode(turns []Turn, b []byte) ([]Turn, error) {
 	if len(b) == 0 || b[0] != 1 && b[0] != 2 {
 		return nil, errTurnCodec
 	}
 	roles := b[0] >= 2
-	d.b = b[1:]
+	d.b, d.err = b[1:], nil
 	n := d.uvarint()
 	if d.err != nil || n > uint64(len(b)) {
 		return nil, errTurnCodec
 	}
-	turns := make([]Turn, 0, n)
+	turns = slices.Grow(turns, int(n))
 	// All the sentences in one array, each turn a piece of it: a search
 	// decodes the turns of up to twenty transcripts, and one allocation a
 	// turn was most of that.
-	var sentences []Sentence
+	sentences := d.sentences
 	prev := 0
 	for range n {
 		var t Turn
@@ -102,7 +108,7 @@ func DecodeTurns(b []byte) ([]Turn, error) {
 		}
 		if ns > 0 {
 			if uint64(cap(sentences)-len(sentences)) < ns {
-				sentences = make([]Sentence, 0, max(ns, uint64(len(d.b)/2)))
+				sentences = make([]Sentence, 0, max(ns, uint64(max(len(d.b)/2, d.room))))
 			}
 			first := len(sentences)
 			sentences = sentences[:first+int(ns)]
@@ -123,6 +129,7 @@ func DecodeTurns(b []byte) ([]Turn, error) {
 	if len(d.b) != 0 {
 		return nil, errTurnCodec
 	}
+	d.sentences = sentences
 	return turns, nil
 }
 
@@ -130,6 +137,12 @@ type turnDecoder struct {
 	b       []byte
 	err     error
 	strings map[string]string // a transcript has few speakers: one string each
+
+	// Across calls of decode: the sentences array being filled, and
+	// how many sentences to make room for when it is full (0: half the
+	// encoded bytes left).
+	sentences []Sentence
+	room      int
 }
 
 func (d *turnDecoder) uvarint() uint64 {

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS text_blocks (
 	version       TEXT NOT NULL,
 	first_turn    INTEGER NOT NULL, -- the index of its first turn in the version
 	all_turns     INTEGER NOT NULL, -- how many turns the version has
+	all_bytes     INTEGER NOT NULL, -- how long its text is, in bytes
 	text_from     INTEGER NOT NULL, -- code points of the version's text before this block's
 	text          TEXT NOT NULL,
 	turns         BLOB NOT NULL,    -- corpus.EncodeTurns of its turns
@@ -78,31 +79,24 @@ func writeBlocks(ctx context.Context, tx *sql.Tx, t *corpus.Transcript) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM text_blocks WHERE transcript_id = ? AND version = ?`, t.ID, t.Version); err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO text_blocks (transcript_id, version, first_turn, all_turns, text_from, text, turns) VALUES (?,?,?,?,?,?,?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO text_blocks (transcript_id, version, first_turn, all_turns, all_bytes, text_from, text, turns) VALUES (?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for _, b := range t.Blocks(blockBytes) {
-		if _, err := stmt.ExecContext(ctx, t.ID, t.Version, b.FirstTurn, len(t.Turns), b.TextFrom, b.Text, corpus.EncodeTurns(b.Turns)); err != nil {
+		if _, err := stmt.ExecContext(ctx, t.ID, t.Version, b.FirstTurn, len(t.Turns), len(t.Text), b.TextFrom, b.Text, corpus.EncodeTurns(b.Turns)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// rawBlock is a text_blocks row, its turns not yet decoded.
-type rawBlock struct {
-	firstTurn, allTurns, textFrom int
-	text                          string
-	turns                         []byte
-}
-
 // The blocks of a version, all of them (wholeBlocks) or those holding
 // turns ?3 to ?4 (blocksAround: from the last block starting at or before
 // ?3 to the last starting at or before ?4).
 const (
-	blockColumns = `SELECT first_turn, all_turns, text_from, text, turns FROM text_blocks WHERE transcript_id = ?1 AND version = ?2`
+	blockColumns = `SELECT first_turn, all_turns, all_bytes, text_from, text, turns FROM text_blocks WHERE transcript_id = ?1 AND version = ?2`
 	wholeBlocks  = blockColumns + ` ORDER BY first_turn`
 	blocksAround = blockColumns + ` AND first_turn <= ?4
 		AND first_turn >= coalesce((SELECT max(first_turn) FROM text_blocks WHERE transcript_id = ?1 AND version = ?2 AND first_turn <= ?3), 0)
@@ -119,55 +113,48 @@ func (s *Store) blockQuery(query string) blockQuery {
 	}
 }
 
-// readBlocks reads the blocks of version k that query returns; none is an
-// error: every version has at least one.
-func readBlocks(ctx context.Context, query blockQuery, k VersionKey, args ...any) ([]rawBlock, error) {
-	rows, err := query(ctx, append([]any{k.ID, k.Version}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("reading transcript %q: %w", k.ID, err)
-	}
-	defer rows.Close()
-	var out []rawBlock
-	for rows.Next() {
-		var b rawBlock
-		if err := rows.Scan(&b.firstTurn, &b.allTurns, &b.textFrom, &b.text, &b.turns); err != nil {
-			return nil, fmt.Errorf("reading transcript %q: %w", k.ID, err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading transcript %q: %w", k.ID, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("transcript %q version %.12s: its text: %w", k.ID, k.Version, ErrNotFound)
-	}
-	return out, nil
-}
-
-// joinBlocks decodes blocks' turns and joins them into t (see
-// corpus.JoinBlocks).
-func joinBlocks(t *corpus.Transcript, raw []rawBlock) (*corpus.Transcript, error) {
-	blocks := make([]corpus.Block, len(raw))
-	for i, r := range raw {
-		turns, err := corpus.DecodeTurns(r.turns)
-		if err != nil {
-			return nil, fmt.Errorf("reading transcript %q: turns: %w", t.ID, err)
-		}
-		blocks[i] = corpus.Block{FirstTurn: r.firstTurn, TextFrom: r.textFrom, Text: r.text, Turns: turns}
-	}
-	t, err := corpus.JoinBlocks(t, blocks, raw[0].allTurns)
+// readText joins the blocks of t's version that query returns into t (see
+// corpus.Joiner), a row at a time, the whole text (whole) or some of it;
+// none is an error: every version has at least one.
+func readText(ctx context.Context, query blockQuery, t *corpus.Transcript, whole bool, args ...any) (*corpus.Transcript, error) {
+	rows, err := query(ctx, append([]any{t.ID, t.Version}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("reading transcript %q: %w", t.ID, err)
 	}
-	return t, nil
+	defer rows.Close()
+	var j *corpus.Joiner
+	var first, all, size, from int
+	var text, turns sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&first, &all, &size, &from, &text, &turns); err != nil {
+			return nil, fmt.Errorf("reading transcript %q: %w", t.ID, err)
+		}
+		if j == nil {
+			j = corpus.NewJoiner(t, all)
+			if whole {
+				j.Grow(size) // one copy of the text, not one per doubling
+			}
+		}
+		if err := j.Add(first, from, text, turns); err != nil {
+			return nil, fmt.Errorf("reading transcript %q: %w", t.ID, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading transcript %q: %w", t.ID, err)
+	}
+	if j == nil {
+		return nil, fmt.Errorf("transcript %q version %.12s: its text: %w", t.ID, t.Version, ErrNotFound)
+	}
+	return j.Transcript(), nil
 }
 
-// decodeVersion decodes a stored version's metadata and blocks into t.
-func decodeVersion(t *corpus.Transcript, meta string, raw []rawBlock) (*corpus.Transcript, error) {
+// versionOf reads a version's text and turns into t, and decodes its
+// metadata (meta, from its versions row).
+func versionOf(ctx context.Context, query blockQuery, t *corpus.Transcript, meta string) (*corpus.Transcript, error) {
 	if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
 		return nil, fmt.Errorf("reading transcript %q: metadata: %w", t.ID, err)
 	}
-	return joinBlocks(t, raw)
+	return readText(ctx, query, t, true)
 }
 
 // ExcerptKey names the turns of a version a caller wants to show, from
@@ -178,7 +165,7 @@ type ExcerptKey struct {
 }
 
 // Excerpts reads, for each key, the blocks holding its turns, joined into
-// an excerpt of the version (see corpus.JoinBlocks): ID, version, text and
+// an excerpt of the version (see corpus.Joiner): ID, version, text and
 // turns; no title or metadata. A caller checks with Shows that an excerpt
 // shows what it needs, and reads the whole version if not.
 func (s *Store) Excerpts(ctx context.Context, keys []ExcerptKey) ([]*corpus.Transcript, error) {
@@ -192,11 +179,8 @@ func (s *Store) Excerpts(ctx context.Context, keys []ExcerptKey) ([]*corpus.Tran
 	defer done()
 	out := make([]*corpus.Transcript, len(keys))
 	for i, k := range keys {
-		raw, err := readBlocks(ctx, stmts[0].QueryContext, k.VersionKey, max(k.First, 0), max(k.Last, k.First, 0))
+		out[i], err = readText(ctx, stmts[0].QueryContext, &corpus.Transcript{ID: k.ID, Version: k.Version}, false, max(k.First, 0), max(k.Last, k.First, 0))
 		if err != nil {
-			return nil, err
-		}
-		if out[i], err = joinBlocks(&corpus.Transcript{ID: k.ID, Version: k.Version}, raw); err != nil {
 			return nil, err
 		}
 	}

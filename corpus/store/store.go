@@ -9,11 +9,9 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
 
 	"github.com/alongside-qda/alongside/corpus"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
@@ -557,11 +555,7 @@ func (s *Store) Version(ctx context.Context, id, version string) (*corpus.Transc
 	if err != nil {
 		return nil, err
 	}
-	raw, err := readBlocks(ctx, s.blockQuery(wholeBlocks), VersionKey{id, version})
-	if err != nil {
-		return nil, err
-	}
-	return decodeVersion(t, meta, raw)
+	return versionOf(ctx, s.blockQuery(wholeBlocks), t, meta)
 }
 
 // versionQuery reads a transcript version's row (its text and turns are
@@ -596,28 +590,15 @@ func (s *Store) Versions(ctx context.Context, keys []VersionKey) ([]*corpus.Tran
 		return nil, err
 	}
 	defer done()
-	// Decoding (the turns, the metadata) is most of the work: it runs
-	// beside the reading, on the other cores.
 	out := make([]*corpus.Transcript, len(keys))
-	var eg errgroup.Group
-	eg.SetLimit(runtime.GOMAXPROCS(0))
 	for i, k := range keys {
 		t, meta, err := scanVersion(stmts[0].QueryRowContext(ctx, k.ID, k.Version), k.ID, k.Version)
-		if err == nil {
-			var raw []rawBlock
-			if raw, err = readBlocks(ctx, stmts[1].QueryContext, k); err == nil {
-				eg.Go(func() (err error) {
-					out[i], err = decodeVersion(t, meta, raw)
-					return err
-				})
-				continue
-			}
+		if err != nil {
+			return nil, err
 		}
-		eg.Wait()
-		return nil, err
-	}
-	if err := eg.Wait(); err != nil {
-		return nil, err
+		if out[i], err = versionOf(ctx, stmts[1].QueryContext, t, meta); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
