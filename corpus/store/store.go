@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/alongside-qda/alongside/corpus"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
