@@ -101,6 +101,9 @@ func (j *Joiner) Add(firstTurn, textFrom int, text, turns []byte) error {
 		j.first, j.next, j.t.TextFrom = firstTurn, firstTurn, textFrom
 	}
 	all := len(j.t.Turns)
+	if textFrom < 0 {
+		return fmt.Errorf("text block of %q at turn %d starts before the text (%d)", j.t.ID, firstTurn, textFrom)
+	}
 	if firstTurn != j.next || firstTurn < 0 || firstTurn > all {
 		return fmt.Errorf("text block of %q at turn %d does not follow on turn %d", j.t.ID, firstTurn, j.next)
 	}

@@ -175,3 +175,39 @@ func joinBlocks(into *Transcript, blocks []Block, turns int) (*Transcript, error
 	}
 	return j.Transcript(), nil
 }
+
+// Blocks read back from a damaged store are refused or joined into an
+// excerpt whose Shows never lets Cut or Context reach outside its text.
+// (A whole transcript's spans are trusted, as they always were.)
+func FuzzJoiner(f *testing.F) {
+	tr := &Transcript{ID: "f", Text: "Title\nA: One. Two.\nB: Three, four.\n"}
+	tr.Turns = []Turn{{Speaker: "A", Span: Span{Start: 9, End: 18}, Sentences: []Sentence{{Span: Span{Start: 9, End: 13}}, {Span: Span{Start: 14, End: 18}}}},
+		{Speaker: "B", Span: Span{Start: 22, End: 34}, Sentences: []Sentence{{Span: Span{Start: 22, End: 34}}}}}
+	for _, b := range tr.Blocks(1) {
+		f.Add(b.FirstTurn, b.TextFrom, b.Text, EncodeTurns(b.Turns), 2)
+	}
+	f.Add(0, 0, tr.Text, EncodeTurns(tr.Turns), 2)
+	f.Fuzz(func(t *testing.T, first, from int, text string, turns []byte, all int) {
+		if all < 0 || all > 1000 {
+			return
+		}
+		j := NewJoiner(&Transcript{ID: "f"}, all)
+		if err := j.Add(first, from, []byte(text), turns); err != nil {
+			return
+		}
+		got := j.Transcript()
+		if got.shown == (turnRange{}) {
+			return
+		}
+		for ti, turn := range got.Turns {
+			for s := range turn.Sentences {
+				for n := range 3 {
+					if got.Shows(ti, s, s, n) {
+						got.Cut(turn.Sentences[s].Span)
+						got.Context(ti, s, s, n)
+					}
+				}
+			}
+		}
+	})
+}
