@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"fmt"
 	"iter"
 	"strconv"
 	"strings"
@@ -37,10 +36,17 @@ type Passage struct {
 
 // PassageID is the stable ID of passage seq of a transcript version.
 func PassageID(transcriptID, version string, seq int) string {
+	return PassageIDPrefix(transcriptID, version) + strconv.Itoa(seq)
+}
+
+// PassageIDPrefix is what the IDs of a version's passages begin with: the
+// transcript ID and the first 12 characters of the version, each followed
+// by '#'.
+func PassageIDPrefix(transcriptID, version string) string {
 	if len(version) > 12 {
 		version = version[:12]
 	}
-	return fmt.Sprintf("%s#%s#%d", transcriptID, version, seq)
+	return transcriptID + "#" + version + "#"
 }
 
 // ParsePassageID splits a passage ID into its transcript ID, the first 12

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/alongside-qda/alongside/corpus"
 )
 
 // A reader that opened the shards before a merge keeps searching them after
@@ -103,5 +105,75 @@ func TestMergeWhileReading(t *testing.T) {
 	}
 	if stats[0].Masked != 0 || stats[0].Docs != res.Shard.Docs {
 		t.Errorf("merged shard stats %+v: masked passages left", stats[0])
+	}
+}
+
+// A version masked whole, by the prefix its passages' IDs share, leaves
+// out what listing every one of its passages leaves out, whichever shard
+// holds them.
+func TestMaskedWholeVersions(t *testing.T) {
+	_, all := annomiSample(t)
+	all = all[:min(len(all), 3000)]
+	root := t.TempDir()
+	var names []string
+	byVersion := map[string][]string{}
+	for i, base := range []string{"a", "b"} {
+		w, err := Create(root, base, WriterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := i * len(all) / 2; j < (i+1)*len(all)/2; j++ {
+			if err := w.Add(&all[j]); err != nil {
+				t.Fatal(err)
+			}
+			prefix := corpus.PassageIDPrefix(all[j].TranscriptID, all[j].Version)
+			byVersion[prefix] = append(byVersion[prefix], all[j].ID)
+		}
+		shards, err := w.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, shardNames(shards)...)
+	}
+	var prefixes, ids []string
+	k := 0
+	for prefix, vids := range byVersion {
+		if k++; k%3 == 0 {
+			prefixes = append(prefixes, prefix)
+			ids = append(ids, vids...)
+		}
+	}
+	if len(prefixes) < 3 {
+		t.Fatalf("%d versions masked: the test tests little", len(prefixes))
+	}
+	slices.Sort(ids)
+	ctx := context.Background()
+	whole, err := Open(root, names, prefixes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Close()
+	listed, err := Open(root, names, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listed.Close()
+	for _, q := range []string{`NOT transcript:none-such`, `drink*`, `"cut down"`, `"want to quit"~3`} {
+		got, err := whole.IDs(ctx, mustCompile(t, whole, q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := listed.IDs(ctx, mustCompile(t, listed, q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("%s: %d passages with whole versions masked, %d with their passages listed", q, len(got), len(want))
+		}
+		for _, id := range got {
+			if _, found := slices.BinarySearch(ids, id); found {
+				t.Fatalf("%s: masked passage %s found", q, id)
+			}
+		}
 	}
 }

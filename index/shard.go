@@ -375,7 +375,9 @@ type Reader struct {
 }
 
 // Open opens the named shards under root read-only. masked lists passage IDs
-// that every search must leave out (see the package doc).
+// that every search must leave out (see the package doc), or whole
+// versions, as the prefix their passages' IDs share (corpus.PassageIDPrefix,
+// ending in '#'): each shard lists those passages of its own.
 //
 // Shards are opened concurrently, and each is given only the masked
 // passages it holds: a shard holding none is searched as it is. Looking
@@ -430,9 +432,10 @@ func Open(root string, names []string, masked []string) (*Reader, error) {
 	return r, nil
 }
 
-// maskedVersions groups masked passage IDs by transcript version: by the
-// ID up to and with its last '#' (see corpus.PassageID); an ID of another
-// form is a group of its own.
+// maskedVersions groups masked passages by transcript version: by the ID
+// up to and with its last '#' (see corpus.PassageID); an entry ending in
+// '#' is a whole version, all its passages masked; an ID of another form
+// is a group of its own.
 func maskedVersions(masked []string) map[string][]string {
 	out := map[string][]string{}
 	for _, id := range masked {
@@ -440,16 +443,23 @@ func maskedVersions(masked []string) map[string][]string {
 		if i := strings.LastIndexByte(id, '#'); i >= 0 {
 			v = id[:i+1]
 		}
-		out[v] = append(out[v], id)
+		if strings.HasSuffix(id, "#") {
+			out[v] = nil // every passage of the version, as the shard lists them
+			continue
+		}
+		if ids, ok := out[v]; !ok || ids != nil {
+			out[v] = append(ids, id)
+		}
 	}
 	return out
 }
 
 // heldBy returns the masked passages of the transcript versions a shard
 // holds any passage of: one look-up of the version's ID prefix in the
-// shard's IDs, not one for every masked passage. (A batch never splits a
-// version between shards and a merge takes whole shards, so each masked
-// passage is in the list of one shard only.)
+// shard's IDs, not one for every masked passage; for a whole version, the
+// IDs the shard lists under the prefix. (A batch never splits a version
+// between shards and a merge takes whole shards, so each masked passage is
+// in the list of one shard only.)
 func heldBy(idx bleve.Index, versions map[string][]string) ([]string, error) {
 	if len(versions) == 0 {
 		return nil, nil
@@ -471,15 +481,23 @@ func heldBy(idx bleve.Index, versions map[string][]string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		entry, err := d.Next()
-		if cerr := d.Close(); err == nil {
-			err = cerr
+		for {
+			entry, err := d.Next()
+			if err != nil {
+				d.Close()
+				return nil, err
+			}
+			if entry == nil {
+				break
+			}
+			if ids != nil {
+				held = append(held, ids...)
+				break
+			}
+			held = append(held, entry.Term)
 		}
-		if err != nil {
+		if err := d.Close(); err != nil {
 			return nil, err
-		}
-		if entry != nil {
-			held = append(held, ids...)
 		}
 	}
 	slices.Sort(held)

@@ -174,12 +174,19 @@ func TestShardsWithoutPairsRankInOnePass(t *testing.T) {
 }
 
 func TestMaskedVersions(t *testing.T) {
-	got := maskedVersions([]string{"fg-1#abc#0", "fg-1#abc#10", "fg-1#abd#0", "fg-10#abc#2", "plain"})
+	got := maskedVersions([]string{"fg-1#abc#0", "fg-1#abc#10", "fg-1#abd#0", "fg-10#abc#2", "plain", "fg-2#abc#", "fg-3#abc#1", "fg-3#abc#", "fg-3#abc#2"})
 	want := map[string][]string{
 		"fg-1#abc#":  {"fg-1#abc#0", "fg-1#abc#10"},
 		"fg-1#abd#":  {"fg-1#abd#0"},
 		"fg-10#abc#": {"fg-10#abc#2"},
 		"plain":      {"plain"},
+		"fg-2#abc#":  nil, // whole versions
+		"fg-3#abc#":  nil,
+	}
+	for _, v := range []string{"fg-2#abc#", "fg-3#abc#"} {
+		if ids, ok := got[v]; !ok || ids != nil {
+			t.Errorf("%s: %v (listed %v), want the whole version", v, ids, ok)
+		}
 	}
 	if len(got) != len(want) {
 		t.Fatalf("maskedVersions = %v, want %v", got, want)

@@ -65,13 +65,13 @@ func (p Project) OpenExistingStore() (*store.Store, error) {
 }
 
 // OpenIndex opens every registered shard read-only, with the store's
-// masked passages left out of searches. A compaction may retire a shard
+// masked versions' passages left out of searches. A compaction may retire a shard
 // between reading the list and opening it: then the list has changed, and
 // it is read and opened again.
 func (p Project) OpenIndex(ctx context.Context, st *store.Store) (*index.Reader, error) {
 	var tried []string
 	for attempt := 0; ; attempt++ {
-		shards, masked, err := st.IndexView(ctx)
+		shards, masked, err := st.SearchView(ctx)
 		if err != nil {
 			return nil, err
 		}

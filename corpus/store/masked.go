@@ -52,3 +52,11 @@ const maskedQuery = `SELECT p.id FROM masked_versions m
 		CROSS JOIN passages p ON p.transcript_id = m.transcript_id AND p.version = m.version
 		WHERE v.shard IN (SELECT shard FROM batches WHERE status = 'done')
 		ORDER BY p.id`
+
+// maskedVersionsQuery lists the masked versions whose passages maskedQuery
+// lists: those indexed by a batch that is done. The + keeps SQLite on the
+// versions' key: it chose to look each masked version up under every done
+// batch's name instead (366 of them after a year), 4 ms in a fresh process.
+const maskedVersionsQuery = `SELECT m.transcript_id, m.version FROM masked_versions m
+		CROSS JOIN versions v ON v.transcript_id = m.transcript_id AND v.version = m.version
+		WHERE +v.shard IN (SELECT shard FROM batches WHERE status = 'done')`

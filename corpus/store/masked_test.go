@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,20 @@ func TestMaskedVersionsKeptByTriggers(t *testing.T) {
 		}
 		if wantSome != (len(want) > 0) {
 			t.Errorf("%s: the oracle masks %q: the step does not test what it says", step, want)
+		}
+		// A search lists the masked versions instead, by their passages'
+		// ID prefix: the versions of the same passages.
+		_, versions, err := st.SearchView(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wantVersions []string
+		for _, id := range want {
+			wantVersions = append(wantVersions, id[:strings.LastIndexByte(id, '#')+1])
+		}
+		slices.Sort(wantVersions)
+		if wantVersions = slices.Compact(wantVersions); !slices.Equal(versions, wantVersions) {
+			t.Errorf("%s: masked versions %q, want %q", step, versions, wantVersions)
 		}
 	}
 	a1, b1, c1 := transcript("a", "one"), transcript("b", "two"), transcript("c", "three")
