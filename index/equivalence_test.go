@@ -74,6 +74,12 @@ var annomiQueries = []string{
 	`"drink drink"~5`,
 	`="part of"~0`,
 	`"feel like I"~6`,
+	// two common words (their locations walked side by side)
+	`"you know"~3`,
+	`"know you"~0`,
+	`"I think"~2`,
+	`"and the"~3`,
+	`"to the"~1`,
 	// boolean
 	`alcohol OR gambling`,
 	`gambl* OR betting`,

@@ -10,6 +10,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/scorer"
 	bindex "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // positionsQuery finds passages by the positions of their words, as a
@@ -40,7 +41,8 @@ func (q *positionsQuery) Searcher(ctx context.Context, i bindex.IndexReader, m m
 	// The check needs positions, unless the search wants no locations and
 	// the phrase's one pair says it all: then the words only score.
 	unchecked := !options.IncludeTermVectors && q.pairDecides()
-	s := &positionsSearcher{q: q, options: options, unchecked: unchecked}
+	s := &positionsSearcher{q: q, options: options, unchecked: unchecked,
+		pair: !q.phrase && len(q.terms) == 2 && q.terms[0] != q.terms[1]}
 	if err := s.open(i, !unchecked); err != nil {
 		s.Close()
 		return nil, err
@@ -78,6 +80,7 @@ type positionsSearcher struct {
 	scored    []*search.Explanation
 	check     checker
 	unchecked bool // the phrase's one pair decides; the words, without positions, only score
+	pair      bool // near of two different words: see nearPair
 }
 
 // word is one of the query's distinct terms: its postings (with positions
@@ -214,6 +217,11 @@ func (s *positionsSearcher) find(ctx *search.SearchContext, target bindex.IndexI
 
 // passes checks the positions of the words on the document they stand on.
 func (s *positionsSearcher) passes() bool {
+	if s.pair && !s.options.IncludeTermVectors {
+		if near, ok := nearPair(s.words[0].p.posting.Locations(), s.words[1].p.posting.Locations(), uint64(s.q.n+1)); ok {
+			return near
+		}
+	}
 	s.check.reset(s.q)
 	loc := 0
 	for _, w := range s.words {
@@ -228,6 +236,61 @@ func (s *positionsSearcher) passes() bool {
 		}
 	}
 	return s.check.decide(s.q, loc, s.options.IncludeTermVectors)
+}
+
+// nearPair says whether two different words stand in one sentence with
+// their positions at most span apart, walking their locations (each in
+// order of sentence and position, as the field was analysed) side by
+// side, always on from the one that comes first. It is the checker's
+// answer for near of two words when no locations are wanted, without
+// gathering and merging the locations first: that was a fifth of a
+// proximity search of two common words. ok is false when a word's
+// locations are out of order (no index written here holds such), for the
+// checker to decide.
+func nearPair(a, b []segment.Location, span uint64) (near, ok bool) {
+	i, j := 0, 0
+	var lastA, lastB uint64 // sentence<<32 | position, of the last seen
+	for i < len(a) && j < len(b) {
+		sa, pa := sentenceOf(a[i]), a[i].Pos()
+		sb, pb := sentenceOf(b[j]), b[j].Pos()
+		ka, kb := sa<<32|pa, sb<<32|pb
+		if ka < lastA || kb < lastB || max(sa, pa, sb, pb) >= 1<<32 {
+			return false, false
+		}
+		lastA, lastB = ka, kb
+		if sa == sb && max(pa, pb)-min(pa, pb) <= span {
+			return true, true
+		}
+		if ka < kb {
+			i++
+		} else {
+			j++
+		}
+	}
+	// The rest of the other word's locations stand after every one of
+	// this word's, if they are in order.
+	return false, inOrder(a[i:], lastA) && inOrder(b[j:], lastB)
+}
+
+// inOrder says whether locations are in order of sentence and position,
+// from last on.
+func inOrder(ls []segment.Location, last uint64) bool {
+	for _, l := range ls {
+		sentence, pos := sentenceOf(l), l.Pos()
+		k := sentence<<32 | pos
+		if k < last || max(sentence, pos) >= 1<<32 {
+			return false
+		}
+		last = k
+	}
+	return true
+}
+
+func sentenceOf(l segment.Location) uint64 {
+	if ap := l.ArrayPositions(); len(ap) > 0 {
+		return ap[0]
+	}
+	return 0
 }
 
 // match scores the document the words stand on as Bleve's conjunction
