@@ -10,10 +10,13 @@
 //
 //  1. It builds new shards under DIR/.alongside/index/.tmp-<name>, which
 //     no reader opens: <batch>-001, then <batch>-002 once the first holds
-//     DefaultShardDocs passages, and so on.
-//  2. When a shard is full, or every passage is in, it merges the shard
-//     into one segment, closes it (Bleve's safe batches have fsynced it)
-//     and renames it to DIR/.alongside/index/<name>.
+//     DefaultShardDocs passages, and so on. A shard is built as Bleve's
+//     offline builder builds an index: each batch of passages becomes a
+//     segment file of its own, on every core at once, and every 16 of them
+//     are merged into one while the next are built (build.go).
+//  2. When a shard is full, or every passage is in, it merges the shard's
+//     segment files into one, in a new index (the shell Merge uses), syncs
+//     it and renames it to DIR/.alongside/index/<name>.
 //  3. The store's final transaction registers the shards together with
 //     the transcripts' new versions. Until then the shards do not exist for
 //     anyone; a batch killed at any step leaves either nothing registered

@@ -287,7 +287,7 @@ func TestAnnoMIEquivalence(t *testing.T) {
 }
 
 // TestAnnoMIShards checks the queries on the passages spread over three
-// shards, searched together, with every seventh passage masked: the index
+// batches' shards (written in batches of different sizes), searched together, with every seventh passage masked: the index
 // finds what the matcher finds outside the masked passages.
 func TestAnnoMIShards(t *testing.T) {
 	_, all := annomiSample(t)
@@ -299,7 +299,10 @@ func TestAnnoMIShards(t *testing.T) {
 		masked   []string
 	)
 	for i, base := range bases {
-		w, err := Create(root, base, WriterOptions{ShardDocs: 1000}) // several shards each
+		// Several shards each; batches of 37 and of 5 make a shard of
+		// dozens and hundreds of segments, merged in groups as they are
+		// written and then into one.
+		w, err := Create(root, base, WriterOptions{ShardDocs: 1000, BatchSize: []int{1000, 37, 5}[i]})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,18 +10,20 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
+	bdoc "github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"github.com/alongside-qda/alongside/corpus"
 )
 
-// DefaultBatchSize is how many passages go into one Bleve batch: batches of
-// 1,000 indexed about 20% faster than batches of 100, while 10,000 used
-// 750 MB of heap (measured on 2 cores, see ../shared/docs/libraries.md).
+// DefaultBatchSize is how many passages go into one Bleve batch, and into
+// one segment file of a shard being written: batches of 1,000 indexed
+// about 20% faster than batches of 100, while 10,000 used 750 MB of heap
+// (measured on 2 cores, see ../shared/docs/libraries.md). Segments of
+// 4,000 kept the heap at its limit (cmd/alongside's boundHeap) and the
+// collector running: 10.7 million words took twice as long.
 const DefaultBatchSize = 1000
 
 // DefaultShardDocs is the most passages one shard holds; a batch with more
@@ -65,7 +67,7 @@ type Shard struct {
 
 // WriterOptions tune a Writer; zero values mean the defaults.
 type WriterOptions struct {
-	BatchSize int // passages per Bleve batch (DefaultBatchSize)
+	BatchSize int // passages per segment file (DefaultBatchSize)
 	ShardDocs int // passages per shard before the next one starts (DefaultShardDocs)
 }
 
@@ -77,10 +79,10 @@ type WriterOptions struct {
 type Writer struct {
 	root, base string
 	opts       WriterOptions
-	documents  *Documents  // makes the passages Bleve documents
-	idx        bleve.Index // the shard being written; nil between shards
+	documents  *Documents      // makes the passages Bleve documents
+	segs       *segmentBuilder // the shard being written; nil between shards
 	name       string
-	batch      *bleve.Batch
+	batch      []*bdoc.Document
 	shardDocs  int // in the shard being written
 	docs       int // in all shards
 	finished   []Shard
@@ -113,26 +115,23 @@ func ShardName(base string, n int) string { return fmt.Sprintf("%s-%03d", base, 
 
 func (w *Writer) start() error {
 	w.name = ShardName(w.base, len(w.finished)+1)
-	tmp := filepath.Join(w.root, tmpPrefix+w.name)
-	if err := os.RemoveAll(tmp); err != nil { // left by a killed run
-		return fmt.Errorf("creating shard %s: %w", w.name, err)
-	}
-	m, err := NewMapping()
-	if err != nil {
-		return err
-	}
-	idx, err := bleve.New(tmp, m)
+	segs, err := newSegmentBuilder(w.segmentsDir())
 	if err != nil {
 		return fmt.Errorf("creating shard %s: %w", w.name, err)
 	}
-	w.idx, w.batch, w.shardDocs = idx, idx.NewBatch(), 0
+	w.segs, w.batch, w.shardDocs = segs, make([]*bdoc.Document, 0, w.opts.BatchSize), 0
 	return nil
+}
+
+// segmentsDir holds the segment files of the shard being written.
+func (w *Writer) segmentsDir() string {
+	return filepath.Join(w.root, tmpPrefix+w.name+".segments")
 }
 
 // Add indexes one passage (in the current batch). Passages of one
 // transcript version go into one shard: call EndTranscript after each.
 func (w *Writer) Add(p *corpus.Passage) error {
-	if w.idx == nil {
+	if w.segs == nil {
 		if err := w.start(); err != nil {
 			return err
 		}
@@ -141,25 +140,23 @@ func (w *Writer) Add(p *corpus.Passage) error {
 	if err != nil {
 		return err
 	}
-	if err := w.batch.IndexAdvanced(doc); err != nil {
-		return fmt.Errorf("indexing passage %s: %w", p.ID, err)
-	}
+	w.batch = append(w.batch, doc)
 	w.docs++
 	w.shardDocs++
-	if w.batch.Size() >= w.opts.BatchSize {
+	if len(w.batch) >= w.opts.BatchSize {
 		return w.flush()
 	}
 	return nil
 }
 
 func (w *Writer) flush() error {
-	if w.batch.Size() == 0 {
+	if len(w.batch) == 0 {
 		return nil
 	}
-	if err := w.idx.Batch(w.batch); err != nil {
+	if err := w.segs.add(w.batch); err != nil {
 		return fmt.Errorf("writing shard %s: %w", w.name, err)
 	}
-	w.batch.Reset()
+	w.batch = make([]*bdoc.Document, 0, w.opts.BatchSize)
 	return nil
 }
 
@@ -167,53 +164,46 @@ func (w *Writer) flush() error {
 // current shard is full, the next passage starts a new one. Keeping a
 // version in one shard lets candidate matching work shard by shard.
 func (w *Writer) EndTranscript() error {
-	if w.idx != nil && w.shardDocs >= w.opts.ShardDocs {
+	if w.segs != nil && w.shardDocs >= w.opts.ShardDocs {
 		return w.finishShard()
 	}
 	return nil
 }
 
-// finishShard writes the last batch of the current shard, merges it into
-// one segment, closes it and gives it its final name.
+// finishShard writes the last batch of the current shard, merges its
+// segments into the one segment of a new shard (one segment searches
+// fastest, and a shard is never written again), and gives the shard its
+// final name.
 func (w *Writer) finishShard() error {
-	if err := w.flush(); err != nil {
-		return err
+	err := w.flush()
+	paths, werr := w.segs.wait()
+	if err == nil {
+		err = werr
 	}
-	// One segment searches faster than the dozens the background merger
-	// leaves, and a shard is never written again: merge it now, once.
-	// ShardDocs keeps the cost of this merge bounded.
-	if err := mergeToOne(w.idx); err != nil {
-		return fmt.Errorf("merging shard %s: %w", w.name, err)
-	}
-	// Bleve leaves the merged-away segment files behind until a later
-	// cleanup that a closed shard never gets (they doubled its size); a
-	// copy holds the live segment only.
+	w.segs, w.batch = nil, nil
 	tmp := filepath.Join(w.root, tmpPrefix+w.name)
-	copied := tmp + ".copy"
-	if err := os.RemoveAll(copied); err != nil {
-		return fmt.Errorf("finishing shard %s: %w", w.name, err)
-	}
-	err := w.idx.(bleve.IndexCopyable).CopyTo(bleve.FileSystemDirectory(copied))
-	if cerr := w.idx.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	w.idx, w.batch = nil, nil
 	if err == nil {
-		// Bleve's copy writes the files without syncing them: they must
-		// be on disk before the renames make the shard the batch's.
-		err = syncTree(copied)
+		err = newShell(tmp, true)
 	}
 	if err == nil {
-		err = os.RemoveAll(tmp)
+		err = mergeSegmentFiles(paths, filepath.Join(tmp, "store", builderSegment))
 	}
 	if err == nil {
-		err = os.Rename(copied, tmp)
+		err = os.RemoveAll(w.segmentsDir())
+	}
+	if err == nil {
+		err = private(tmp)
+	}
+	if err == nil {
+		err = checkDocs(tmp, uint64(w.shardDocs))
+	}
+	if err == nil {
+		// on disk before the rename makes it the batch's
+		err = syncTree(tmp)
 	}
 	if err != nil {
-		os.RemoveAll(copied)
-		return fmt.Errorf("finishing shard %s: %w", w.name, err)
-	}
-	if err := private(tmp); err != nil {
+		os.RemoveAll(w.segmentsDir())
+		os.RemoveAll(tmp)
 		return fmt.Errorf("finishing shard %s: %w", w.name, err)
 	}
 	final := filepath.Join(w.root, w.name)
@@ -227,52 +217,11 @@ func (w *Writer) finishShard() error {
 	return syncDir(w.root)
 }
 
-// mergeToOne merges an index's segments into one. Bleve's force merge
-// merges only segments already on disk, and at most ten at a time, so it
-// runs until one segment is left.
-func mergeToOne(idx bleve.Index) error {
-	adv, err := idx.Advanced()
-	if err != nil {
-		return err
-	}
-	sc, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return nil
-	}
-	for merges := 0; ; {
-		stats := sc.StatsMap()
-		inMemory, onDisk := statCount(stats["num_root_memorysegments"]), statCount(stats["num_root_filesegments"])
-		switch {
-		case inMemory == 0 && onDisk <= 1:
-			return nil
-		case inMemory > 0: // the persister is still writing them
-			time.Sleep(10 * time.Millisecond)
-			continue
-		case merges >= 100:
-			return fmt.Errorf("%d segments left after %d merges", onDisk, merges)
-		}
-		if err := sc.ForceMerge(context.Background(), nil); err != nil {
-			return err
-		}
-		merges++
-	}
-}
-
-func statCount(v any) uint64 {
-	switch n := v.(type) {
-	case uint64:
-		return n
-	case int:
-		return uint64(n)
-	}
-	return 0
-}
-
 // Finish finishes the last shard and returns every shard the batch wrote
 // (none when no passage was added). Only then may the store register them.
 // On error the shards are deleted.
 func (w *Writer) Finish() ([]Shard, error) {
-	if w.idx != nil {
+	if w.segs != nil {
 		if err := w.finishShard(); err != nil {
 			w.Abort()
 			return nil, err
@@ -283,9 +232,10 @@ func (w *Writer) Finish() ([]Shard, error) {
 
 // Abort closes and deletes every shard of the batch, finished or not.
 func (w *Writer) Abort() {
-	if w.idx != nil {
-		w.idx.Close()
-		w.idx = nil
+	if w.segs != nil {
+		w.segs.wait()
+		w.segs, w.batch = nil, nil
+		os.RemoveAll(w.segmentsDir())
 	}
 	os.RemoveAll(filepath.Join(w.root, tmpPrefix+w.name))
 	for _, s := range w.finished {

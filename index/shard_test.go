@@ -238,3 +238,14 @@ func mustCompile(t testing.TB, r *Reader, q string) *Compiled {
 	}
 	return c
 }
+
+// statCount reads a count from Bleve's statistics.
+func statCount(v any) uint64 {
+	switch n := v.(type) {
+	case uint64:
+		return n
+	case int:
+		return uint64(n)
+	}
+	return 0
+}

@@ -49,9 +49,10 @@ type Options struct {
 	// ShardDocs is the most passages one index shard holds (0: the
 	// default, index.DefaultShardDocs); tests set it low.
 	ShardDocs int
-	// IndexBatch is how many passages go to the index in one Bleve batch
-	// (0: the default, index.DefaultBatchSize): the most the index step
-	// holds at once, whatever the size of a transcript. Tests set it low.
+	// IndexBatch is how many passages go into one segment file of the
+	// index (0: the default, index.DefaultBatchSize): with one such batch
+	// being built on each core, the most the index step holds at once,
+	// whatever the size of a transcript. Tests set it low.
 	IndexBatch int
 	// Compact, when set, merges index shards at the end of the run, within
 	// its budget (see Compact); nil leaves them for "alongside compact".
