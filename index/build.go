@@ -25,6 +25,16 @@ import (
 // the end merged them again, ten at a time; and it built each batch's
 // segment on one core.
 
+func init() {
+	// Zap writes a merged segment through a 1 MB buffer, and Linux then
+	// keeps the file in the page cache in pieces that large: opening a
+	// shard maps whole megabytes where it reads a few pages, and a search
+	// of 30 million words peaked at 75-97 MB of resident memory instead of
+	// 50-65, matching at 462-494 MB instead of 372-435. Written 32 KB at a
+	// time (as Bleve's copy of an index writes), the file maps as it did.
+	zap.DefaultFileMergerBufferSize = 32 << 10
+}
+
 // segmentBuilder makes a shard's batches into segment files in dir.
 type segmentBuilder struct {
 	dir   string
