@@ -52,7 +52,7 @@ type segmentBuilder struct {
 // merge then reads a few dozen segments, not hundreds. Merging 251 small
 // segments at once took twice as long as 63 larger ones, and its memory
 // grew with the count.
-var groupSize = 16
+const groupSize = 16
 
 func newSegmentBuilder(dir string) (*segmentBuilder, error) {
 	if err := os.RemoveAll(dir); err != nil { // left by a killed run

@@ -287,8 +287,9 @@ func TestAnnoMIEquivalence(t *testing.T) {
 }
 
 // TestAnnoMIShards checks the queries on the passages spread over three
-// batches' shards (written in batches of different sizes), searched together, with every seventh passage masked: the index
-// finds what the matcher finds outside the masked passages.
+// batches' shards (written in batches of different sizes), searched
+// together, with every seventh passage masked: the index finds what the
+// matcher finds outside the masked passages.
 func TestAnnoMIShards(t *testing.T) {
 	_, all := annomiSample(t)
 	root := t.TempDir()

@@ -91,19 +91,6 @@ func Merge(ctx context.Context, root, name string, from []string, drop []string)
 	if live == 0 {
 		return res, nil // every passage dropped: the shards just go
 	}
-	tmp := filepath.Join(root, tmpPrefix+name)
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := newShell(tmp, pairs); err != nil {
-		return res, fmt.Errorf("merging into shard %s: %w", name, err)
-	}
-	seg := filepath.Join(tmp, "store", builderSegment)
-	if err := os.Remove(seg); err != nil {
-		return res, fmt.Errorf("merging into shard %s: %w", name, err)
-	}
 	stop := make(chan struct{})
 	finished := make(chan struct{})
 	defer close(finished)
@@ -114,33 +101,61 @@ func Merge(ctx context.Context, root, name string, from []string, drop []string)
 		case <-finished:
 		}
 	}()
-	if _, _, err := (&zap.ZapPlugin{}).Merge(segs, drops, seg, stop, nil); err != nil {
-		if ctx.Err() != nil {
-			return res, fmt.Errorf("merging into shard %s: %w", name, ErrMergeCancelled)
+	err = writeShard(root, name, pairs, live, func(seg string) error {
+		if _, _, err := (&zap.ZapPlugin{}).Merge(segs, drops, seg, stop, nil); err != nil {
+			if ctx.Err() != nil {
+				return ErrMergeCancelled
+			}
+			return err
 		}
-		return res, fmt.Errorf("merging into shard %s: %w", name, err)
-	}
-	if err := private(tmp); err != nil {
-		return res, fmt.Errorf("merging into shard %s: %w", name, err)
-	}
-	if err := checkDocs(tmp, live); err != nil {
-		return res, fmt.Errorf("merging into shard %s: %w", name, err)
-	}
-	if err := syncTree(tmp); err != nil { // on disk before the rename makes it a shard
-		return res, fmt.Errorf("merging into shard %s: %w", name, err)
-	}
-	final := filepath.Join(root, name)
-	if err := os.RemoveAll(final); err != nil {
-		return res, fmt.Errorf("merging into shard %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return res, fmt.Errorf("merging into shard %s: %w", name, err)
-	}
-	if err := syncDir(root); err != nil {
+		return nil
+	})
+	if err != nil {
 		return res, fmt.Errorf("merging into shard %s: %w", name, err)
 	}
 	res.Shard = Shard{Name: name, Docs: int(live)}
 	return res, nil
+}
+
+// writeShard writes a new shard called name under root, holding docs
+// passages in the one segment file that write writes at the path it is
+// given: in the shell of a new index (newShell), under a temporary name,
+// opened and counted, synced, and then renamed. Batches and merges write
+// their shards with it. On error nothing is left behind.
+func writeShard(root, name string, pairs bool, docs uint64, write func(segment string) error) (err error) {
+	tmp := filepath.Join(root, tmpPrefix+name)
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := newShell(tmp, pairs); err != nil {
+		return err
+	}
+	seg := filepath.Join(tmp, "store", builderSegment)
+	if err := os.Remove(seg); err != nil {
+		return err
+	}
+	if err := write(seg); err != nil {
+		return err
+	}
+	if err := private(tmp); err != nil {
+		return err
+	}
+	if err := checkDocs(tmp, docs); err != nil {
+		return err
+	}
+	if err := syncTree(tmp); err != nil { // on disk before the rename makes it a shard
+		return err
+	}
+	final := filepath.Join(root, name)
+	if err := os.RemoveAll(final); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return err
+	}
+	return syncDir(root)
 }
 
 // segments returns a shard's segments, each with the documents to leave

@@ -181,40 +181,17 @@ func (w *Writer) finishShard() error {
 		err = werr
 	}
 	w.segs, w.batch = nil, nil
-	tmp := filepath.Join(w.root, tmpPrefix+w.name)
 	if err == nil {
-		err = newShell(tmp, true)
+		err = writeShard(w.root, w.name, true, uint64(w.shardDocs), func(segment string) error {
+			return mergeSegmentFiles(paths, segment)
+		})
 	}
-	if err == nil {
-		err = mergeSegmentFiles(paths, filepath.Join(tmp, "store", builderSegment))
-	}
-	if err == nil {
-		err = os.RemoveAll(w.segmentsDir())
-	}
-	if err == nil {
-		err = private(tmp)
-	}
-	if err == nil {
-		err = checkDocs(tmp, uint64(w.shardDocs))
-	}
-	if err == nil {
-		// on disk before the rename makes it the batch's
-		err = syncTree(tmp)
-	}
+	os.RemoveAll(w.segmentsDir())
 	if err != nil {
-		os.RemoveAll(w.segmentsDir())
-		os.RemoveAll(tmp)
-		return fmt.Errorf("finishing shard %s: %w", w.name, err)
-	}
-	final := filepath.Join(w.root, w.name)
-	if err := os.RemoveAll(final); err != nil {
-		return fmt.Errorf("finishing shard %s: %w", w.name, err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("finishing shard %s: %w", w.name, err)
 	}
 	w.finished = append(w.finished, Shard{Name: w.name, Docs: w.shardDocs})
-	return syncDir(w.root)
+	return nil
 }
 
 // Finish finishes the last shard and returns every shard the batch wrote
