@@ -27,6 +27,9 @@ func TestPolicyYears(t *testing.T) {
 		// The benchmark's years phase: 2 million words (118,862
 		// passages), transcripts of 5,000 words (about 316 passages).
 		{"small", []int{118_862}, 316, 6, 4, 8},
+		// The same phase at 30 million words: seven full shards and one of
+		// 62,753 (the benchmark's project after its nightly batch).
+		{"30M", []int{DefaultShardDocs, DefaultShardDocs, DefaultShardDocs, DefaultShardDocs, DefaultShardDocs, DefaultShardDocs, DefaultShardDocs, 62_753}, 316, 13, 3, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var p Policy
