@@ -259,6 +259,9 @@ func loadRankCorpus(ctx context.Context, st *store.Store, x *relevance.Index, an
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	// add's buffers are as large as the longest version's words (40 MB
+	// for a pasted transcript of 49 MB): not kept through the ranking.
+	c.seqs, c.sentLen = nil, nil
 	if err := flush(); err != nil {
 		return nil, err
 	}

@@ -2,8 +2,12 @@ package stages
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/alongside-qda/alongside/corpus"
@@ -137,6 +141,47 @@ func TestTurnOf(t *testing.T) {
 		g := c.turnOf(s)
 		if tr := c.turns[g]; s < tr.firstSent || s >= tr.firstSent+tr.sentences {
 			t.Errorf("sentence %d: turn %d holds %d to %d", s, g, tr.firstSent, tr.firstSent+tr.sentences-1)
+		}
+	}
+}
+
+// The corpus read for ranking keeps no buffer as large as its longest
+// transcript: add's buffers (four bytes a word of the longest version, 40
+// MB for a pasted transcript of 49 MB) are let go once every version is
+// read.
+func TestRankCorpusLetsGoOfItsBuffers(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "transcripts"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	long := "Client: " + strings.Repeat("I want to stop smoking for my kids, and I know it will be hard. ", 2000) + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "transcripts", "long.txt"), []byte(long), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := Project{Dir: dir}
+	if _, err := Run(ctx, p, Options{Transcripts: []string{"transcripts"}, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := p.OpenExistingStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	an, err := relevance.NewAnalyzer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pass := range []string{"first", "again"} {
+		c, err := loadRankCorpus(ctx, st, relevance.NewIndex(an), an, 1, noProgress{}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.sentEnd) == 0 {
+			t.Fatalf("%s: no sentences read", pass)
+		}
+		if cap(c.seqs) != 0 || cap(c.sentLen) != 0 {
+			t.Errorf("%s: the corpus keeps buffers of %d and %d entries", pass, cap(c.seqs), cap(c.sentLen))
 		}
 	}
 }
