@@ -316,19 +316,20 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			Met: met(sum.Candidates.Seconds < 30), PeakMB: run.peakMB})
 	}
 
-	// 9. Years of nights.
+	// 9. The cost of ranking: "alongside suggest" for the 30-code
+	// codebook over the whole corpus, and a nightly batch with --suggest
+	// beside the same without; before the years phase adds its nights
+	// to the corpus.
+	if err := suggestCost(ctx, o, dir, full, bin, convs, nWords, add, logf); err != nil {
+		return err
+	}
+
+	// 10. Years of nights.
 	if o.nights > 0 {
 		logf("years: %d nights", o.nights)
 		if err := yearsPhase(ctx, o, dir, full, bin, newGenerator(convs, o.seed+2), queries, add, logf); err != nil {
 			return err
 		}
-	}
-
-	// 10. The cost of ranking: "alongside suggest" for the 30-code
-	// codebook over the whole corpus, and a nightly batch with --suggest
-	// beside the same without.
-	if err := suggestCost(ctx, o, dir, full, bin, convs, nWords, add, logf); err != nil {
-		return err
 	}
 
 	peak := 0.0
