@@ -164,7 +164,9 @@ func buildSegment(docs []*bdoc.Document, path string) error {
 }
 
 // analyzeDocument analyses a document's indexed fields and composes its
-// composite fields, as Bleve's indexer does.
+// composite fields, as Bleve's indexer does: a copy of scorch's analyze,
+// which is not exported, less its case for geo shapes (no field here is
+// one).
 func analyzeDocument(d *bdoc.Document) {
 	d.VisitFields(func(f bindex.Field) {
 		if !f.Options().IsIndexed() {

@@ -182,7 +182,8 @@ func (w *Writer) finishShard() error {
 	}
 	w.segs, w.batch = nil, nil
 	if err == nil {
-		err = writeShard(w.root, w.name, true, uint64(w.shardDocs), func(segment string) error {
+		const pairs = true // the Writer's mapping always indexes the common pairs
+		err = writeShard(w.root, w.name, pairs, uint64(w.shardDocs), func(segment string) error {
 			return mergeSegmentFiles(paths, segment)
 		})
 	}
